@@ -1,0 +1,54 @@
+# gapbayes: `make run` fits the default model on the bundled data and prints the gap summary;
+# `make test` runs the whole test suite. Both create .venv with a Python >= 3.12 first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+GAPBAYES := $(VENV)/bin/gapbayes
+STAMP := $(VENV)/.installed-stamp
+CMDSTAN_STAMP := $(VENV)/.cmdstan-path
+PYTEST_ARGS ?=
+
+.PHONY: help install data run baseline test test-slow lint cmdstan bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@py=$$(scripts/find-python.sh) || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install gapbayes with its dependencies
+
+data: $(STAMP)  ## rebuild the tidy tables under data/tidy from data/raw
+	$(GAPBAYES) data build
+
+cmdstan: $(STAMP)  ## install CmdStan ($$CMDSTAN, else the offline bundle in ../shared, else cmdstanpy)
+	$(PY) -m gapbayes.stan_install
+
+run: $(STAMP)  ## build the data, run the default fit and print the gap summary
+	$(GAPBAYES) data build
+	$(GAPBAYES) baseline
+	$(GAPBAYES) fit --spec default
+	$(GAPBAYES) summary --latest
+
+baseline: $(STAMP)  ## the published threshold-crossing method on the bundled data
+	$(GAPBAYES) baseline
+
+test: $(STAMP)  ## run the test suite (fast tiers; what CI runs)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: $(STAMP)  ## also run the long statistical tests
+	$(PY) -m pytest --slow $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff
+	$(VENV)/bin/ruff check gapbayes tests bench
+
+bench: $(STAMP)  ## performance benchmark (markdown table)
+	$(PY) bench/run_bench.py
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache

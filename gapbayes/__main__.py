@@ -1,0 +1,5 @@
+"""Allow ``python -m gapbayes``."""
+
+from gapbayes.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""The ``gapbayes`` command line.
+
+Subcommands (``gapbayes <cmd> --help`` documents every flag)::
+
+    data build|validate|import|info   tidy tables from the raw Epoch dump or your own data
+    baseline                          the published threshold-crossing method
+    fit                               fit a model specification (PyMC or Stan backend)
+    summary                           gap table of a fit result
+    plot                              figures of a fit result
+    specs                             list the shipped model specifications
+
+Each subcommand lives in ``gapbayes.commands.<name>`` and exposes
+``register(subparsers)``; the parser it adds sets ``func(args) -> int``.
+Errors derived from :class:`gapbayes.errors.GapbayesError` are printed as one
+line on stderr and mapped to their exit code (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from gapbayes import __version__
+from gapbayes.errors import GapbayesError
+
+COMMAND_MODULES = ["data", "baseline", "fit", "summary", "plot", "specs"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="gapbayes",
+        description="How many months open-weight AI models trail the closed frontier, "
+        "as a calibrated posterior.",
+    )
+    parser.add_argument("--version", action="version", version=f"gapbayes {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"gapbayes.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"gapbayes.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        return int(args.func(args) or 0)
+    except GapbayesError as exc:
+        print(f"gapbayes: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gapbayes: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Error types that the CLI turns into one clear line and a fixed exit code."""
+
+from __future__ import annotations
+
+EXIT_BAD_INPUT = 2
+EXIT_DIAGNOSTICS_FAILED = 3
+
+
+class GapbayesError(Exception):
+    """Base class for errors reported to the user without a traceback."""
+
+    exit_code = 1
+
+
+class InputError(GapbayesError):
+    """Bad input data: names the file, the row and the column.
+
+    Parameters
+    ----------
+    file
+        Path of the offending file (as given by the user).
+    message
+        What is wrong and, where possible, how to fix it.
+    row
+        1-based line number in the file (header is line 1), or None when the
+        problem concerns the whole file.
+    column
+        Column name, or None when the problem concerns a whole row or file.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(
+        self, file: str, message: str, row: int | None = None, column: str | None = None
+    ) -> None:
+        self.file = str(file)
+        self.row = row
+        self.column = column
+        self.message = message
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """Return the one-line report: ``file:row: column 'col': message``."""
+        where = self.file if self.row is None else f"{self.file}:{self.row}"
+        col = "" if self.column is None else f" column '{self.column}':"
+        return f"{where}:{col} {self.message}"
+
+
+class SpecError(GapbayesError):
+    """An invalid model specification (unknown key, bad prior, ...)."""
+
+    exit_code = EXIT_BAD_INPUT
