@@ -1,0 +1,180 @@
+"""``gapbayes data build|validate|import|info``: the tidy tables (docs/data-format.md).
+
+Flags::
+
+    data build    [--raw DIR] [--metadata FILE] [--rules FILE] [--out DIR]
+    data validate [--data DIR] [--metadata FILE]
+    data import   FILE --metadata FILE [--format long|wide] [--rules FILE] [--out DIR]
+    data info     [--data DIR]
+
+Bad input exits with code 2 and one line naming file, line and column; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gapbayes import paths
+
+_DATA_HELP = (
+    "data folder holding tidy/ (or the tidy folder itself); default: the bundled "
+    "data/ (env GAPBAYES_DATA)"
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``data`` subcommand and its sub-subcommands to ``subparsers``."""
+    p = subparsers.add_parser(
+        "data",
+        help="build, validate, import and summarise the tidy tables",
+        description="The tidy tables models.csv, benchmarks.csv and scores.csv (plus "
+        "unclassified.csv and dropped_models.csv) described in docs/data-format.md.",
+    )
+    sub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    b = sub.add_parser(
+        "build",
+        help="build the tidy tables from the raw Epoch dump",
+        description="Read the Epoch AI Benchmarking Hub dump, the accessibility overrides, "
+        "the benchmark metadata and the model rules, and write OUT/tidy/*.csv atomically "
+        "(all tables or none) and reproducibly (same input, same bytes).",
+    )
+    b.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder with the epoch-benchmark-hub-*/ dump and "
+        "accessibility-overrides.csv (default: data/raw)",
+    )
+    b.add_argument(
+        "--metadata",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="benchmark metadata TOML (default: data/benchmarks.toml)",
+    )
+    b.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="model rules TOML: families, host prefixes, access rules, duplicate "
+        "resolutions (default: data/model_rules.toml)",
+    )
+    b.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="data folder to write tidy/ into (default: data/)",
+    )
+    b.set_defaults(func=run_build)
+
+    v = sub.add_parser(
+        "validate",
+        help="check existing tidy tables (and the metadata) without writing",
+        description="Validate the tidy tables (types, keys, sort order, links between tables, "
+        "scores on their scale) and check benchmarks.csv against the metadata. Exit 0 when "
+        "valid, 2 otherwise.",
+    )
+    v.add_argument("--data", type=Path, default=None, metavar="DIR", help=_DATA_HELP)
+    v.add_argument(
+        "--metadata",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="benchmark metadata to validate and compare with benchmarks.csv "
+        "(default: DIR/benchmarks.toml when it exists)",
+    )
+    v.set_defaults(func=run_validate)
+
+    i = sub.add_parser(
+        "import",
+        help="tidy tables from your own long or wide score table",
+        description="Long format: columns model, release_date, access, benchmark, score "
+        "(optional stderr, setting, source, organization, country). Wide format: model, "
+        "release_date, access (optional organization, country) and one column per benchmark "
+        "id, empty = not evaluated. access is open, closed or unknown; dates YYYY-MM-DD.",
+    )
+    i.add_argument("file", type=Path, metavar="FILE", help="the score table (CSV, UTF-8)")
+    i.add_argument(
+        "--metadata",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="benchmark metadata: TOML like data/benchmarks.toml, or CSV with the "
+        "columns of benchmarks.csv (required)",
+    )
+    i.add_argument(
+        "--format", choices=("long", "wide"), default="long", help="layout of FILE (default: long)"
+    )
+    i.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="model rules TOML for families and host prefixes (default: data/model_rules.toml)",
+    )
+    i.add_argument(
+        "--out",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="folder to write tidy/ into (default: the current folder)",
+    )
+    i.set_defaults(func=run_import)
+
+    n = sub.add_parser(
+        "info",
+        help="print counts of the tidy tables",
+        description="Models by access and country, benchmarks by access type and category, "
+        "scores (total and usable), release date range, and per benchmark the raw rows left "
+        "out of scores.csv or not yet usable.",
+    )
+    n.add_argument("--data", type=Path, default=None, metavar="DIR", help=_DATA_HELP)
+    n.set_defaults(func=run_info)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build the tidy tables and print what was done."""
+    from gapbayes.data.build import build
+
+    report = build(raw=args.raw, metadata=args.metadata, rules=args.rules, out=args.out)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate the tidy tables (and the metadata); print one line when valid."""
+    from gapbayes.data.validate import validate
+
+    print(validate(args.data, args.metadata))
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import a score table and print what was written."""
+    from gapbayes.data.importer import import_scores
+
+    tables = import_scores(
+        args.file, args.metadata, fmt=args.format, out=args.out, rules=args.rules
+    )
+    access = tables["models"]["access"].value_counts()
+    print(
+        f"wrote {paths.tidy_dir(args.out)}: {len(tables['models'])} models "
+        f"({access.get('open', 0)} open, {access.get('closed', 0)} closed, "
+        f"{access.get('unknown', 0)} unknown), {len(tables['benchmarks'])} benchmarks, "
+        f"{len(tables['scores'])} scores"
+    )
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """Print the counts of the tidy tables."""
+    from gapbayes.data.info import info_lines
+
+    print("\n".join(info_lines(args.data)))
+    return 0

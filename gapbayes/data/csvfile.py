@@ -1,0 +1,188 @@
+"""Read a CSV file as text cells, remembering the physical line where each record starts.
+
+Every reader in the data layer goes through :func:`read_csv` so that all input errors can name
+the file, the 1-based line (header = line 1) and the column. Line numbers are *physical*
+lines: several Epoch files have quoted notes spanning many lines, so the record number and the
+line number differ, and an editor shows the line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gapbayes.errors import InputError
+
+_WHITESPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def squash(text: str) -> str:
+    """Return ``text`` with runs of whitespace (newlines included) collapsed to one space."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file read as strings.
+
+    Attributes
+    ----------
+    label
+        The file as named in error messages (the path as given).
+    columns
+        Header names, stripped of surrounding whitespace.
+    frame
+        One row per record, every cell a ``str`` ("" when empty), ``RangeIndex``.
+    lines
+        Physical line number where each record starts (header = line 1).
+    """
+
+    label: str
+    columns: tuple[str, ...]
+    frame: pd.DataFrame
+    lines: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def line(self, i: int) -> int:
+        """Return the physical line number of record ``i`` (0-based position)."""
+        return int(self.lines[i])
+
+    def error(self, i: int | None, column: str | None, message: str) -> InputError:
+        """Build an :class:`InputError` located at record ``i`` (None: whole file)."""
+        return InputError(
+            self.label, message, row=None if i is None else self.line(i), column=column
+        )
+
+    def require(self, columns: Iterable[str], why: str = "") -> None:
+        """Raise :class:`InputError` (line 1) naming the first of ``columns`` that is missing."""
+        for col in columns:
+            if col and col not in self.columns:
+                hint = f" ({why})" if why else ""
+                raise InputError(
+                    self.label,
+                    f"required column is missing{hint}; header has: {', '.join(self.columns)}",
+                    row=1,
+                    column=col,
+                )
+
+
+def _decode(data: bytes, label: str) -> str:
+    """Decode UTF-8 strictly; on failure name the line and, if possible, the column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        column = _column_of_bad_byte(data)
+        raise InputError(
+            label,
+            f"not valid UTF-8 (byte 0x{bad}); re-save the file as UTF-8",
+            row=line,
+            column=column,
+        ) from None
+
+
+def _column_of_bad_byte(data: bytes) -> str | None:
+    """Return the header name of the first cell holding an undecodable byte, if any."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""))
+        header = next(rows)
+        for row in rows:
+            for name, cell in zip(header, row, strict=False):
+                if _SURROGATE.search(cell):
+                    return name.strip()
+    except (csv.Error, StopIteration):
+        pass
+    return None
+
+
+def read_csv(path: str | Path, label: str | None = None) -> CsvTable:
+    """Read ``path`` into a :class:`CsvTable`.
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8, optional BOM, any line ending).
+    label
+        How to name the file in errors; defaults to ``str(path)``.
+
+    Returns
+    -------
+    CsvTable
+        Cells as strings; blank lines are skipped.
+
+    Raises
+    ------
+    InputError
+        File missing, empty, not UTF-8, malformed quoting, a blank or repeated header name,
+        or a record whose number of fields differs from the header's.
+    """
+    label = str(path) if label is None else label
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(label, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(label, "is a folder, expected a CSV file") from None
+    return parse_csv(data, label)
+
+
+def parse_csv(data: bytes, label: str) -> CsvTable:
+    """Parse CSV bytes into a :class:`CsvTable` (see :func:`read_csv`)."""
+    if not data.strip():
+        raise InputError(label, "empty file: expected a header line and data rows")
+    text = _decode(data, label)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    header_line = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(
+                label, f"malformed CSV ({exc}); check the quoting", row=start
+            ) from None
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line
+        if header is None:
+            header, header_line = [h.strip() for h in row], start
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                label,
+                f"record has {len(row)} fields but the header has "
+                f"{len(header)}; check for an unquoted comma",
+                row=start,
+            )
+        records.append(row)
+        lines.append(start)
+    assert header is not None  # data.strip() was non-empty
+    for j, name in enumerate(header):
+        if not name:
+            raise InputError(label, f"header field {j + 1} is blank", row=header_line)
+        if name in header[:j]:
+            raise InputError(
+                label, "column name appears twice in the header", row=header_line, column=name
+            )
+    frame = pd.DataFrame(records, columns=header, dtype="str")
+    if not records:
+        frame = pd.DataFrame({h: pd.Series([], dtype="str") for h in header})
+    return CsvTable(label, tuple(header), frame, np.asarray(lines, dtype=np.int64))
