@@ -1,0 +1,31 @@
+"""``gapbayes specs``: list the shipped model specifications."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``specs`` subcommand."""
+    p = sub.add_parser("specs", help="list the shipped model specifications",
+                       description="List shipped specs with their content-hash ids and "
+                                   "switches, or print one resolved spec.")
+    p.add_argument("name", nargs="?", help="print this spec (name or .toml path) in full")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the list or one spec."""
+    from gapbayes.model.spec import load_spec, shipped_spec_names
+
+    if args.name:
+        spec = load_spec(args.name)
+        print(json.dumps({"id": spec.spec_id, **spec.as_dict()}, indent=2))
+        return 0
+    for name in shipped_spec_names():
+        spec = load_spec(name)
+        on = [k for k, v in spec.switches.items() if v]
+        print(f"{name:16s} {spec.spec_id}  switches on: {', '.join(on) or '-'}")
+        print(f"{'':16s} {spec.description}")
+    return 0

@@ -1,0 +1,112 @@
+"""``gapbayes summary``: the gap table of a fit result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from gapbayes.paths import results_dir
+
+INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
+BIAS_LABELS = {
+    "public_offset": "public-benchmark offset (negative: public benchmarks understate the gap)",
+    "provider_penalty": "provider degradation (third-party hosts), as months",
+    "self_report_offset": "self-report inflation, as months",
+    "china_offset": "Chinese open models' extra gap",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``summary`` subcommand."""
+    p = sub.add_parser("summary", help="gap table of a fit result",
+                       description="Print the posterior gap by access type and category at "
+                                   f"named dates ({INTERVALS}), the bias terms and the "
+                                   "diagnostics.")
+    p.add_argument("result", nargs="?", type=Path, help="result folder")
+    p.add_argument("--latest", action="store_true", help="use the newest result under results/")
+    p.add_argument("--format", choices=["text", "csv", "json", "markdown"], default="text",
+                   help="output format (default: %(default)s)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the summary of one result."""
+    from gapbayes.errors import GapbayesError
+    from gapbayes.model.results import latest_result, load_result
+
+    if args.result is None and not args.latest:
+        raise GapbayesError("give a result folder or --latest")
+    path = args.result if args.result is not None else latest_result(results_dir())
+    print_summary(load_result(path), args.format)
+    return 0
+
+
+def _fmt(row: pd.Series) -> str:
+    return (f"{row['median']:5.1f} [{row['eti50_lo']:5.1f}, {row['eti50_hi']:5.1f}]"
+            f" [{row['eti90_lo']:5.1f}, {row['eti90_hi']:5.1f}]")
+
+
+def gap_table(loaded) -> pd.DataFrame:
+    """Gap at named dates, one row per (group, date, direction)."""
+    return loaded.tables["gap_at_dates"]
+
+
+def print_summary(loaded, fmt: str = "text", out=None) -> None:
+    """Print a result's gap table, bias terms and diagnostics line in ``fmt``."""
+    out = out or sys.stdout
+    man = loaded.manifest
+    gaps = gap_table(loaded)
+    bias = loaded.tables.get("bias_terms", pd.DataFrame())
+    diag = man["diagnostics"]
+    if fmt == "json":
+        json.dump({"result": man["name"], "intervals": INTERVALS,
+                   "gap_at_dates": gaps.to_dict("records"),
+                   "bias_terms_months": bias.to_dict("records"),
+                   "diagnostics": diag}, out, indent=2, default=str)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        both = pd.concat([gaps.assign(kind="gap"),
+                          bias.rename(columns={"term": "group"}).assign(kind="bias_months")],
+                         ignore_index=True)
+        both.to_csv(out, index=False, float_format="%.3f")
+        return
+    sampler = man["sampler"]
+    head = (f"gapbayes result {man['name']}: spec {man['spec']['name']} ({man['spec_id']}), "
+            f"data {man['data']['label']} {man['data']['hash']}, backend {man['backend']}"
+            f"/{sampler['sampler']}, {sampler['chains']} chains x {sampler['draws']} draws, "
+            f"seed {sampler['seed']}")
+    dates = list(dict.fromkeys(gaps["date"]))
+    if fmt == "markdown":
+        out.write(f"**{head}**\n\nGap in months: {INTERVALS}.\n\n")
+        out.write("| group | date | backward | forward |\n|---|---|---|---|\n")
+    else:
+        out.write(head + "\n\n")
+        out.write(f"Open-weight gap in months: {INTERVALS}\n")
+        out.write(f"{'group':26s} {'date':16s} {'backward-looking':32s} forward-looking\n")
+    for group in dict.fromkeys(gaps["group"]):
+        for date in dates:
+            sel = gaps[(gaps["group"] == group) & (gaps["date"] == date)]
+            b = sel[sel["direction"] == "backward"].iloc[0]
+            f = sel[sel["direction"] == "forward"].iloc[0]
+            if fmt == "markdown":
+                out.write(f"| {group} | {date} | {_fmt(b)} | {_fmt(f)} |\n")
+            else:
+                out.write(f"{group:26s} {date:16s} {_fmt(b):32s} {_fmt(f)}\n")
+    if not bias.empty:
+        out.write("\nBias terms in months (" + INTERVALS + "):\n" if fmt == "text"
+                  else "\n| bias term | months |\n|---|---|\n")
+        for _, row in bias.iterrows():
+            label = BIAS_LABELS.get(row["term"], row["term"])
+            if fmt == "markdown":
+                out.write(f"| {label} | {_fmt(row)} |\n")
+            else:
+                out.write(f"  {label:72s} {_fmt(row)}\n")
+    from gapbayes.model.diagnostics import Check, Diagnostics
+
+    line = Diagnostics([Check(**c) for c in diag["checks"]]).line()
+    out.write(f"\n{line}\n")

@@ -1,0 +1,1 @@
+"""The Bayesian time-shift gap model: specs, design, backends, derived quantities."""

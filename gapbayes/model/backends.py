@@ -1,0 +1,136 @@
+"""The small backend interface (build, sample -> DataTree) and its PyMC implementation.
+
+A backend turns (ModelData, Spec, SamplerSettings) into an ``xarray.DataTree`` with the groups
+``posterior`` (parameters and the deterministic ``frontier``, ``gap``, ``gap_offset``...),
+``sample_stats`` and ``log_likelihood`` under the same variable and dimension names, so
+derived quantities, diagnostics and results writing are shared. The Stan backend lives in
+:mod:`gapbayes.model.backend_stan`.
+"""
+
+from __future__ import annotations
+
+import abc
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import xarray as xr
+
+from gapbayes.model.design import ModelData
+from gapbayes.model.spec import Spec
+
+# Posterior-predictive draws kept for checks (thinned: the full set would weigh tens of MB).
+PPC_DRAWS = 400
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """How to sample: recorded in the manifest and in the fit's cache key."""
+
+    chains: int = 4
+    draws: int = 1000
+    tune: int = 1000
+    seed: int = 0
+    cores: int = 2
+    target_accept: float = 0.9
+    max_treedepth: int = 10
+    sampler: str = "nutpie"  # PyMC backend: "nutpie" or "pymc" (PyMC's own NUTS)
+    progressbar: bool = True
+
+    def as_dict(self) -> dict:
+        """Plain data for the manifest (the progress bar does not change the result)."""
+        d = asdict(self)
+        d.pop("progressbar")
+        return d
+
+
+class Backend(abc.ABC):
+    """What a backend must provide."""
+
+    name: str
+
+    @abc.abstractmethod
+    def sample(self, data: ModelData, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
+        """Sample the posterior; return a DataTree with posterior, sample_stats, log_likelihood."""
+
+    @abc.abstractmethod
+    def free_parameters(self, data: ModelData, spec: Spec) -> list[str]:
+        """Names of the sampled parameters (for R-hat)."""
+
+
+def _drop_object_vars(dt: xr.DataTree) -> xr.DataTree:
+    """NetCDF cannot store object arrays (nutpie's divergence messages)."""
+    stats = dt["sample_stats"].to_dataset()
+    bad = [k for k, v in stats.data_vars.items() if v.dtype == object]
+    if bad:
+        dt["sample_stats"] = xr.DataTree(stats.drop_vars(bad))
+    return dt
+
+
+class PyMCBackend(Backend):
+    """PyMC model sampled with nutpie (default) or PyMC's own NUTS."""
+
+    name = "pymc"
+
+    def free_parameters(self, data: ModelData, spec: Spec) -> list[str]:
+        """Names of the free random variables of the PyMC model."""
+        from gapbayes.model.pymc_model import build_pymc_model
+
+        return [v.name for v in build_pymc_model(data, spec).free_RVs]
+
+    def sample(self, data: ModelData, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
+        """Sample with ``pm.sample``; adds the pointwise log-likelihood."""
+        import pymc as pm
+
+        from gapbayes.model.pymc_model import OBSERVED, build_pymc_model
+
+        if settings.sampler not in ("nutpie", "pymc"):
+            raise ValueError(f"unknown sampler '{settings.sampler}': use 'nutpie' or 'pymc'")
+        model = build_pymc_model(data, spec)
+        nuts = {"target_accept": settings.target_accept, "max_treedepth": settings.max_treedepth}
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            dt = pm.sample(
+                draws=settings.draws,
+                tune=settings.tune,
+                chains=settings.chains,
+                cores=settings.cores,
+                random_seed=settings.seed,
+                nuts_sampler=settings.sampler,
+                nuts=nuts,
+                model=model,
+                progressbar=settings.progressbar,
+                compute_convergence_checks=False,
+            )
+            pm.compute_log_likelihood(dt, model=model, progressbar=False)
+            thinned = dt["posterior"].to_dataset().thin(
+                {"draw": max(1, settings.draws * settings.chains // PPC_DRAWS)})
+            ppc = pm.sample_posterior_predictive(
+                thinned, model=model, var_names=[v for v in OBSERVED if v in model.named_vars],
+                random_seed=settings.seed, progressbar=False)
+            dt["posterior_predictive"] = ppc["posterior_predictive"]
+        if "depth" not in dt["sample_stats"] and "tree_depth" in dt["sample_stats"]:
+            stats = dt["sample_stats"].to_dataset().rename({"tree_depth": "depth"})
+            dt["sample_stats"] = xr.DataTree(stats)
+        return _drop_object_vars(dt)
+
+
+def get_backend(name: str) -> Backend:
+    """Return the backend called ``name`` (``pymc`` or ``stan``)."""
+    if name == "pymc":
+        return PyMCBackend()
+    if name == "stan":
+        from gapbayes.model.backend_stan import StanBackend
+
+        return StanBackend()
+    raise ValueError(f"unknown backend '{name}': use 'pymc' or 'stan'")
+
+
+def joint_log_likelihood(dt: xr.DataTree) -> np.ndarray:
+    """Sum of the pointwise log-likelihood over observations, per draw (chain, draw)."""
+    ll = dt["log_likelihood"].to_dataset()
+    total = 0.0
+    for v in ll.data_vars.values():
+        total = total + v.sum(dim=[d for d in v.dims if d not in ("chain", "draw")])
+    return np.asarray(total)

@@ -1,0 +1,147 @@
+"""Convergence diagnostics through arviz, and posterior summaries with explicit intervals.
+
+All arviz calls of the package live here (arviz 1.x changed defaults: intervals are always
+given as equal-tailed with an explicit probability).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+CI_KIND = "eti"
+RHAT_MAX = 1.01
+ESS_MIN_GAP = 400
+BFMI_MIN = 0.3
+DEPTH_SATURATION_MAX = 0.01
+# Parameters whose R-hat is checked besides the gap quantities: every free parameter.
+GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date")
+
+
+@dataclass
+class Check:
+    """One diagnostic: its value, threshold and verdict."""
+
+    name: str
+    value: float
+    threshold: float
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Diagnostics:
+    """All checks of one fit."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed."""
+        return all(c.passed for c in self.checks)
+
+    def failed(self) -> list[Check]:
+        """Return the checks that failed."""
+        return [c for c in self.checks if not c.passed]
+
+    def as_dict(self) -> dict:
+        """Plain data for the manifest (``checks_made`` style)."""
+        return {
+            "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "checks_made": {c.name: bool(c.passed) for c in self.checks},
+        }
+
+    def line(self) -> str:
+        """One line for the summary: PASS, or FAIL with the failing checks."""
+        if self.passed:
+            return "diagnostics: PASS (" + ", ".join(
+                f"{c.name} {c.value:.3g}" for c in self.checks) + ")"
+        return "diagnostics: FAIL: " + "; ".join(
+            f"{c.name} = {c.value:.3g} (needs {'<=' if 'rhat' in c.name or 'diverg' in c.name
+                                              or 'depth' in c.name else '>='} {c.threshold:g})"
+            + (f" {c.detail}" if c.detail else "")
+            for c in self.failed())
+
+
+def _max(tree: xr.DataTree | xr.Dataset) -> float:
+    ds = tree.to_dataset() if isinstance(tree, xr.DataTree) else tree
+    vals = [float(np.nanmax(v.values)) for v in ds.data_vars.values() if v.size]
+    return max(vals) if vals else float("nan")
+
+
+def _min(tree: xr.DataTree | xr.Dataset) -> float:
+    ds = tree.to_dataset() if isinstance(tree, xr.DataTree) else tree
+    vals = [float(np.nanmin(v.values)) for v in ds.data_vars.values() if v.size]
+    return min(vals) if vals else float("nan")
+
+
+def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 10) -> Diagnostics:
+    """R-hat, bulk/tail ESS on gap quantities, divergences, BFMI, tree-depth saturation.
+
+    Parameters
+    ----------
+    dt
+        Fit result with ``posterior`` (including the derived gap variables) and ``sample_stats``.
+    free_vars
+        Names of the sampled parameters (R-hat is checked on these and on the gap quantities).
+    max_treedepth
+        The sampler's maximum tree depth, to detect saturation.
+    """
+    gap_vars = [v for v in GAP_VARS if v in dt["posterior"]]
+    checked = [v for v in free_vars if v in dt["posterior"]] + gap_vars
+    rhat = _max(az.rhat(dt, var_names=checked))
+    ess_bulk = _min(az.ess(dt, var_names=gap_vars, method="bulk"))
+    ess_tail = _min(az.ess(dt, var_names=gap_vars, method="tail"))
+    stats = dt["sample_stats"]
+    div = int(stats["diverging"].values.sum())
+    bfmi = np.atleast_1d(np.asarray(az.bfmi(dt).to_dataset()["energy"].values
+                                    if hasattr(az.bfmi(dt), "to_dataset")
+                                    else az.bfmi(dt)))
+    depth = stats["depth"].values if "depth" in stats else stats["tree_depth"].values
+    saturated = float(np.mean(depth >= max_treedepth))
+    checks = [
+        Check("rhat_max", rhat, RHAT_MAX, bool(rhat <= RHAT_MAX)),
+        Check("ess_bulk_min_gap", ess_bulk, ESS_MIN_GAP, bool(ess_bulk >= ESS_MIN_GAP)),
+        Check("ess_tail_min_gap", ess_tail, ESS_MIN_GAP, bool(ess_tail >= ESS_MIN_GAP)),
+        Check("divergences", div, 0, div == 0),
+        Check("bfmi_min", float(np.min(bfmi)), BFMI_MIN, bool(np.min(bfmi) >= BFMI_MIN)),
+        Check("treedepth_saturation", saturated, DEPTH_SATURATION_MAX,
+              bool(saturated <= DEPTH_SATURATION_MAX),
+              detail=f"(share of draws at max depth {max_treedepth})"),
+    ]
+    if "step_size" in stats:
+        step = stats["step_size"].values.mean(axis=1)
+        ratio = float(step.min() / np.median(step))
+        checks.append(Check("step_size_ratio_min", ratio, 0.2, bool(ratio >= 0.2),
+                            detail="(a chain whose step size collapsed: start-point failure)"))
+    return Diagnostics(checks)
+
+
+def interval_table(da: xr.DataArray, probs: tuple[float, ...] = (0.5, 0.9)) -> pd.DataFrame:
+    """Median and equal-tailed intervals over (chain, draw) for every other coordinate.
+
+    Columns: the remaining dims, ``median``, ``eti50_lo``, ``eti50_hi``, ``eti90_lo``,
+    ``eti90_hi`` (interval kind and probability explicit in the names).
+    """
+    q = {"median": 0.5}
+    for p in probs:
+        tag = f"eti{int(round(p * 100))}"
+        q[f"{tag}_lo"], q[f"{tag}_hi"] = (1 - p) / 2, 1 - (1 - p) / 2
+    stacked = da.stack(sample=("chain", "draw"))
+    cols = {k: stacked.quantile(v, dim="sample").drop_vars("quantile") for k, v in q.items()}
+    ds = xr.Dataset(cols)
+    if not ds.dims:
+        return pd.DataFrame([{k: float(v) for k, v in ds.data_vars.items()}])
+    frame = ds.to_dataframe()
+    return frame[[c for c in frame.columns if c in q]].reset_index()
+
+
+def parameter_summary(dt: xr.DataTree, var_names: list[str], ci_prob: float = 0.9) -> pd.DataFrame:
+    """Arviz summary with an explicit equal-tailed interval."""
+    present = [v for v in var_names if v in dt["posterior"]]
+    return az.summary(dt, var_names=present, ci_prob=ci_prob, ci_kind=CI_KIND)

@@ -1,0 +1,96 @@
+"""Result folders: ``results/<data>-<spec>-<id>/`` with posterior, tables, plots, manifest.
+
+A folder is written whole under a temporary name and renamed into place, so a result either
+exists completely or not at all. ``manifest.json`` records what made it (spec, data hash,
+seed, sampler settings, versions) and its diagnostics with a ``checks_made`` block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from gapbayes import __version__
+from gapbayes.errors import GapbayesError
+
+TABLES = ("gap_over_time", "gap_at_dates", "bias_terms", "threshold_gaps", "parameters",
+          "inclusion")
+PACKAGES = ("pymc", "pytensor", "arviz", "arviz-base", "arviz-stats", "nutpie", "cmdstanpy",
+            "numpy", "pandas", "xarray")
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, gapbayes and the numerical stack."""
+    out = {"python": platform.python_version(), "gapbayes": __version__}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def fit_id(parts: dict) -> str:
+    """First 8 hex digits of sha256 over everything that determines a fit."""
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+
+def now_iso() -> str:
+    """Return the current UTC time, ISO 8601."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_result_files(
+    folder: Path, dt: xr.DataTree, tables: dict[str, pd.DataFrame], manifest: dict
+) -> None:
+    """Write posterior.nc, the summary CSVs and manifest.json into (staged) ``folder``."""
+    dt.to_netcdf(folder / "posterior.nc", engine="h5netcdf")
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+@dataclass
+class LoadedResult:
+    """A result folder read back: manifest and tables (posterior loaded on demand)."""
+
+    path: Path
+    manifest: dict
+    tables: dict[str, pd.DataFrame]
+
+    def posterior(self) -> xr.DataTree:
+        """Open posterior.nc."""
+        return xr.open_datatree(self.path / "posterior.nc", engine="h5netcdf")
+
+
+def load_result(path: str | Path) -> LoadedResult:
+    """Read a result folder; a clear error when it is not one."""
+    path = Path(path)
+    man = path / "manifest.json"
+    if not man.is_file():
+        raise GapbayesError(f"{path}: not a gapbayes result folder (no manifest.json)")
+    manifest = json.loads(man.read_text())
+    tables = {}
+    for name in TABLES:
+        f = path / f"{name}.csv"
+        if f.is_file() and f.stat().st_size > 1:
+            tables[name] = pd.read_csv(f)
+    return LoadedResult(path, manifest, tables)
+
+
+def latest_result(root: Path) -> Path:
+    """Return the most recently created result folder under ``root``."""
+    found = [p.parent for p in root.glob("*/manifest.json") if p.parent.name not in
+             ("baseline", "sbc")]
+    if not found:
+        raise GapbayesError(f"no fit results under {root}: run 'gapbayes fit' first")
+    return max(found, key=lambda p: json.loads((p / "manifest.json").read_text())["created"])

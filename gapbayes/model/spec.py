@@ -1,0 +1,185 @@
+"""Model specifications: plain TOML data (switches and priors) with a short content-hash id.
+
+A spec file may say ``extends = "default"``; it is then merged key by key over that spec.
+Unknown sections or keys are errors, so a typo in a prior name never passes silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gapbayes import __version__
+from gapbayes.errors import SpecError
+
+SECTIONS = ("data", "time", "switches", "priors", "sampler")
+TOP_KEYS = {"name", "description", "extends", *SECTIONS}
+
+
+def shipped_spec_names() -> list[str]:
+    """Return the names of the specs shipped in ``gapbayes/specs``."""
+    files = resources.files("gapbayes.specs").iterdir()
+    return sorted(p.name.removesuffix(".toml") for p in files if p.name.endswith(".toml"))
+
+
+def _read_toml(source: str | Path) -> tuple[dict[str, Any], str]:
+    path = Path(source)
+    if path.suffix == ".toml" and path.exists():
+        text, label = path.read_text(encoding="utf-8"), str(path)
+    else:
+        name = str(source)
+        ref = resources.files("gapbayes.specs").joinpath(f"{name}.toml")
+        if not ref.is_file():
+            raise SpecError(
+                f"unknown spec '{name}': expected one of {', '.join(shipped_spec_names())} "
+                "or a path to a .toml file"
+            )
+        text, label = ref.read_text(encoding="utf-8"), f"gapbayes/specs/{name}.toml"
+    try:
+        return tomllib.loads(text), label
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{label}: not valid TOML: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve(source: str | Path, depth: int = 0) -> tuple[dict[str, Any], str]:
+    if depth > 5:
+        raise SpecError(f"spec '{source}': 'extends' chain is too deep (a cycle?)")
+    raw, label = _read_toml(source)
+    unknown = set(raw) - TOP_KEYS
+    if unknown:
+        raise SpecError(f"{label}: unknown key(s) {sorted(unknown)}; allowed: {sorted(TOP_KEYS)}")
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw, label
+    base, _ = _resolve(parent, depth + 1)
+    base.pop("name", None)
+    base.pop("description", None)
+    return _merge(base, raw), label
+
+
+def _check_against_default(values: dict[str, Any], label: str) -> None:
+    default, _ = _resolve("default") if label != "gapbayes/specs/default.toml" else (values, "")
+    for section in SECTIONS:
+        got, ref = values.get(section, {}), default.get(section, {})
+        if not isinstance(got, dict):
+            raise SpecError(f"{label}: [{section}] must be a table")
+        for key, value in got.items():
+            if key not in ref:
+                raise SpecError(
+                    f"{label}: unknown key '{key}' in [{section}]; known: {', '.join(sorted(ref))}"
+                )
+            if section == "priors":
+                if not isinstance(value, dict) or set(value) - {"mu", "sigma"}:
+                    raise SpecError(f"{label}: prior '{key}' must be a table of mu/sigma")
+                if value.get("sigma", 1.0) <= 0:
+                    raise SpecError(f"{label}: prior '{key}' needs sigma > 0, got {value['sigma']}")
+            elif type(value) is not type(ref[key]) and not (
+                isinstance(value, int | float) and isinstance(ref[key], int | float)
+            ):
+                raise SpecError(
+                    f"{label}: [{section}] {key} must be {type(ref[key]).__name__}, "
+                    f"got {value!r}"
+                )
+    if values["data"]["benchmarks"] not in ("published", "all"):
+        raise SpecError(f"{label}: [data] benchmarks must be 'published' or 'all'")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A resolved model specification.
+
+    Attributes
+    ----------
+    name
+        Short name (``default``, ``constant-gap``...).
+    description
+        One line saying what the spec is for.
+    data, time, switches, priors, sampler
+        The resolved sections (``extends`` already merged).
+    source
+        Where the spec was read from.
+    """
+
+    name: str
+    description: str
+    data: dict[str, Any]
+    time: dict[str, Any]
+    switches: dict[str, bool]
+    priors: dict[str, dict[str, float]]
+    sampler: dict[str, Any]
+    source: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the spec as plain data (what the manifest stores)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            **{s: copy.deepcopy(getattr(self, s)) for s in SECTIONS},
+        }
+
+    @property
+    def spec_id(self) -> str:
+        """First 8 hex digits of sha256 over the model-defining content and the version.
+
+        Sampler settings are left out: they change how a posterior is computed, not which
+        posterior, and they are recorded in the manifest and the fit cache key instead.
+        """
+        content = {s: getattr(self, s) for s in ("data", "time", "switches", "priors")}
+        blob = json.dumps({"spec": content, "version": __version__}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+    def prior(self, name: str) -> dict[str, float]:
+        """Return the ``mu``/``sigma`` table of one prior."""
+        return self.priors[name]
+
+    def with_changes(self, **sections: dict[str, Any]) -> Spec:
+        """Return a copy with some section keys replaced (used by studies and tests)."""
+        values = self.as_dict()
+        for section, changes in sections.items():
+            values[section] = _merge(values[section], changes)
+        _check_against_default(values, f"{self.source} (modified)")
+        return Spec(**values, source=f"{self.source} (modified)")
+
+
+def load_spec(source: str | Path = "default") -> Spec:
+    """Load a shipped spec by name or a spec TOML file by path.
+
+    Parameters
+    ----------
+    source
+        A shipped name (see :func:`shipped_spec_names`) or a path to a ``.toml`` file.
+
+    Returns
+    -------
+    Spec
+        The resolved specification.
+
+    Raises
+    ------
+    SpecError
+        Unknown spec name, unknown key, wrong type or invalid prior.
+    """
+    values, label = _resolve(source)
+    for section in SECTIONS:
+        values.setdefault(section, {})
+    if "name" not in values:
+        values["name"] = Path(str(source)).stem
+    values.setdefault("description", "")
+    _check_against_default(values, label)
+    return Spec(**{k: values[k] for k in ("name", "description", *SECTIONS)}, source=label)

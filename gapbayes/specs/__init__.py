@@ -1,0 +1,1 @@
+"""Shipped model specifications (TOML files)."""

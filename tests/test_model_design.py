@@ -1,0 +1,106 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from gapbayes.model.design import (
+    build_model_data,
+    interp_matrix,
+    load_model_data,
+    random_walk_matrix,
+    save_model_data,
+)
+from gapbayes.model.simulate import synthetic_design
+from gapbayes.model.spec import load_spec
+
+
+def test_interp_matrix_interpolates_linearly_and_is_flat_outside():
+    knots = np.array([0.0, 1.0, 3.0])
+    f = np.array([1.0, 3.0, -1.0])
+    x = np.array([-1.0, 0.0, 0.5, 2.0, 3.0, 9.0])
+    np.testing.assert_allclose(interp_matrix(x, knots) @ f, [1.0, 1.0, 2.0, 1.0, -1.0, -1.0])
+
+
+def test_random_walk_is_zero_at_reference_with_sqrt_time_steps():
+    knots = np.array([-1.0, -0.5, 0.0, 0.25, 1.25])
+    L = random_walk_matrix(knots, ref=2)
+    z = np.array([1.0, 1.0, 1.0, 1.0])
+    rw = L @ z
+    assert rw[2] == 0.0
+    np.testing.assert_allclose(rw, [-2 * np.sqrt(0.5), -np.sqrt(0.5), 0, 0.5, 1.5])
+    # variance of the walk at a knot equals its distance in years from the reference
+    np.testing.assert_allclose((L**2).sum(axis=1), np.abs(knots))
+
+
+def _tables():
+    models, benchmarks, scores = synthetic_design(n_models=60, n_benchmarks=6, n_linear=1, seed=3)
+    scores["score"] = 0.5
+    scores.loc[scores["benchmark_id"] == "b00", "score"] = np.linspace(
+        1, 100, (scores["benchmark_id"] == "b00").sum())
+    return models, benchmarks, scores
+
+
+def test_inclusion_rule_drops_benchmarks_without_enough_open_models():
+    models, benchmarks, scores = _tables()
+    open_ids = set(models.loc[models["access"] == "open", "model_id"])
+    # b05 keeps only two open models
+    b05_open = scores[(scores["benchmark_id"] == "b05") & scores["model_id"].isin(open_ids)]
+    scores = scores.drop(b05_open.index[2:])
+    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    assert "b05" not in data.bench_ids
+    row = data.inclusion.set_index("benchmark_id").loc["b05"]
+    assert not row["included"] and row["open_models"] == 2
+    assert "fewer than 3 open or closed models" in row["reason"]
+
+
+def test_models_before_start_date_and_unknown_access_are_left_out():
+    models, benchmarks, scores = _tables()
+    models.loc[0, "release_date"] = pd.Timestamp("2022-06-01")
+    models.loc[1, "access"] = "unknown"
+    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    assert "m000" not in data.model_ids and "m001" not in data.model_ids
+
+
+def test_linear_benchmarks_are_standardised_and_indices_consistent():
+    models, benchmarks, scores = _tables()
+    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    lin = data.bench_ids.index("b00")
+    rows = data.obs_bench == lin
+    assert data.bench_linear[lin] == 1
+    assert abs(data.y[rows].mean()) < 1e-12 and abs(data.y[rows].std() - 1) < 1e-12
+    # every observation points at a model and benchmark that exist
+    assert data.obs_model.max() < len(data.model_ids)
+    assert set(data.sig_idx) | set(data.lin_idx) == set(range(len(data.y)))
+    # the frontier grid contains the origin and reaches back four years before the first model
+    assert data.grid_time[data.grid_origin] == 0.0
+    assert data.grid_time[0] <= data.model_time.min() - 4.0 + 1 / 12
+
+
+def test_percent_and_log_transforms():
+    models, benchmarks, scores = _tables()
+    benchmarks.loc[benchmarks["benchmark_id"] == "b01", "transform"] = "percent_to_proportion"
+    benchmarks.loc[benchmarks["benchmark_id"] == "b00", "transform"] = "log"
+    sel = scores["benchmark_id"] == "b01"
+    scores.loc[sel, "score"] = 40.0
+    scores.loc[sel, "stderr"] = 2.0
+    scores.loc[scores["benchmark_id"] == "b00", "stderr"] = 3.0
+    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    b01 = data.obs_bench == data.bench_ids.index("b01")
+    np.testing.assert_allclose(data.y[b01], 0.4)
+    np.testing.assert_allclose(data.se[b01], 0.02)
+    assert data.obs_binomial[b01].sum() == 0  # a file stderr replaces the binomial variance
+
+
+def test_model_data_round_trips_through_npz(tmp_path):
+    models, benchmarks, scores = _tables()
+    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    save_model_data(data, tmp_path / "design.npz")
+    back = load_model_data(tmp_path / "design.npz")
+    assert back.model_ids == data.model_ids and back.report_dates == data.report_dates
+    np.testing.assert_array_equal(back.gap_interp_model, data.gap_interp_model)
+    pd.testing.assert_frame_equal(back.inclusion, data.inclusion, check_dtype=False)
+
+
+def test_no_scores_left_is_a_clear_error():
+    models, benchmarks, scores = _tables()
+    with pytest.raises(ValueError, match="no scores left after the spec's inclusion rule"):
+        build_model_data(models, benchmarks, scores.iloc[:0], load_spec("default"))
