@@ -1,0 +1,388 @@
+"""Figures of a fit result, written into ``<result>/plots/``.
+
+- ``gap_by_access.png/.svg``: backward-looking gap over time, overall / private / public, with
+  the threshold-crossing baseline's datapoints when available (the Bayesian counterpart of the
+  published figure);
+- ``gap_by_category.png/.svg``: the same per benchmark category, small multiples;
+- ``gap_forward_vs_backward.png``: overall backward- vs forward-looking gap;
+- ``benchmark_curves.png``, ``rank_plots.png``, ``ppc.png``: how the model meets the data and
+  how the sampler did (:mod:`gapbayes.model.plots_checks`).
+
+Every band is an equal-tailed interval (ETI) over the posterior draws. Figures are built on
+:class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot state), so nothing leaks
+between calls and the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from gapbayes.model.design import DAYS_PER_YEAR, ModelData
+
+GROUP_COLORS = {"overall": "#303030", "private": "#b2182b", "public": "#2166ac"}
+GROUP_LABELS = {
+    "overall": "All benchmarks",
+    "private": "Private benchmarks",
+    "public": "Public benchmarks",
+}
+CATEGORY_COLOR = "#5e3c99"
+FORWARD_COLOR = "#1b7837"
+ACCESS_COLORS = {"closed": "#404040", "open": "#e66101"}
+BASELINE_MARKERS = {"private": "o", "public": "^"}
+BAND_ALPHA = {"eti90": 0.13, "eti50": 0.30}
+DPI = 150
+# Fixed salt for the ids matplotlib writes into SVGs: same figure, same bytes.
+SVG_SALT = "gapbayes"
+BASELINE_FILE = "datapoints.csv"
+BASELINE_COLUMNS = ("benchmark_id", "access_type", "open_date", "gap_months")
+
+
+# ---- helpers shared with plots_checks ----------------------------------------------------
+
+
+def stack_draws(da: xr.DataArray) -> np.ndarray:
+    """(chain, draw, ...) -> (S, ...) numpy array."""
+    return da.stack(sample=("chain", "draw")).transpose("sample", ...).values
+
+
+def draw_index(n_samples: int, max_draws: int) -> np.ndarray:
+    """Evenly spaced draw indices (at most ``max_draws``)."""
+    return np.unique(np.linspace(0, n_samples - 1, min(n_samples, max_draws)).astype(int))
+
+
+def to_dates(data: ModelData, t: np.ndarray) -> np.ndarray:
+    """Years since ``data.origin`` -> datetime64 (for date axes)."""
+    seconds = np.round(np.asarray(t, float) * DAYS_PER_YEAR * 86400.0).astype("int64")
+    return np.datetime64(data.origin.to_datetime64(), "s") + seconds.astype("timedelta64[s]")
+
+
+def date_axis(ax: Axes) -> None:
+    """Date ticks on the x axis (call after plotting: the choice depends on the data span).
+
+    Spans of 18 months or more get labelled years with unlabelled quarter ticks; shorter
+    ones month labels, so the year is never missing from the axis.
+    """
+    lo, hi = ax.dataLim.intervalx
+    if hi - lo >= 18 * 30.4:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    else:
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def finish_grid(axes: np.ndarray, n: int, ncols: int, xlabel: str) -> None:
+    """Hide the unused panels of a wrapped grid; label the x axis of the lowest panels.
+
+    With ``sharex`` matplotlib hides the tick labels of every panel above another one, so a
+    panel standing over an unused slot gets its tick labels back.
+    """
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[max(0, n - ncols):n]:
+        ax.set_xlabel(xlabel)
+        ax.xaxis.set_tick_params(labelbottom=True)
+
+
+def save_figure(fig: Figure, base: Path, svg: bool = False) -> list[Path]:
+    """Write ``base.png`` (and ``base.svg``); return the paths."""
+    out = [base.with_suffix(".png")]
+    if svg:
+        out.append(base.with_suffix(".svg"))
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        fig.savefig(out[0], dpi=DPI, facecolor="white")
+        if svg:
+            # No creation date in the SVG, so re-plotting the same result gives the same file.
+            fig.savefig(out[1], facecolor="white", metadata={"Date": None})
+    return out
+
+
+def load_baseline_points(folder: str | Path) -> pd.DataFrame | None:
+    """Read the baseline's ``datapoints.csv`` from ``folder``; None when there is none.
+
+    ``open_date`` is parsed as a date; rows without a date or gap are dropped.
+    """
+    path = Path(folder) / BASELINE_FILE
+    if not path.is_file():
+        return None
+    points = pd.read_csv(path)
+    missing = [c for c in BASELINE_COLUMNS if c not in points.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    points["open_date"] = pd.to_datetime(points["open_date"], errors="coerce")
+    return points.dropna(subset=["open_date", "gap_months"]).reset_index(drop=True)
+
+
+# ---- gap over time --------------------------------------------------------------------------
+
+
+def gap_intervals(
+    dt: xr.DataTree, tables: dict[str, pd.DataFrame], direction: str
+) -> pd.DataFrame:
+    """Median and 50%/90% ETI of the gap per (group, month), with a ``date`` column.
+
+    Taken from the result's ``gap_over_time`` table (so figure and CSV agree), computed from
+    the posterior when the table is missing.
+    """
+    table = tables.get("gap_over_time")
+    if table is not None and not table.empty and "direction" in table:
+        frame = table[table["direction"] == direction].copy()
+    else:
+        from gapbayes.model.diagnostics import interval_table
+
+        frame = interval_table(dt["posterior"][f"gap_{direction}"])
+    frame["month"] = frame["month"].astype(str)
+    frame["date"] = pd.to_datetime(frame["month"], format="%Y-%m")
+    return frame.sort_values(["group", "date"]).reset_index(drop=True)
+
+
+def draw_band(ax: Axes, frame: pd.DataFrame, color: str, label: str | None, lw: float = 2.0,
+              ls: str = "-", outline90: bool = False) -> None:
+    """Median line over the 50% and 90% ETI bands of one group.
+
+    With ``outline90`` the 90% band is drawn as two thin lines instead of a fill, so a
+    second series' bands stay readable underneath.
+    """
+    if outline90:
+        for edge in ("eti90_lo", "eti90_hi"):
+            ax.plot(frame["date"], frame[edge], color=color, lw=0.9, ls=(0, (4, 2)))
+    else:
+        ax.fill_between(frame["date"], frame["eti90_lo"], frame["eti90_hi"], color=color,
+                        alpha=BAND_ALPHA["eti90"], lw=0)
+    ax.fill_between(frame["date"], frame["eti50_lo"], frame["eti50_hi"], color=color,
+                    alpha=BAND_ALPHA["eti50"], lw=0)
+    ax.plot(frame["date"], frame["median"], color=color, lw=lw, ls=ls, label=label)
+
+
+def outline_handle(color: str, what: str) -> Line2D:
+    """Legend entry for a 90% band drawn as thin lines."""
+    return Line2D([], [], color=color, lw=0.9, ls=(0, (4, 2)), label=f"{what}: 90% ETI bounds")
+
+
+def band_handles() -> list[Patch]:
+    """Legend entries explaining the shading."""
+    return [
+        Patch(facecolor="0.45", alpha=BAND_ALPHA["eti50"] + 0.1, label="50% ETI"),
+        Patch(facecolor="0.45", alpha=BAND_ALPHA["eti90"], label="90% ETI"),
+    ]
+
+
+def _baseline_in_window(points: pd.DataFrame | None, frame: pd.DataFrame) -> pd.DataFrame:
+    """Baseline datapoints whose open model falls inside the fit's months (others off-axis)."""
+    if points is None or points.empty:
+        return pd.DataFrame(columns=list(BASELINE_COLUMNS))
+    lo, hi = frame["date"].min(), frame["date"].max() + pd.offsets.MonthEnd(1)
+    return points[(points["open_date"] >= lo) & (points["open_date"] <= hi)]
+
+
+def _scatter_baseline(ax: Axes, points: pd.DataFrame, color: str | None = None) -> None:
+    for access, marker in BASELINE_MARKERS.items():
+        sel = points[points["access_type"] == access]
+        if not sel.empty:
+            ax.scatter(sel["open_date"], sel["gap_months"], marker=marker, s=16, alpha=0.45,
+                       color=color or GROUP_COLORS[access], edgecolor="none", zorder=2)
+
+
+def _baseline_handles(points: pd.DataFrame, color: str | None = None) -> list[Line2D]:
+    out = []
+    for access, marker in BASELINE_MARKERS.items():
+        n = int((points["access_type"] == access).sum())
+        if n:
+            out.append(Line2D([], [], ls="", marker=marker, ms=5, alpha=0.6,
+                              color=color or GROUP_COLORS[access],
+                              label=f"Baseline datapoint, {access} benchmark ({n})"))
+    return out
+
+
+def _finish_gap_axes(ax: Axes, frame: pd.DataFrame) -> None:
+    ax.axhline(0.0, color="0.2", lw=0.9, ls="--", zorder=1)
+    ax.set_xlim(frame["date"].min() - pd.Timedelta(days=10),
+                frame["date"].max() + pd.Timedelta(days=40))
+    ax.grid(alpha=0.25, lw=0.6)
+    date_axis(ax)
+
+
+def _last_value(frame: pd.DataFrame, group: str) -> str:
+    row = frame[frame["group"] == group].iloc[-1]
+    return (f"{row['median']:.1f} months (90% ETI {row['eti90_lo']:.1f} to "
+            f"{row['eti90_hi']:.1f}) in {row['month']}")
+
+
+def gap_by_access_figure(frame: pd.DataFrame, points: pd.DataFrame | None) -> Figure:
+    """Backward gap over time for overall, private and public benchmarks (+ baseline)."""
+    fig = Figure(figsize=(11, 6.2), layout="constrained")
+    ax = fig.add_subplot()
+    pts = _baseline_in_window(points, frame)
+    _scatter_baseline(ax, pts)
+    for group in ("overall", "private", "public"):
+        sel = frame[frame["group"] == group]
+        if sel.empty:
+            continue
+        # The overall gap averages the other two: its 90% band as lines keeps them visible.
+        draw_band(ax, sel, GROUP_COLORS[group], f"{GROUP_LABELS[group]} (posterior median)",
+                  lw=2.6 if group == "overall" else 1.8, outline90=group == "overall")
+    handles = (ax.get_legend_handles_labels()[0] + band_handles()
+               + [outline_handle(GROUP_COLORS["overall"], GROUP_LABELS["overall"])]
+               + _baseline_handles(pts))
+    _finish_gap_axes(ax, frame)
+    ax.set_xlabel("Date (open model release month)")
+    ax.set_ylabel("Gap (months)")
+    fig.suptitle("How far open-weight models trail the closed frontier (backward-looking gap)",
+                 fontweight="bold")
+    ax.set_title(f"All benchmarks: {_last_value(frame, 'overall')}. Gap = months since the "
+                 "closed frontier stood at the open frontier's level.", fontsize=9.5)
+    ax.legend(handles=handles, loc="upper left", fontsize=8.5, framealpha=0.9)
+    return fig
+
+
+def gap_by_category_figure(frame: pd.DataFrame, data: ModelData,
+                           points: pd.DataFrame | None) -> Figure | None:
+    """Backward gap per benchmark category, one panel each (None without categories)."""
+    groups = [g for g in dict.fromkeys(frame["group"]) if g.startswith("category:")]
+    if not groups:
+        return None
+    ncols = 2 if len(groups) <= 4 else 3
+    nrows = int(np.ceil(len(groups) / ncols))
+    fig = Figure(figsize=(5.2 * ncols, 3.6 * nrows + 1.0), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    overall = frame[frame["group"] == "overall"]
+    pts = _baseline_in_window(points, frame)
+    bench_cat = {b: data.category_names[c] for b, c in zip(data.bench_ids, data.bench_category,
+                                                              strict=True)}
+    for ax, group in zip(axes, groups, strict=False):
+        name = group.removeprefix("category:")
+        n_bench = sum(c == name for c in bench_cat.values())
+        in_cat = pts[pts["benchmark_id"].map(bench_cat) == name]
+        _scatter_baseline(ax, in_cat)
+        if not overall.empty:
+            ax.plot(overall["date"], overall["median"], color="0.45", lw=1.2, ls=":",
+                    label="All benchmarks (median)")
+        draw_band(ax, frame[frame["group"] == group], CATEGORY_COLOR, "Category (median)")
+        _finish_gap_axes(ax, frame)
+        ax.set_title(f"{name.replace('_', ' ')} ({n_bench} benchmark{'s' * (n_bench != 1)})",
+                     fontsize=10.5)
+    finish_grid(axes, len(groups), ncols, "Date")
+    for ax in axes[::ncols]:
+        ax.set_ylabel("Gap (months)")
+    handles = axes[0].get_legend_handles_labels()[0] + band_handles() + _baseline_handles(
+        pts[pts["benchmark_id"].isin(bench_cat)])
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
+               fontsize=8.5, frameon=False)
+    fig.suptitle("Backward-looking gap of open-weight models by benchmark category",
+                 fontweight="bold")
+    return fig
+
+
+def gap_direction_figure(back: pd.DataFrame, fwd: pd.DataFrame) -> Figure:
+    """Overall backward- vs forward-looking gap."""
+    fig = Figure(figsize=(11, 5.8), layout="constrained")
+    ax = fig.add_subplot()
+    b = back[back["group"] == "overall"]
+    f = fwd[fwd["group"] == "overall"]
+    draw_band(ax, b, GROUP_COLORS["overall"], "Backward-looking (median)")
+    draw_band(ax, f, FORWARD_COLOR, "Forward-looking (median)", ls="--", outline90=True)
+    _finish_gap_axes(ax, b)
+    ax.set_xlabel("Date")
+    ax.set_ylabel("Gap (months)")
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + band_handles()
+              + [outline_handle(FORWARD_COLOR, "Forward-looking")], loc="upper left",
+              fontsize=9)
+    fig.suptitle("Overall gap, backward- vs forward-looking (all benchmarks)",
+                 fontweight="bold")
+    ax.set_title("Backward: months since closed models were at the open frontier's level. "
+                 "Forward: months until open models reach\ntoday's closed level (beyond the "
+                 f"last data month the gap is held at its last value). Forward at the end: "
+                 f"{_last_value(fwd, 'overall')}.", fontsize=9)
+    return fig
+
+
+# ---- entry points -------------------------------------------------------------------------
+
+
+def write_fit_plots(
+    out_dir: Path,
+    dt: xr.DataTree,
+    data: ModelData,
+    tables: dict[str, pd.DataFrame],
+    baseline_points: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Write every figure of a fit directly into ``out_dir``; return the paths written.
+
+    Parameters
+    ----------
+    out_dir
+        Existing folder for the figures.
+    dt
+        Posterior DataTree of the fit (with the derived gap variables).
+    data
+        The fit's :class:`~gapbayes.model.design.ModelData`.
+    tables
+        The result's summary tables (``gap_over_time`` is used when present).
+    baseline_points
+        The baseline's datapoints (``datapoints.csv``), overlaid on the gap figures.
+    """
+    from gapbayes.model.plots_checks import (
+        benchmark_curves_figure,
+        ppc_figure,
+        rank_figure,
+    )
+
+    if "matplotlib.pyplot" not in sys.modules:
+        # arviz-plots draws through pyplot; without an interactive session pick the
+        # non-interactive backend (an existing session keeps its own).
+        matplotlib.use("Agg")
+    back = gap_intervals(dt, tables, "backward")
+    fwd = gap_intervals(dt, tables, "forward")
+    written = save_figure(gap_by_access_figure(back, baseline_points),
+                          out_dir / "gap_by_access", svg=True)
+    fig = gap_by_category_figure(back, data, baseline_points)
+    if fig is not None:
+        written += save_figure(fig, out_dir / "gap_by_category", svg=True)
+    written += save_figure(gap_direction_figure(back, fwd), out_dir / "gap_forward_vs_backward")
+    written += save_figure(benchmark_curves_figure(dt, data), out_dir / "benchmark_curves")
+    written += rank_figure(dt, out_dir / "rank_plots")
+    fig = ppc_figure(dt, data)
+    if fig is not None:
+        written += save_figure(fig, out_dir / "ppc")
+    return written
+
+
+def make_fit_plots(
+    folder: Path,
+    dt: xr.DataTree,
+    data: ModelData,
+    tables: dict[str, pd.DataFrame],
+    baseline_points: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Write the figures of a fit into ``folder / "plots"``; return the paths written.
+
+    Parameters
+    ----------
+    folder
+        The (staged) result folder.
+    dt, data, tables
+        Posterior, design and summary tables of the fit.
+    baseline_points
+        Optional baseline datapoints (see :func:`load_baseline_points`).
+
+    Returns
+    -------
+    list of Path
+        PNG files (and SVG for the two gap figures), in drawing order.
+    """
+    out = Path(folder) / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    return write_fit_plots(out, dt, data, tables, baseline_points)
