@@ -31,6 +31,15 @@ def test_random_walk_is_zero_at_reference_with_sqrt_time_steps():
     np.testing.assert_allclose((L**2).sum(axis=1), np.abs(knots))
 
 
+def test_mean_centred_random_walk_has_zero_mean_and_same_increments():
+    knots = np.array([0.0, 0.25, 0.5, 1.0])
+    L = random_walk_matrix(knots)
+    z = np.array([0.3, -1.2, 2.0])
+    rw = L @ z
+    assert abs(rw.mean()) < 1e-12
+    np.testing.assert_allclose(np.diff(rw), z * np.sqrt(np.diff(knots)))
+
+
 def _tables():
     models, benchmarks, scores = synthetic_design(n_models=60, n_benchmarks=6, n_linear=1, seed=3)
     scores["score"] = 0.5

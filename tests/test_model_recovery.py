@@ -13,7 +13,7 @@ from helpers_model import SLOW, eti, simulate_and_fit, slow
 from gapbayes.model.spec import load_spec
 
 FIXED = {
-    "gap_at_origin": 6.0,
+    "gap_mean": 6.0,
     "gap_rw_sd": 2.0,
     "public_offset": -2.0,
     "provider_penalty": 0.3,
@@ -57,7 +57,7 @@ def test_data_identify_growth_and_gap(small_fit):
     _, _, dt = small_fit
     spec = load_spec("default")
     for name, prior in [("frontier_log_growth", "frontier_log_growth"),
-                        ("gap_at_origin", "gap_at_origin"), ("public_offset", "public_offset")]:
+                        ("gap_mean", "gap_mean"), ("public_offset", "public_offset")]:
         sd = float(dt["posterior"][name].std())
         assert sd < 0.5 * spec.prior(prior)["sigma"], f"{name}: posterior sd {sd:.2f}"
 

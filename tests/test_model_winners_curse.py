@@ -8,7 +8,7 @@ from gapbayes.baseline.run import run_baseline
 from gapbayes.model.spec import load_spec
 
 TRUE_GAP = 6.0
-FIXED = {"gap_at_origin": TRUE_GAP, "public_offset": 0.0, "category_sd": 0.0,
+FIXED = {"gap_mean": TRUE_GAP, "public_offset": 0.0, "category_sd": 0.0,
          "benchmark_gap_sd": 0.0, "provider_penalty": 0.0, "self_report_offset": 0.0}
 DESIGN = {"n_models": 300, "n_benchmarks": 20, "n_linear": 0, "closed_per_open": 3.0}
 
@@ -25,5 +25,5 @@ def test_baseline_biased_upward_model_within_half_a_month():
     assert len(baseline) > 50
     assert baseline.mean() > TRUE_GAP + 1.0, f"baseline mean {baseline.mean():.2f}"
 
-    model_median = float(np.median(dt["posterior"]["gap_at_origin"].values))
+    model_median = float(np.median(dt["posterior"]["gap_mean"].values))
     assert abs(model_median - TRUE_GAP) < 0.5, f"model median {model_median:.2f}"

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         raise GapbayesError(str(exc)) from exc
     result = run_fit(inp, spec, backend=args.backend, settings=settings,
                      out_root=args.out or results_dir(), force=args.force, subset=subset,
-                     make_plots=not args.no_plots)
+                     make_plots=not args.no_plots,
+                     baseline_dir=(args.out or results_dir()) / "baseline")
     loaded = load_result(result.path)
     print_summary(loaded, "text")
     if args.strict and not loaded.manifest["diagnostics"]["passed"]:

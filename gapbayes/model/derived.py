@@ -158,7 +158,8 @@ def threshold_gaps(post: xr.Dataset, data: ModelData, max_draws: int = 1000) -> 
                            THRESHOLD_STEP):
             frac = (y - c) / (ceil[:, k] - c)
             ok = (frac > 0) & (frac < 1)
-            theta = diff[:, k] + np.log(frac / (1 - frac)) / slope[:, k]
+            with np.errstate(invalid="ignore", divide="ignore"):  # masked by ok below
+                theta = diff[:, k] + np.log(frac / (1 - frac)) / slope[:, k]
             t_c = np.array([np.interp(theta[s], F[s], data.grid_time) for s in range(len(take))])
             d_b = gap + offset[:, [b]]
             t_o = t_c.copy()

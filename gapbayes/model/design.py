@@ -38,6 +38,7 @@ class ModelData:
     family_names: list[str]
     bench_ids: list[str]                 # length B
     bench_linear: np.ndarray             # (B,) 1 = linear link (log-minutes, Elo, points)
+    bench_transform: list[str]           # length B: identity / percent_to_proportion / log
     bench_chance: np.ndarray             # (B,) chance floor on the proportion scale
     bench_n_items: np.ndarray            # (B,) items, 0 = unknown
     bench_public: np.ndarray             # (B,) 1 = public benchmark
@@ -57,9 +58,9 @@ class ModelData:
     grid_origin: int                     # index of origin in grid_time
     growth_knots: np.ndarray             # (Kg,) knot times of the log-growth random walk
     growth_interp: np.ndarray            # (G, Kg) linear interpolation grid <- knots
-    growth_rw: np.ndarray                # (Kg, Kg-1) increments -> random walk, 0 at origin knot
+    growth_rw: np.ndarray                # (Kg, Kg-1) increments -> random walk with mean 0
     gap_knots: np.ndarray                # (Kd,) knot times of the gap random walk
-    gap_rw: np.ndarray                   # (Kd, Kd-1) increments -> random walk, 0 at origin knot
+    gap_rw: np.ndarray                   # (Kd, Kd-1) increments -> random walk with mean 0
     gap_interp_model: np.ndarray         # (M, Kd) interpolation at model release times
     report_time: np.ndarray              # (R,) first day of each report month
     report_dates: list[str]              # length R, YYYY-MM
@@ -119,21 +120,25 @@ def interp_matrix(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     return W
 
 
-def random_walk_matrix(knots: np.ndarray, ref: int) -> np.ndarray:
-    """Matrix L with ``L @ z`` a random walk over ``knots`` that is 0 at ``knots[ref]``.
+def random_walk_matrix(knots: np.ndarray, ref: int | None = None) -> np.ndarray:
+    """Matrix L with ``L @ z`` a random walk over ``knots``.
 
     Increment j (between knots j and j+1) has sd sqrt(dt_j), so the walk's scale is per
-    sqrt(year) whatever the knot spacing.
+    sqrt(year) whatever the knot spacing. With ``ref`` the walk is 0 at ``knots[ref]``;
+    without it the walk has mean 0 over the knots, so the level parameter added to it is the
+    walk's mean: the data pin a mean over the whole window far better than the value at one
+    knot, and the level then barely correlates with the increments (faster mixing).
     """
     K = len(knots)
     L = np.zeros((K, max(K - 1, 0)))
     step = np.sqrt(np.diff(knots))
+    centre = ref if ref is not None else 0
     for k in range(K):
-        if k > ref:
-            L[k, ref:k] = step[ref:k]
-        elif k < ref:
-            L[k, k:ref] = -step[k:ref]
-    return L
+        if k > centre:
+            L[k, centre:k] = step[centre:k]
+        elif k < centre:
+            L[k, k:centre] = -step[k:centre]
+    return L if ref is not None else L - L.mean(axis=0, keepdims=True)
 
 
 def month_knots(start: float, end: float, origin: pd.Timestamp, months: int) -> np.ndarray:
@@ -301,6 +306,7 @@ def build_model_data(
         family_names=families,
         bench_ids=bench_ids,
         bench_linear=linear,
+        bench_transform=bench["transform"].tolist(),
         bench_chance=np.where(linear == 1, 0.0, bench["chance"].fillna(0).to_numpy(float)),
         bench_n_items=n_items,
         bench_public=(bench["access_type"] == "public").to_numpy(int),
@@ -321,9 +327,9 @@ def build_model_data(
         grid_origin=grid_origin,
         growth_knots=gk,
         growth_interp=interp_matrix(grid, gk),
-        growth_rw=random_walk_matrix(gk, int(np.argmin(np.abs(gk)))),
+        growth_rw=random_walk_matrix(gk),
         gap_knots=dk,
-        gap_rw=random_walk_matrix(dk, int(np.argmin(np.abs(dk)))),
+        gap_rw=random_walk_matrix(dk),
         gap_interp_model=interp_matrix(t, dk),
         report_time=r_time,
         report_dates=[f"{d:%Y-%m}" for d in months],

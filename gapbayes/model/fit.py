@@ -19,7 +19,7 @@ from gapbayes.model.diagnostics import Diagnostics, interval_table, parameter_su
 from gapbayes.model.spec import Spec
 
 MAIN_PARAMETERS = [
-    "gap_at_origin", "gap_rw_sd", "public_offset", "category_sd", "benchmark_gap_sd",
+    "gap_mean", "gap_rw_sd", "public_offset", "category_sd", "benchmark_gap_sd",
     "china_offset", "frontier_log_growth", "frontier_growth_rw_sd", "shortfall_log_scale",
     "shortfall_family_sd", "log_slope_sd", "provider_penalty", "self_report_offset",
     "selection_capability", "selection_open",
@@ -102,6 +102,7 @@ def run_fit(
     force: bool = False,
     subset: dict | None = None,
     make_plots: bool = True,
+    baseline_dir: Path | None = None,
     log=print,
 ) -> FitResult:
     """Fit ``spec`` to ``inp`` and write ``out_root/<data>-<spec>-<id>/``.
@@ -159,8 +160,13 @@ def run_fit(
         results.write_result_files(tmp, dt, tables, manifest)
         save_model_data(data, tmp / "design.npz")
         if make_plots:
-            from gapbayes.model.plots import make_fit_plots
+            from gapbayes.model.plots import load_baseline_points, make_fit_plots
 
-            make_fit_plots(tmp, dt, data, tables)
+            try:
+                points = load_baseline_points(baseline_dir) if baseline_dir else None
+            except ValueError as exc:
+                log(f"note: baseline datapoints not overlaid ({exc})")
+                points = None
+            make_fit_plots(tmp, dt, data, tables, points)
     log(f"sampling took {wall:.0f} s; result written to {folder}")
     return FitResult(folder, manifest, reused=False, diagnostics=diag, data=data, dt=dt)

@@ -97,7 +97,7 @@ def build_pymc_model(data: ModelData, spec: Spec) -> pm.Model:
         F_grid = pm.Deterministic("frontier", cum - cum[data.grid_origin], dims="grid")
 
         # ---- gap D(t) and its offsets (months) -------------------------------------------
-        d0 = _normal("gap_at_origin", spec)
+        d0 = _normal("gap_mean", spec)
         if sw["time_varying_gap"]:
             d_sd = _half("gap_rw_sd", "gap_rw", spec)
             d_z = pm.Normal("gap_z", 0.0, 1.0, dims="gap_step")

@@ -132,7 +132,7 @@ def simulate_world(
     spec
         The specification to simulate from.
     fixed
-        Values for named free random variables (e.g. ``gap_at_origin``, ``public_offset``).
+        Values for named free random variables (e.g. ``gap_mean``, ``public_offset``).
     seed
         Seed of the parameter and noise draws.
 
