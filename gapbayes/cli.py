@@ -8,6 +8,11 @@ Subcommands (``gapbayes <cmd> --help`` documents every flag)::
     summary                           gap table of a fit result
     plot                              figures of a fit result
     specs                             list the shipped model specifications
+    compare                           PSIS-LOO comparison of specs, gaps side by side
+    sensitivity                       the gap as bias-term priors vary
+    report                            one-page self-contained HTML report of a fit
+    sbc                               simulation-based calibration
+    study                             winner's-curse / provider-degradation / held-out studies
 
 Each subcommand lives in ``gapbayes.commands.<name>`` and exposes
 ``register(subparsers)``; the parser it adds sets ``func(args) -> int``.
@@ -24,7 +29,10 @@ import sys
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 
-COMMAND_MODULES = ["data", "baseline", "fit", "summary", "plot", "specs"]
+COMMAND_MODULES = [
+    "data", "baseline", "fit", "summary", "plot", "specs", "compare", "sensitivity", "report",
+    "sbc", "study",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
