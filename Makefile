@@ -53,8 +53,9 @@ test: test-deps  ## run the test suite (fast tiers; what CI runs)
 test-slow: test-deps  ## also run the long statistical tests (full-size recovery design)
 	GAPBAYES_SLOW=1 $(PY) -m pytest $(PYTEST_ARGS)
 
-sbc: $(STAMP)  ## simulation-based calibration: 400 simulations of the default spec
-	$(GAPBAYES) sbc --spec default --simulations 400
+SBC_ARGS ?=
+sbc: $(STAMP)  ## simulation-based calibration: 400 simulations of the default spec (hours)
+	$(GAPBAYES) sbc --spec default --simulations 400 --strict $(SBC_ARGS)
 
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check gapbayes tests bench

@@ -1,0 +1,257 @@
+"""SBC report: ranks table, uniformity tests, ECDF-difference plots and a pass/fail verdict.
+
+Tests use the randomised PIT values (rank + U) / (L + 1) stored with each simulation; they
+are exactly uniform under calibration, so continuous-uniform tests apply without a
+discreteness correction.
+
+- ``pot_c`` p-value (arviz-stats ``uniformity_test``: pointwise order-statistic tests
+  combined by the Cauchy method, powerful against local departures); a quantity fails when
+  p < alpha / K (Bonferroni over the K monitored quantities, so a calibrated model passes
+  with probability about 1 - alpha overall).
+- Saeilynoja et al. (2022) simultaneous 95% band for the ECDF (arviz-stats ``ecdf_pit``):
+  whether the ECDF leaves it is reported beside the p-value and drawn in ``ecdf.png``.
+
+Only converged simulations enter the tests (unless ``include_not_converged``); failed and
+non-converged ones are counted, listed with their reasons, and fail the run when they exceed
+``max_bad_share``: SBC that conditions on convergence can hide exactly the part of the prior
+the sampler cannot handle.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gapbayes.atomic import write_text
+from gapbayes.sbc.runner import STATUS_NOT_CONVERGED, STATUS_OK, load_records
+
+ALPHA = 0.05
+BAND_PROB = 0.95
+MAX_BAD_SHARE = 0.05
+BAND_SIMULATIONS = 2000
+
+
+def ranks_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per simulation: status, reason, L, rank and PIT of every quantity."""
+    rows = []
+    for r in records:
+        row = {"sim": r["index"], "status": r["status"], "reason": r.get("reason", ""),
+               "seconds": r.get("seconds"), "L": r.get("L"),
+               "divergences": r.get("divergences")}
+        row.update({f"rank:{k}": v for k, v in r.get("ranks", {}).items()})
+        row.update({f"pit:{k}": v for k, v in r.get("pit", {}).items()})
+        row.update({f"rhat:{k}": v for k, v in r.get("rhat", {}).items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@functools.lru_cache(maxsize=64)
+def ecdf_band(n: int, prob: float = BAND_PROB, seed: int = 214) -> tuple[np.ndarray, ...]:
+    """Simultaneous ``prob`` band for the ECDF of ``n`` uniform values (Saeilynoja 2022).
+
+    Returns (eval points, lower, upper) at the points 0, 1/n, ..., 1.
+    """
+    from arviz_stats.ecdf_utils import ecdf_pit
+
+    rng = np.random.default_rng(seed)
+    x, _, lo, hi = ecdf_pit(np.linspace(0, 1, n), prob, BAND_SIMULATIONS, rng=rng)
+    return x, lo, hi
+
+
+def uniformity(pit: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Per-quantity uniformity tests of PIT columns (one column per quantity).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quantity``, ``n``, ``p_value`` (pot_c), ``alpha_adjusted``, ``outside_band``
+        (ECDF leaves the simultaneous 95% band), ``max_ecdf_diff``, ``mean_pit`` and
+        ``passed``.
+    """
+    from arviz_stats.base import array_stats
+
+    k = max(1, pit.shape[1])
+    rows = []
+    for name in pit.columns:
+        u = pit[name].dropna().to_numpy(float)
+        n = len(u)
+        if n < 2:
+            rows.append({"quantity": name, "n": n, "p_value": np.nan, "passed": False})
+            continue
+        p, _, _ = array_stats.uniformity_test(u, method="pot_c")
+        x, lo, hi = ecdf_band(n)
+        ecdf = np.searchsorted(np.sort(u), x, side="right") / n
+        outside = bool(np.any((ecdf < lo - 1e-12) | (ecdf > hi + 1e-12)))
+        rows.append({
+            "quantity": name, "n": n, "p_value": float(p), "alpha_adjusted": alpha / k,
+            "outside_band": outside, "max_ecdf_diff": float(np.max(np.abs(ecdf - x))),
+            "mean_pit": float(u.mean()), "passed": bool(p >= alpha / k),
+        })
+    return pd.DataFrame(rows)
+
+
+def plot_ecdf(pit: pd.DataFrame, path: Path, tests: pd.DataFrame | None = None,
+              title: str = "") -> Path:
+    """ECDF-difference plots (ECDF - uniform CDF) with simultaneous 95% bands.
+
+    Drawn here rather than with arviz-plots ``plot_ecdf_pit(method="envelope")``, which
+    fails in arviz-plots 1.3.2 (it passes a DataArray to ``np.linspace``); the band is
+    arviz-stats' ``ecdf_pit`` all the same (Saeilynoja et al. 2022, simulation method).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(pit.columns)
+    ncol = min(4, len(names))
+    nrow = -(-len(names) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False,
+                             sharex=True)
+    p_values = {} if tests is None or not len(tests) else dict(
+        zip(tests["quantity"], tests["p_value"], strict=True))
+    for ax, name in zip(axes.flat, names, strict=False):
+        u = np.sort(pit[name].dropna().to_numpy(float))
+        x, lo, hi = ecdf_band(len(u))
+        ecdf = np.searchsorted(u, x, side="right") / len(u)
+        ax.fill_between(x, lo - x, hi - x, step="post", color="0.85", lw=0,
+                        label=f"{BAND_PROB:.0%} simultaneous band")
+        ax.step(x, ecdf - x, where="post", color="C0" if np.all(
+            (ecdf >= lo) & (ecdf <= hi)) else "C3", lw=1.2)
+        ax.axhline(0, color="0.4", lw=0.6, ls="--")
+        p = p_values.get(name)
+        ax.set_title(name + ("" if p is None else f"  (p = {p:.2g})"), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("fractional rank (PIT)", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("ECDF - uniform", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SHARE,
+              requested: int | None = None, plot: bool = True,
+              include_not_converged: bool = False) -> dict[str, Any]:
+    """Write ranks.csv, tests.csv, ecdf.png, summary.json and summary.md into ``out``.
+
+    Parameters
+    ----------
+    out
+        Run folder.
+    alpha
+        Family-wise level of the uniformity tests.
+    max_bad_share
+        Largest share of unusable simulations (failed, or not converged unless they are
+        included) for the run to pass.
+    requested
+        Number of simulations asked for (for the report).
+    plot
+        Draw ecdf.png.
+    include_not_converged
+        Rank every finished fit, converged or not: this tests the whole procedure at the
+        given (e.g. short smoke-test) chain length instead of conditioning on convergence.
+
+    Returns
+    -------
+    dict
+        The summary (also in summary.json): counts, per-quantity tests and ``passed``.
+    """
+    out = Path(out)
+    records = load_records(out)
+    manifest = json.loads((out / "sbc.json").read_text()) if (out / "sbc.json").exists() else {}
+    cfg = manifest.get("config", {})
+    table = ranks_table(records)
+    table.to_csv(out / "ranks.csv", index=False, float_format="%.6g")
+    used = (STATUS_OK, STATUS_NOT_CONVERGED) if include_not_converged else (STATUS_OK,)
+    rows = table[table["status"].isin(used)] if len(table) else table
+    pit = rows[[c for c in rows.columns if c.startswith("pit:")]].rename(
+        columns=lambda c: c.removeprefix("pit:"))
+    tests = uniformity(pit, alpha) if len(pit) else pd.DataFrame()
+    if len(tests):
+        tests.to_csv(out / "tests.csv", index=False, float_format="%.6g")
+    bad = [{"sim": int(r["index"]), "status": r["status"], "reason": r.get("reason", "")}
+           for r in records if r["status"] != STATUS_OK]
+    n_done = len(records)
+    unusable = sum(b["status"] not in used for b in bad)
+    bad_share = unusable / n_done if n_done else 0.0
+    quantities_ok = bool(len(tests)) and bool(tests["passed"].all())
+    summary: dict[str, Any] = {
+        "problem_id": manifest.get("problem_id"),
+        "spec": (cfg.get("spec") or {}).get("name", "conjugate-normal (mock)"),
+        "simulate_spec": (cfg.get("simulate_spec") or {}).get("name",
+                                                               "conjugate-normal (mock)"),
+        "backend": cfg.get("backend"),
+        "requested": requested, "done": n_done, "used": int(len(rows)),
+        "ok": sum(r["status"] == STATUS_OK for r in records),
+        "failed": sum(b["status"] == "failed" for b in bad),
+        "not_converged": sum(b["status"] == "not_converged" for b in bad),
+        "bad_share": bad_share, "max_bad_share": max_bad_share,
+        "include_not_converged": include_not_converged,
+        "L": int(rows["L"].iloc[0]) if len(rows) else None,
+        "alpha": alpha,
+        "median_seconds_per_fit": float(table["seconds"].median()) if len(table) else None,
+        "quantities": [{**q, "description": manifest.get("quantities", {}).get(q["quantity"],
+                                                                             "")}
+                       for q in tests.replace({np.nan: None}).to_dict(orient="records")],
+        "failed_quantities": tests.loc[~tests["passed"], "quantity"].tolist() if len(tests)
+        else [],
+        "bad_simulations": bad,
+        "passed": quantities_ok and bad_share <= max_bad_share,
+    }
+    if plot and len(pit) >= 2:
+        title = f"SBC {summary['spec']} ({summary['used']} simulations, L = {summary['L']})"
+        if summary["simulate_spec"] and summary["simulate_spec"] != summary["spec"]:
+            title += f", data from {summary['simulate_spec']}"
+        summary["figure"] = str(plot_ecdf(pit, out / "ecdf.png", tests, title))
+    write_text(out / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
+    write_text(out / "summary.md", summary_markdown(summary))
+    return summary
+
+
+def summary_markdown(s: dict[str, Any]) -> str:
+    """Render the summary as a short Markdown page."""
+    verdict = "PASS" if s["passed"] else "FAIL"
+    lines = [
+        f"# SBC: {verdict}",
+        "",
+        f"- spec `{s['spec']}`, data simulated from `{s['simulate_spec']}`, "
+        f"backend `{s['backend']}`, run `{s['problem_id']}`",
+        f"- simulations: {s['done']} done"
+        + (f" of {s['requested']} requested" if s.get("requested") else "")
+        + f"; {s['used']} used; {s['ok']} converged, {s['not_converged']} not converged"
+        + (" (used too)" if s.get("include_not_converged") else "")
+        + f", {s['failed']} failed ({s['bad_share']:.1%} unusable; at most "
+        f"{s['max_bad_share']:.0%} allowed)",
+        f"- ranks among L = {s['L']} thinned posterior draws; test: arviz-stats pot_c, "
+        f"Bonferroni alpha {s['alpha']} over the quantities; band: simultaneous 95% "
+        "(Saeilynoja et al. 2022)",
+        "",
+        "| quantity | what | n | p-value | ECDF outside 95% band | mean PIT | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for q in s["quantities"]:
+        p = q.get("p_value")
+        lines.append(
+            f"| {q['quantity']} | {q.get('description', '')} | {q['n']} | "
+            f"{'-' if p is None else f'{p:.3g}'} | "
+            f"{'yes' if q.get('outside_band') else 'no'} | "
+            f"{q.get('mean_pit', float('nan')):.3f} | {'pass' if q['passed'] else 'FAIL'} |")
+    if s["bad_simulations"]:
+        lines += ["", "## Simulations that failed or did not converge", ""]
+        lines += [f"- {b['sim']}: {b['status']}: {b['reason']}" for b in s["bad_simulations"]]
+    if s.get("figure"):
+        lines += ["", f"![ECDF differences]({Path(s['figure']).name})"]
+    return "\n".join(lines) + "\n"
