@@ -33,7 +33,6 @@ run: $(STAMP)  ## build the data, run the default fit and print the gap summary
 	$(GAPBAYES) data build
 	$(GAPBAYES) baseline
 	$(GAPBAYES) fit --spec default
-	$(GAPBAYES) summary --latest
 
 baseline: $(STAMP)  ## the published threshold-crossing method on the bundled data
 	$(GAPBAYES) baseline
