@@ -37,11 +37,20 @@ class SamplerSettings:
     sampler: str = "nutpie"  # PyMC backend: "nutpie" or "pymc" (PyMC's own NUTS)
     progressbar: bool = True
 
-    def as_dict(self) -> dict:
-        """Plain data for the manifest (the progress bar does not change the result)."""
+    def as_dict(self, backend: str = "pymc") -> dict:
+        """Plain data for the manifest (the progress bar does not change the result).
+
+        ``sampler`` only means something for the PyMC backend, so it is left out for Stan.
+        """
         d = asdict(self)
         d.pop("progressbar")
+        if backend != "pymc":
+            d.pop("sampler")
         return d
+
+    def describe(self, backend: str) -> str:
+        """``pymc/nutpie``, ``pymc/pymc`` or ``stan``: for log lines."""
+        return f"pymc/{self.sampler}" if backend == "pymc" else backend
 
 
 class Backend(abc.ABC):

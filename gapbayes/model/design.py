@@ -85,6 +85,11 @@ class ModelData:
         """Benchmark indices with a sigmoid link."""
         return np.flatnonzero(self.bench_linear == 0)
 
+    @property
+    def lin_benchmarks(self) -> np.ndarray:
+        """Benchmark indices with a linear (log-minutes) link."""
+        return np.flatnonzero(self.bench_linear == 1)
+
     def coords(self) -> dict[str, list]:
         """Named dimensions shared by both backends."""
         return {
@@ -97,6 +102,12 @@ class ModelData:
             "growth_knot": [f"{t:.4f}" for t in self.growth_knots],
             "gap_knot": [f"{t:.4f}" for t in self.gap_knots],
             "month": self.report_dates,
+            "sig_benchmark": [self.bench_ids[b] for b in self.sig_benchmarks],
+            "lin_benchmark": [self.bench_ids[b] for b in self.lin_benchmarks],
+            "growth_step": [f"{t:.4f}" for t in self.growth_knots[1:]],
+            "gap_step": [f"{t:.4f}" for t in self.gap_knots[1:]],
+            "sig_obs": self.sig_idx.tolist(),
+            "lin_obs": self.lin_idx.tolist(),
         }
 
 

@@ -112,7 +112,7 @@ def run_fit(
     settings = settings or SamplerSettings()
     key = {
         "spec_id": spec.spec_id, "data_hash": inp.data_hash, "backend": backend,
-        "settings": settings.as_dict(), "subset": subset or {},
+        "settings": settings.as_dict(backend), "subset": subset or {},
     }
     fid = results.fit_id(key)
     folder = out_root / f"{inp.label}-{spec.name}-{fid}"
@@ -122,7 +122,7 @@ def run_fit(
         return FitResult(folder, loaded.manifest, reused=True)
 
     data = build_model_data(inp.models, inp.benchmarks, inp.scores, spec)
-    log(f"fitting spec '{spec.name}' ({spec.spec_id}) with {backend}/{settings.sampler}: "
+    log(f"fitting spec '{spec.name}' ({spec.spec_id}) with {settings.describe(backend)}: "
         f"{len(data.model_ids)} models, {len(data.bench_ids)} benchmarks, "
         f"{len(data.y)} scores, {settings.chains} chains x ({settings.tune} + {settings.draws})")
     be = get_backend(backend)
@@ -150,7 +150,7 @@ def run_fit(
         },
         "subset": subset or {},
         "backend": backend,
-        "sampler": settings.as_dict(),
+        "sampler": settings.as_dict(backend),
         "wall_time_seconds": round(wall, 1),
         "diagnostics": diag.as_dict(),
         "checks_made": diag.as_dict()["checks_made"],

@@ -75,16 +75,9 @@ def build_pymc_model(data: ModelData, spec: Spec) -> pm.Model:
     """
     sw = spec.switches
     sig_b = data.sig_benchmarks
-    lin_b = np.flatnonzero(data.bench_linear == 1)
+    lin_b = data.lin_benchmarks
     sig_i, lin_i = data.sig_idx, data.lin_idx
-    coords = data.coords()
-    coords["sig_benchmark"] = [data.bench_ids[b] for b in sig_b]
-    coords["lin_benchmark"] = [data.bench_ids[b] for b in lin_b]
-    coords["growth_step"] = coords["growth_knot"][1:]
-    coords["gap_step"] = coords["gap_knot"][1:]
-    coords["sig_obs"] = sig_i.tolist()
-    coords["lin_obs"] = lin_i.tolist()
-    with pm.Model(coords=coords) as model:
+    with pm.Model(coords=data.coords()) as model:
         # ---- closed frontier F(t) -------------------------------------------------------
         g0 = _normal("frontier_log_growth", spec)
         g_sd = _half("frontier_growth_rw_sd", "frontier_growth_rw", spec)

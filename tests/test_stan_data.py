@@ -1,0 +1,127 @@
+"""The Stan data builder, the compile cache key and the CmdStan lookup (no CmdStan needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gapbayes.model.backend_stan import STAN_FILE, program_hash, stan_sources
+from gapbayes.model.design import build_model_data
+from gapbayes.model.pymc_model import build_pymc_model
+from gapbayes.model.simulate import synthetic_design
+from gapbayes.model.spec import load_spec, shipped_spec_names
+from gapbayes.model.stan_data import (
+    model_coords,
+    observed_data,
+    parameter_names,
+    stan_data,
+    stan_point,
+    variable_dims,
+)
+from gapbayes.stan_install import find_cmdstan, is_built
+
+DESIGN = {"n_models": 40, "n_benchmarks": 6, "n_linear": 1}
+
+
+def _specs():
+    """Every shipped spec, plus the default with the country switch (no shipped spec has it)."""
+    out = [load_spec(name) for name in shipped_spec_names()]
+    out.append(load_spec("default").with_changes(switches={"country": True}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def design():
+    return synthetic_design(seed=3, **DESIGN)
+
+
+@pytest.mark.parametrize("spec", _specs(), ids=lambda s: f"{s.name}-{s.spec_id}")
+def test_names_and_dims_match_the_pymc_model(design, spec):
+    data = build_model_data(*design, spec)
+    model = build_pymc_model(data, spec)
+    assert parameter_names(data, spec) == [v.name for v in model.free_RVs]
+    dims = variable_dims(spec)
+    coords = model_coords(data, spec)
+    for name, pymc_dims in model.named_vars_to_dims.items():
+        if name in model.named_vars and not name.endswith("_data"):
+            assert tuple(dims.get(name, ())) == tuple(pymc_dims), name
+    for dim, values in model.coords.items():
+        assert list(coords[dim]) == list(values), dim
+    assert set(observed_data(data, spec)) == {v.name for v in model.observed_RVs}
+
+
+def test_stan_data_is_consistent(design):
+    spec = load_spec("selection")
+    data = build_model_data(*design, spec)
+    sd = stan_data(data, spec)
+    assert sd["N_sig"] + sd["N_lin"] == sd["N"] == len(data.y)
+    assert sd["N_open"] + len(sd["closed_obs"]) == sd["N"]
+    assert sorted(np.r_[sd["open_obs"], sd["closed_obs"]]) == list(range(1, sd["N"] + 1))
+    assert sd["C"] == len(data.cell_model) > 0
+    for name, upper in [("obs_model", sd["M"]), ("obs_bench", sd["B"]),
+                        ("sig_bench", sd["B_sig"]), ("lin_bench", sd["B_lin"]),
+                        ("model_family", sd["N_fam"]), ("bench_category", sd["N_cat"])]:
+        assert 1 <= sd[name].min() and sd[name].max() <= upper, name
+    assert sd["growth_interp"].shape == (sd["G"], sd["K_g"])
+    assert sd["gap_rw"].shape == (sd["K_d"], sd["K_d"] - 1)
+    assert data.grid_time[sd["grid_origin"] - 1] == 0.0
+    assert sd["mu_gap_mean"] == spec.prior("gap_mean")["mu"]
+    assert sd["sigma_provider_penalty"] == spec.prior("provider_penalty")["sigma"]
+    np.testing.assert_array_equal(sd["y_sig"], data.y[data.sig_idx])
+
+
+def test_switches_off_give_empty_parameters(design):
+    spec = load_spec("constant-gap")
+    data = build_model_data(*design, spec)
+    sd = stan_data(data, spec)
+    assert sd["use_time_varying_gap"] == 0 and sd["C"] == 0
+    assert "gap_rw_sd" not in parameter_names(data, spec)
+
+
+def test_stan_point_wraps_optional_scalars():
+    point = stan_point({"gap_rw_sd": np.float64(1.5), "gap_mean": 2.0, "gap_z": np.ones(3)})
+    assert point == {"gap_rw_sd": [1.5], "gap_mean": 2.0, "gap_z": [1.0, 1.0, 1.0]}
+
+
+def _fake_cmdstan(root: Path, version: str = "2.35.0") -> Path:
+    path = root / f"cmdstan-{version}"
+    (path / "bin").mkdir(parents=True)
+    (path / "makefile").write_text(f"CMDSTAN_VERSION := {version}\n")
+    for tool in ("stanc", "stansummary"):
+        (path / "bin" / tool).write_text("")
+    return path
+
+
+def test_program_hash_follows_content_not_timestamps(tmp_path):
+    cmdstan = _fake_cmdstan(tmp_path / "cs")
+    prog = tmp_path / "m" / "model.stan"
+    prog.parent.mkdir()
+    (prog.parent / "part.stanfunctions").write_text("real f() { return 1; }\n")
+    prog.write_text('functions {\n#include "part.stanfunctions"\n}\n')
+    assert stan_sources(prog) == [prog, prog.parent / "part.stanfunctions"]
+    first = program_hash(cmdstan, prog)
+    prog.touch()
+    assert program_hash(cmdstan, prog) == first
+    (prog.parent / "part.stanfunctions").write_text("real f() { return 2; }\n")
+    changed = program_hash(cmdstan, prog)
+    assert changed != first
+    (cmdstan / "make").mkdir()
+    (cmdstan / "make" / "local").write_text("CXXFLAGS += -march=native\n")
+    assert program_hash(cmdstan, prog) != changed
+    assert len(program_hash(cmdstan, STAN_FILE)) == 16
+
+
+def test_find_cmdstan_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAPBAYES_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CMDSTAN", str(tmp_path / "nowhere"))
+    assert find_cmdstan() is None
+    half = tmp_path / "cache" / "cmdstan" / "cmdstan-2.36.0"
+    half.mkdir(parents=True)  # unpacked but never built: does not count
+    assert not is_built(half)
+    older = _fake_cmdstan(tmp_path / "cache" / "cmdstan", "2.34.1")
+    newer = _fake_cmdstan(tmp_path / "cache" / "cmdstan", "2.35.0")
+    assert find_cmdstan() == newer.resolve()
+    monkeypatch.setenv("CMDSTAN", str(older))
+    assert find_cmdstan() == older.resolve()
