@@ -1,0 +1,148 @@
+"""Flags and helpers shared by the commands that fit specs: ``fit``, ``compare``, ``sensitivity``.
+
+Every such command takes the same sampler, data-subset and output flags and turns them into
+the same :func:`gapbayes.model.fit.run_fit` call, so a spec fitted by ``gapbayes fit`` and by
+``gapbayes compare`` with the same flags lands in the same cached result folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gapbayes.errors import GapbayesError
+from gapbayes.paths import results_dir
+
+if TYPE_CHECKING:
+    from gapbayes.model.backends import SamplerSettings
+    from gapbayes.model.fit import FitInput, FitResult
+    from gapbayes.model.spec import Spec
+
+FORMATS = ["text", "markdown", "csv", "json"]
+
+
+def add_fit_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the backend, sampler, data-subset and output flags of a fitting command.
+
+    Parameters
+    ----------
+    p
+        The subcommand's parser.
+    """
+    p.add_argument("--backend", choices=["pymc", "stan"], default="pymc",
+                   help="pymc (default, works after pip install) or stan (needs CmdStan)")
+    p.add_argument("--sampler", choices=["nutpie", "pymc"], default="nutpie",
+                   help="NUTS implementation for the pymc backend (default: %(default)s)")
+    p.add_argument("--chains", type=int, help="number of chains (default: from the spec, 4)")
+    p.add_argument("--draws", type=int, help="draws per chain after tuning (spec default 1000)")
+    p.add_argument("--tune", type=int, help="tuning steps per chain (spec default 1000)")
+    p.add_argument("--target-accept", type=float, help="NUTS target acceptance (spec: 0.9)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--cores", type=int, default=2, help="parallel chains (default: %(default)s)")
+    p.add_argument("--data", type=Path, help="data folder holding tidy/ (default: bundled data)")
+    p.add_argument("--benchmarks", help="comma-separated benchmark ids: fit only these "
+                                        "(still subject to the spec's inclusion rule)")
+    p.add_argument("--max-models", type=int,
+                   help="fit a random subset of this many models (quick runs)")
+    p.add_argument("--out", type=Path, help="results root (default: results/)")
+    p.add_argument("--force", action="store_true", help="refit even if a cached result exists")
+    p.add_argument("--no-plots", action="store_true", help="skip the per-fit figures")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_format_argument(p: argparse.ArgumentParser) -> None:
+    """Add ``--format`` (text, markdown, csv, json) for the printed table."""
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="printed table format (default: %(default)s)")
+
+
+def log_stderr(message: str) -> None:
+    """Print progress on stderr, so stdout carries only the table (csv/json stay parseable)."""
+    print(message, file=sys.stderr)
+
+
+def publish(result: Any, manifest: dict, folder: Path, fmt: str) -> None:
+    """Write ``result`` and its manifest into ``folder`` atomically, then print its table.
+
+    Parameters
+    ----------
+    result
+        An object with ``write(folder)`` and ``format(fmt)`` (a comparison or a study).
+    manifest
+        JSON-ready provenance, written as ``manifest.json``.
+    folder
+        The output folder (replaced whole, or left untouched when anything fails).
+    fmt
+        Printed format: text, markdown, csv or json.
+    """
+    from gapbayes.atomic import staged_dir, write_text
+
+    with staged_dir(folder) as tmp:
+        result.write(tmp)
+        write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+    sys.stdout.write(result.format(fmt))
+    log_stderr(f"written to {folder}")
+
+
+def out_root(args: argparse.Namespace) -> Path:
+    """Return the results root: ``--out`` or ``results/``."""
+    return args.out or results_dir()
+
+
+def sampler_settings(args: argparse.Namespace, spec: Spec) -> SamplerSettings:
+    """Sampler settings from the flags, defaulting to the spec's ``[sampler]`` section."""
+    from gapbayes.model.backends import SamplerSettings
+
+    cfg = spec.sampler
+    return SamplerSettings(
+        chains=args.chains or cfg["chains"], draws=args.draws or cfg["draws"],
+        tune=args.tune or cfg["tune"], seed=args.seed, cores=args.cores,
+        target_accept=args.target_accept or cfg["target_accept"], sampler=args.sampler,
+        progressbar=not args.no_progress,
+    )
+
+
+def fit_input(args: argparse.Namespace) -> tuple[FitInput, dict]:
+    """Load the tidy data of ``--data`` restricted by ``--benchmarks``/``--max-models``.
+
+    Returns
+    -------
+    inp, subset
+        The data and the subset description recorded in the fits' manifests.
+
+    Raises
+    ------
+    GapbayesError
+        An unknown benchmark in ``--benchmarks``.
+    """
+    from gapbayes.model.fit import restrict
+    from gapbayes.model.inputs import load_fit_input
+
+    inp = load_fit_input(args.data)
+    benchmarks = args.benchmarks.split(",") if args.benchmarks else None
+    subset = {k: v for k, v in {"benchmarks": benchmarks, "max_models": args.max_models}.items()
+              if v}
+    try:
+        inp = restrict(inp, benchmarks, args.max_models, args.seed)
+    except ValueError as exc:
+        raise GapbayesError(str(exc)) from exc
+    return inp, subset
+
+
+def spec_fitter(args: argparse.Namespace, inp: FitInput, subset: dict,
+                log: Callable[[str], None] = print) -> Callable[[Spec], FitResult]:
+    """Return ``spec -> FitResult``: :func:`run_fit` (cached) with the command's flags."""
+    from gapbayes.model.fit import run_fit
+
+    root = out_root(args)
+
+    def fit(spec: Spec) -> FitResult:
+        return run_fit(inp, spec, backend=args.backend, settings=sampler_settings(args, spec),
+                       out_root=root, force=args.force, subset=subset,
+                       make_plots=not args.no_plots, baseline_dir=root / "baseline", log=log)
+
+    return fit
