@@ -74,9 +74,6 @@ def build_pymc_model(data: ModelData, spec: Spec) -> pm.Model:
         switch) hold pm.Data containers, so new data can be swapped in without a rebuild.
     """
     sw = spec.switches
-    sig_b = data.sig_benchmarks
-    lin_b = data.lin_benchmarks
-    sig_i, lin_i = data.sig_idx, data.lin_idx
     with pm.Model(coords=data.coords()) as model:
         # ---- closed frontier F(t) -------------------------------------------------------
         g0 = _normal("frontier_log_growth", spec)
@@ -131,78 +128,7 @@ def build_pymc_model(data: ModelData, spec: Spec) -> pm.Model:
         if sw["self_report"]:
             theta = theta + _normal("self_report_offset", spec) * data.obs_self
 
-        # ---- sigmoid benchmarks ----------------------------------------------------------
-        if len(sig_b):
-            diff = pm.Deterministic(
-                "difficulty",
-                spec.prior("difficulty")["mu"]
-                + spec.prior("difficulty")["sigma"]
-                * pm.Normal("difficulty_z", 0.0, 1.0, dims="sig_benchmark"),
-                dims="sig_benchmark",
-            )
-            ls_sd = _half("log_slope_sd", "log_slope_sd", spec)
-            ls_z = pm.Normal("log_slope_z", 0.0, 1.0, dims="sig_benchmark")
-            slope = pm.Deterministic(
-                "slope", pt.exp(ls_sd * (ls_z - ls_z.mean())), dims="sig_benchmark"
-            )
-            cp = spec.prior("ceiling_logit")
-            ceil_z = pm.Normal("ceiling_z", 0.0, 1.0, dims="sig_benchmark")
-            ceiling = pm.Deterministic(
-                "ceiling", 1.0 - pm.math.sigmoid(cp["mu"] + cp["sigma"] * ceil_z),
-                dims="sig_benchmark",
-            )
-            npr = spec.prior("noise_log_sd")
-            tau_z = pm.Normal("noise_z", 0.0, 1.0, dims="sig_benchmark")
-            tau = pm.Deterministic(
-                "noise_sd", pt.exp(npr["mu"] + npr["sigma"] * tau_z), dims="sig_benchmark"
-            )
-            pos = np.full(len(data.bench_ids), -1)
-            pos[sig_b] = np.arange(len(sig_b))
-            k = pos[ob[sig_i]]
-            chance = data.bench_chance[ob[sig_i]]
-            p = chance + (ceiling[k] - chance) * pm.math.sigmoid(
-                slope[k] * (theta[sig_i] - diff[k])
-            )
-            pq = p * (1.0 - p)
-            n = np.maximum(data.bench_n_items[ob[sig_i]], 1)
-            var = (
-                data.se[sig_i] ** 2
-                + data.obs_binomial[sig_i] * pq / n
-                + 4.0 * pq * tau[k] ** 2
-                + REPORTING_SD**2
-            )
-            y_sig = pm.Data("y_sig_data", data.y[sig_i], dims="sig_obs")
-            pm.Normal("y_sig", mu=p, sigma=pt.sqrt(var), observed=y_sig, dims="sig_obs")
-
-        # ---- linear benchmarks (standardised) --------------------------------------------
-        if len(lin_b):
-            pos = np.full(len(data.bench_ids), -1)
-            pos[lin_b] = np.arange(len(lin_b))
-            k = pos[ob[lin_i]]
-            lp, ip, npl = (spec.prior(n) for n in
-                           ("linear_log_slope", "linear_intercept", "linear_noise_log_sd"))
-            lin_slope = pm.Deterministic(
-                "linear_slope",
-                pt.exp(lp["mu"] + lp["sigma"] * pm.Normal(
-                    "linear_slope_z", 0.0, 1.0, dims="lin_benchmark")),
-                dims="lin_benchmark",
-            )
-            lin_icpt = pm.Deterministic(
-                "linear_intercept",
-                ip["mu"] + ip["sigma"] * pm.Normal(
-                    "linear_intercept_z", 0.0, 1.0, dims="lin_benchmark"),
-                dims="lin_benchmark",
-            )
-            lin_tau = pm.Deterministic(
-                "linear_noise_sd",
-                pt.exp(npl["mu"] + npl["sigma"] * pm.Normal(
-                    "linear_noise_z", 0.0, 1.0, dims="lin_benchmark")),
-                dims="lin_benchmark",
-            )
-            mu = lin_icpt[k] + lin_slope[k] * theta[lin_i]
-            sd = pt.sqrt(data.se[lin_i] ** 2 + lin_tau[k] ** 2)
-            y_lin = pm.Data("y_lin_data", data.y[lin_i], dims="lin_obs")
-            pm.Normal("y_lin", mu=mu, sigma=sd, observed=y_lin, dims="lin_obs")
+        add_score_likelihood(data, spec, theta)
 
         # ---- which pairs get evaluated (non-ignorable selection) -------------------------
         if sw["selection"]:
@@ -218,3 +144,103 @@ def build_pymc_model(data: ModelData, spec: Spec) -> pm.Model:
             ev = pm.Data("evaluated_data", data.cell_observed, dims="cell")
             pm.Bernoulli("evaluated", logit_p=logit, observed=ev, dims="cell")
     return model
+
+
+def add_score_likelihood(
+    data: ModelData,
+    spec: Spec,
+    theta: pt.TensorVariable,
+    log_slope_mean: pt.TensorVariable | None = None,
+) -> None:
+    """Add the per-benchmark links and the score likelihood to the model in context.
+
+    Parameters
+    ----------
+    data
+        The design (observation indices, chance floors, item counts, standard errors).
+    spec
+        Link and noise priors (``difficulty``, ``log_slope_sd``, ``ceiling_logit``,
+        ``noise_log_sd``, ``linear_*``).
+    theta
+        Capability per observation, shape ``(n_obs,)``.
+    log_slope_mean
+        None: log slopes of sigmoid benchmarks sum to zero (fixes the capability scale).
+        Otherwise their mean.
+    """
+    sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks
+    sig_i, lin_i = data.sig_idx, data.lin_idx
+    ob = data.obs_bench
+    # ---- sigmoid benchmarks ----------------------------------------------------------
+    if len(sig_b):
+        diff = pm.Deterministic(
+            "difficulty",
+            spec.prior("difficulty")["mu"]
+            + spec.prior("difficulty")["sigma"]
+            * pm.Normal("difficulty_z", 0.0, 1.0, dims="sig_benchmark"),
+            dims="sig_benchmark",
+        )
+        ls_sd = _half("log_slope_sd", "log_slope_sd", spec)
+        ls_z = pm.Normal("log_slope_z", 0.0, 1.0, dims="sig_benchmark")
+        # The gap model pins the capability scale by centring the log slopes; a model whose
+        # capability scale is pinned elsewhere (the IRT reference) gives a free mean instead.
+        log_slope = ls_sd * (ls_z - ls_z.mean()) if log_slope_mean is None \
+            else log_slope_mean + ls_sd * ls_z
+        slope = pm.Deterministic("slope", pt.exp(log_slope), dims="sig_benchmark")
+        cp = spec.prior("ceiling_logit")
+        ceil_z = pm.Normal("ceiling_z", 0.0, 1.0, dims="sig_benchmark")
+        ceiling = pm.Deterministic(
+            "ceiling", 1.0 - pm.math.sigmoid(cp["mu"] + cp["sigma"] * ceil_z),
+            dims="sig_benchmark",
+        )
+        npr = spec.prior("noise_log_sd")
+        tau_z = pm.Normal("noise_z", 0.0, 1.0, dims="sig_benchmark")
+        tau = pm.Deterministic(
+            "noise_sd", pt.exp(npr["mu"] + npr["sigma"] * tau_z), dims="sig_benchmark"
+        )
+        pos = np.full(len(data.bench_ids), -1)
+        pos[sig_b] = np.arange(len(sig_b))
+        k = pos[ob[sig_i]]
+        chance = data.bench_chance[ob[sig_i]]
+        p = chance + (ceiling[k] - chance) * pm.math.sigmoid(
+            slope[k] * (theta[sig_i] - diff[k])
+        )
+        pq = p * (1.0 - p)
+        n = np.maximum(data.bench_n_items[ob[sig_i]], 1)
+        var = (
+            data.se[sig_i] ** 2
+            + data.obs_binomial[sig_i] * pq / n
+            + 4.0 * pq * tau[k] ** 2
+            + REPORTING_SD**2
+        )
+        y_sig = pm.Data("y_sig_data", data.y[sig_i], dims="sig_obs")
+        pm.Normal("y_sig", mu=p, sigma=pt.sqrt(var), observed=y_sig, dims="sig_obs")
+
+    # ---- linear benchmarks (standardised) --------------------------------------------
+    if len(lin_b):
+        pos = np.full(len(data.bench_ids), -1)
+        pos[lin_b] = np.arange(len(lin_b))
+        k = pos[ob[lin_i]]
+        lp, ip, npl = (spec.prior(n) for n in
+                       ("linear_log_slope", "linear_intercept", "linear_noise_log_sd"))
+        lin_slope = pm.Deterministic(
+            "linear_slope",
+            pt.exp(lp["mu"] + lp["sigma"] * pm.Normal(
+                "linear_slope_z", 0.0, 1.0, dims="lin_benchmark")),
+            dims="lin_benchmark",
+        )
+        lin_icpt = pm.Deterministic(
+            "linear_intercept",
+            ip["mu"] + ip["sigma"] * pm.Normal(
+                "linear_intercept_z", 0.0, 1.0, dims="lin_benchmark"),
+            dims="lin_benchmark",
+        )
+        lin_tau = pm.Deterministic(
+            "linear_noise_sd",
+            pt.exp(npl["mu"] + npl["sigma"] * pm.Normal(
+                "linear_noise_z", 0.0, 1.0, dims="lin_benchmark")),
+            dims="lin_benchmark",
+        )
+        mu = lin_icpt[k] + lin_slope[k] * theta[lin_i]
+        sd = pt.sqrt(data.se[lin_i] ** 2 + lin_tau[k] ** 2)
+        y_lin = pm.Data("y_lin_data", data.y[lin_i], dims="lin_obs")
+        pm.Normal("y_lin", mu=mu, sigma=sd, observed=y_lin, dims="lin_obs")

@@ -22,11 +22,10 @@ models are stronger.
 
 from __future__ import annotations
 
-import numpy as np
 import pymc as pm
-import pytensor.tensor as pt
 
-from gapbayes.model.design import REPORTING_SD, ModelData
+from gapbayes.model.design import ModelData
+from gapbayes.model.pymc_model import add_score_likelihood
 from gapbayes.model.spec import Spec
 
 #: Prior of the mean log slope (capability units are population sds: a benchmark that goes
@@ -53,78 +52,8 @@ def build_irt_model(data: ModelData, spec: Spec) -> pm.Model:
         ``noise_sd``, ``linear_slope``, ``linear_intercept``, ``linear_noise_sd``) plus the
         capability ``irt_theta`` (dims ``model``), so the held-out predictor shares the link.
     """
-    sig_b = data.sig_benchmarks
-    lin_b = np.flatnonzero(data.bench_linear == 1)
-    sig_i, lin_i = data.sig_idx, data.lin_idx
-    om, ob = data.obs_model, data.obs_bench
-    coords = data.coords()
-    coords["sig_benchmark"] = [data.bench_ids[b] for b in sig_b]
-    coords["lin_benchmark"] = [data.bench_ids[b] for b in lin_b]
-    coords["sig_obs"] = sig_i.tolist()
-    coords["lin_obs"] = lin_i.tolist()
-    with pm.Model(coords=coords) as model:
+    with pm.Model(coords=data.coords()) as model:
         theta_all = pm.Normal("irt_theta", 0.0, 1.0, dims="model")
-        theta = theta_all[om]
-        if len(sig_b):
-            dp = spec.prior("difficulty")
-            diff = pm.Deterministic(
-                "difficulty",
-                dp["mu"] + dp["sigma"] * pm.Normal("difficulty_z", 0.0, 1.0, dims="sig_benchmark"),
-                dims="sig_benchmark")
-            ls_mu = pm.Normal("irt_log_slope_mean", **LOG_SLOPE_MEAN)
-            ls_sd = pm.HalfNormal("log_slope_sd", sigma=spec.prior("log_slope_sd")["sigma"])
-            slope = pm.Deterministic(
-                "slope",
-                pt.exp(ls_mu + ls_sd * pm.Normal("log_slope_z", 0.0, 1.0, dims="sig_benchmark")),
-                dims="sig_benchmark")
-            cp = spec.prior("ceiling_logit")
-            ceiling = pm.Deterministic(
-                "ceiling",
-                1.0 - pm.math.sigmoid(
-                    cp["mu"] + cp["sigma"] * pm.Normal("ceiling_z", 0.0, 1.0,
-                                                       dims="sig_benchmark")),
-                dims="sig_benchmark")
-            npr = spec.prior("noise_log_sd")
-            tau = pm.Deterministic(
-                "noise_sd",
-                pt.exp(npr["mu"] + npr["sigma"] * pm.Normal("noise_z", 0.0, 1.0,
-                                                            dims="sig_benchmark")),
-                dims="sig_benchmark")
-            pos = np.full(len(data.bench_ids), -1)
-            pos[sig_b] = np.arange(len(sig_b))
-            k = pos[ob[sig_i]]
-            chance = data.bench_chance[ob[sig_i]]
-            p = chance + (ceiling[k] - chance) * pm.math.sigmoid(
-                slope[k] * (theta[sig_i] - diff[k]))
-            pq = p * (1.0 - p)
-            n = np.maximum(data.bench_n_items[ob[sig_i]], 1)
-            var = (data.se[sig_i] ** 2 + data.obs_binomial[sig_i] * pq / n
-                   + 4.0 * pq * tau[k] ** 2 + REPORTING_SD**2)
-            y_sig = pm.Data("y_sig_data", data.y[sig_i], dims="sig_obs")
-            pm.Normal("y_sig", mu=p, sigma=pt.sqrt(var), observed=y_sig, dims="sig_obs")
-        if len(lin_b):
-            pos = np.full(len(data.bench_ids), -1)
-            pos[lin_b] = np.arange(len(lin_b))
-            k = pos[ob[lin_i]]
-            lp, ip, npl = (spec.prior(n) for n in
-                           ("linear_log_slope", "linear_intercept", "linear_noise_log_sd"))
-            lin_slope = pm.Deterministic(
-                "linear_slope",
-                pt.exp(lp["mu"] + lp["sigma"] * pm.Normal("linear_slope_z", 0.0, 1.0,
-                                                          dims="lin_benchmark")),
-                dims="lin_benchmark")
-            lin_icpt = pm.Deterministic(
-                "linear_intercept",
-                ip["mu"] + ip["sigma"] * pm.Normal("linear_intercept_z", 0.0, 1.0,
-                                                   dims="lin_benchmark"),
-                dims="lin_benchmark")
-            lin_tau = pm.Deterministic(
-                "linear_noise_sd",
-                pt.exp(npl["mu"] + npl["sigma"] * pm.Normal("linear_noise_z", 0.0, 1.0,
-                                                            dims="lin_benchmark")),
-                dims="lin_benchmark")
-            mu = lin_icpt[k] + lin_slope[k] * theta[lin_i]
-            sd = pt.sqrt(data.se[lin_i] ** 2 + lin_tau[k] ** 2)
-            y_lin = pm.Data("y_lin_data", data.y[lin_i], dims="lin_obs")
-            pm.Normal("y_lin", mu=mu, sigma=sd, observed=y_lin, dims="lin_obs")
+        log_slope_mean = pm.Normal("irt_log_slope_mean", **LOG_SLOPE_MEAN)
+        add_score_likelihood(data, spec, theta_all[data.obs_model], log_slope_mean)
     return model
