@@ -256,44 +256,55 @@ def ratio(x: float, ref: float) -> str:
     return f"{x / ref:.2f}x"
 
 
+def markdown_table(runs: list[Run], columns: list[tuple[str, Callable[[Run], str]]]) -> str:
+    """One row per run; a failed run shows its label, dashes and its note."""
+    head = "| " + " | ".join(name for name, _ in columns) + " |\n" + "|---" * len(columns) + "|\n"
+    rows = []
+    for r in runs:
+        cells = [cell(r) if r.ok or name in ("sampler", "subset", "note") else "-"
+                 for name, cell in columns]
+        rows.append("| " + " | ".join(cells) + " |")
+    return head + "\n".join(rows) + "\n"
+
+
 def sampler_table(runs: list[Run]) -> str:
     """The comparison of samplers, ratios relative to the first (nutpie) row."""
     ref = runs[0]
-    head = ("| sampler | compile + setup (s) | sampling (s) | post-processing (s) | total (s) "
-            "| gradient evals | min bulk ESS (gap) | ESS/s sampling | ESS/s total "
-            "| ESS per 1k grads | R-hat max | divergences | sampling time vs nutpie "
-            "| ESS/s vs nutpie | note |\n" + "|---" * 15 + "|\n")
-    rows = []
-    for r in runs:
-        if not r.ok:
-            rows.append(f"| {r.label} |" + " - |" * 13 + f" {r.note} |")
-            continue
-        rows.append(
-            f"| {r.label} | {fmt(r.compile_s)} | {fmt(r.sampling_s)} | {fmt(r.post_s)} "
-            f"| {fmt(r.total_s)} | {fmt(r.grad_evals, 0)} | {fmt(r.ess_bulk_min, 0)} "
-            f"| {fmt(r.ess_per_s, 2)} | {fmt(r.ess_per_total_s, 2)} | {fmt(r.ess_per_kgrad, 2)} "
-            f"| {fmt(r.rhat_max, 3)} | {fmt(r.divergences, 0)} "
-            f"| {ratio(r.sampling_s, ref.sampling_s)} | {ratio(r.ess_per_s, ref.ess_per_s)} "
-            f"| {r.note} |")
-    return head + "\n".join(rows) + "\n"
+    return markdown_table(runs, [
+        ("sampler", lambda r: r.label),
+        ("compile + setup (s)", lambda r: fmt(r.compile_s)),
+        ("sampling (s)", lambda r: fmt(r.sampling_s)),
+        ("post-processing (s)", lambda r: fmt(r.post_s)),
+        ("total (s)", lambda r: fmt(r.total_s)),
+        ("gradient evals", lambda r: fmt(r.grad_evals, 0)),
+        ("min bulk ESS (gap)", lambda r: fmt(r.ess_bulk_min, 0)),
+        ("ESS/s sampling", lambda r: fmt(r.ess_per_s, 2)),
+        ("ESS/s total", lambda r: fmt(r.ess_per_total_s, 2)),
+        ("ESS per 1k grads", lambda r: fmt(r.ess_per_kgrad, 2)),
+        ("R-hat max", lambda r: fmt(r.rhat_max, 3)),
+        ("divergences", lambda r: fmt(r.divergences, 0)),
+        ("sampling time vs nutpie", lambda r: ratio(r.sampling_s, ref.sampling_s)),
+        ("ESS/s vs nutpie", lambda r: ratio(r.ess_per_s, ref.ess_per_s)),
+        ("note", lambda r: r.note),
+    ])
 
 
 def scaling_table(runs: list[Run]) -> str:
     """The scaling study: size, time and ESS/s per subset."""
-    head = ("| subset | models | benchmarks | scores | total (s) | sampling (s) "
-            "| gradient evals | min bulk ESS (gap) | ESS/s sampling | R-hat max | divergences "
-            "| note |\n" + "|---" * 12 + "|\n")
-    rows = []
-    for r in runs:
-        if not r.ok:
-            rows.append(f"| {r.label} |" + " - |" * 10 + f" {r.note} |")
-            continue
-        rows.append(
-            f"| {r.label} | {r.n_models} | {r.n_benchmarks} | {r.n_scores} | {fmt(r.total_s)} "
-            f"| {fmt(r.sampling_s)} | {fmt(r.grad_evals, 0)} | {fmt(r.ess_bulk_min, 0)} "
-            f"| {fmt(r.ess_per_s, 2)} | {fmt(r.rhat_max, 3)} | {fmt(r.divergences, 0)} "
-            f"| {r.note} |")
-    return head + "\n".join(rows) + "\n"
+    return markdown_table(runs, [
+        ("subset", lambda r: r.label),
+        ("models", lambda r: str(r.n_models)),
+        ("benchmarks", lambda r: str(r.n_benchmarks)),
+        ("scores", lambda r: str(r.n_scores)),
+        ("total (s)", lambda r: fmt(r.total_s)),
+        ("sampling (s)", lambda r: fmt(r.sampling_s)),
+        ("gradient evals", lambda r: fmt(r.grad_evals, 0)),
+        ("min bulk ESS (gap)", lambda r: fmt(r.ess_bulk_min, 0)),
+        ("ESS/s sampling", lambda r: fmt(r.ess_per_s, 2)),
+        ("R-hat max", lambda r: fmt(r.rhat_max, 3)),
+        ("divergences", lambda r: fmt(r.divergences, 0)),
+        ("note", lambda r: r.note),
+    ])
 
 
 def machine_line() -> str:

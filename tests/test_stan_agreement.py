@@ -250,3 +250,22 @@ def test_compile_error_names_the_file_and_stanc_message(tmp_path, stan_model):
     bad.write_text("parameters { real x }\nmodel { x ~ std_normal(); }\n")
     with pytest.raises(StanCompileError, match=r"broken\.stan does not compile; stanc says"):
         compile_model(bad)
+
+
+def test_stan_chains_start_at_jittered_pymc_initial_points(ll_case, stan_model):
+    """Stan's inits are PyMC's: the initial point plus U(-1, 1) on the unconstrained scale."""
+    from gapbayes.model.backend_stan import start_points
+
+    spec, data, model, _, _ = ll_case
+    points = start_points(data, spec, chains=3, seed=7)
+    assert points == start_points(data, spec, chains=3, seed=7)
+    assert points != start_points(data, spec, chains=3, seed=8)
+    assert points[0] != points[1]
+    centre = model.initial_point()
+    sd = stan_data(data, spec)
+    for p in points:
+        assert np.isfinite(float(stan_model.log_prob(p, sd, jacobian=True)["lp__"].iloc[0]))
+        shaped = {k: np.reshape(v, np.shape(centre[model.rvs_to_values[model[k]].name]))
+                  for k, v in p.items()}
+        for name, value in _pymc_values(model, shaped).items():
+            assert np.all(np.abs(np.asarray(value) - centre[name]) <= 1 + 1e-9), name

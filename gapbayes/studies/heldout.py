@@ -446,6 +446,8 @@ def calibration_figure(pred: pd.DataFrame, path: Path) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gapbayes.model.plots import save_figure
+
     protocols = sorted(pred["protocol"].unique())
     fig, axes = plt.subplots(2, len(protocols), figsize=(5 * len(protocols), 8), squeeze=False)
     levels = np.linspace(0.05, 0.95, 19)
@@ -467,12 +469,9 @@ def calibration_figure(pred: pd.DataFrame, path: Path) -> list[str]:
         axh.set_ylabel("density")
         axh.legend(fontsize=8)
     fig.tight_layout()
-    names = []
-    for ext in ("png", "svg"):
-        fig.savefig(path.with_suffix(f".{ext}"), dpi=130)
-        names.append(path.with_suffix(f".{ext}").name)
+    written = save_figure(fig, path, svg=True)
     plt.close(fig)
-    return names
+    return [p.name for p in written]
 
 
 def run_heldout(

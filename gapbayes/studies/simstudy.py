@@ -263,6 +263,8 @@ def bias_figure(table: pd.DataFrame, x: str, path: Path, title: str) -> list[str
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gapbayes.model.plots import save_figure
+
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     lines = list(table.groupby(["method", "noise"], sort=True))
     xs = np.sort(table[x].unique())
@@ -289,12 +291,9 @@ def bias_figure(table: pd.DataFrame, x: str, path: Path, title: str) -> list[str
     for ax in (ax1, ax2):
         ax.set_xticks(xs)
     fig.tight_layout()
-    names = []
-    for ext in ("png", "svg"):
-        fig.savefig(path.with_suffix(f".{ext}"), dpi=130)
-        names.append(path.with_suffix(f".{ext}").name)
+    written = save_figure(fig, path, svg=True)
     plt.close(fig)
-    return names
+    return [p.name for p in written]
 
 
 @dataclass
