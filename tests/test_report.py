@@ -265,3 +265,24 @@ def test_renders_in_headless_chromium(fit_folder: Path, report_page: str,
         changed = np.any(np.asarray(img.convert("RGB")) != np.asarray(ref.convert("RGB")),
                          axis=-1).mean()
     assert changed > 0.15, f"figures cover only {changed:.0%} of the first screen"
+
+
+def test_stan_result_summary_and_report(fit_folder: Path, tmp_path: Path) -> None:
+    """A Stan result's manifest has no PyMC ``sampler`` entry: both outputs name the backend."""
+    import io
+
+    from gapbayes.commands.summary import print_summary
+    from gapbayes.model.results import load_result
+
+    copy = tmp_path / fit_folder.name
+    shutil.copytree(fit_folder, copy, ignore=shutil.ignore_patterns(REPORT_FILE))
+    man = json.loads((copy / "manifest.json").read_text())
+    man["backend"] = "stan"
+    del man["sampler"]["sampler"]
+    (copy / "manifest.json").write_text(json.dumps(man))
+    out = io.StringIO()
+    print_summary(load_result(copy), "text", out)
+    assert ", backend stan, 2 chains x 100 draws, seed 0\n" in out.getvalue()
+    assert render([str(copy), "--out", str(tmp_path / "page.html")]) == 0
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "backend stan," in page and "/?" not in page

@@ -57,6 +57,8 @@ def gap_table(loaded) -> pd.DataFrame:
 
 def print_summary(loaded, fmt: str = "text", out=None) -> None:
     """Print a result's gap table, bias terms and diagnostics line in ``fmt``."""
+    from gapbayes.model.results import backend_label
+
     out = out or sys.stdout
     man = loaded.manifest
     gaps = gap_table(loaded)
@@ -77,8 +79,8 @@ def print_summary(loaded, fmt: str = "text", out=None) -> None:
         return
     sampler = man["sampler"]
     head = (f"gapbayes result {man['name']}: spec {man['spec']['name']} ({man['spec_id']}), "
-            f"data {man['data']['label']} {man['data']['hash']}, backend {man['backend']}"
-            f"/{sampler['sampler']}, {sampler['chains']} chains x {sampler['draws']} draws, "
+            f"data {man['data']['label']} {man['data']['hash']}, backend {backend_label(man)}"
+            f", {sampler['chains']} chains x {sampler['draws']} draws, "
             f"seed {sampler['seed']}")
     dates = list(dict.fromkeys(gaps["date"]))
     if fmt == "markdown":

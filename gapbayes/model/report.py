@@ -27,7 +27,7 @@ import pandas as pd
 
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
-from gapbayes.model.results import LoadedResult
+from gapbayes.model.results import LoadedResult, backend_label
 
 ATTRIBUTION_URL = "https://epoch.ai/benchmarks"
 ATTRIBUTION = ("Benchmark data: Epoch AI, 'AI Benchmarking Hub'. Published online at epoch.ai. "
@@ -549,7 +549,7 @@ def _section_provenance(manifest: dict, figures_note: str) -> str:
                       f"{data.get('first_month', '?')} to {data.get('last_month', '?')}"),
         ("benchmarks", ", ".join(map(str, data.get("benchmarks", [])))),
         ("subset", json.dumps(subset, sort_keys=True) if subset else "none (all data)"),
-        ("backend", f"{manifest.get('backend', '?')} / sampler {sampler.get('sampler', '?')}"),
+        ("backend", backend_label(manifest)),
         ("sampler settings", ", ".join(f"{k} {v}" for k, v in sampler.items())),
         ("wall time", f"{manifest.get('wall_time_seconds', '?')} s (compilation and sampling)"),
         ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
@@ -609,7 +609,7 @@ def render_report(
     sub = (f"gapbayes result {man.get('name', loaded.path.name)}: spec "
            f"{spec.get('name', '?')}, data {data.get('label', '?')} "
            f"({data.get('n_models', '?')} models, {data.get('n_benchmarks', '?')} benchmarks), "
-           f"backend {man.get('backend', '?')}/{man.get('sampler', {}).get('sampler', '?')}, "
+           f"backend {backend_label(man)}, "
            f"created {man.get('created', '?')}")
     nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in (
         ("over-time", "Gap over time"), ("category", "By category"),

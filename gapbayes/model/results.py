@@ -38,6 +38,13 @@ def versions() -> dict[str, str]:
     return out
 
 
+def backend_label(manifest: dict) -> str:
+    """``pymc/nutpie``, ``pymc/pymc`` or ``stan``: the backend and, for PyMC, its NUTS."""
+    backend = str(manifest.get("backend", "?"))
+    nuts = manifest.get("sampler", {}).get("sampler")
+    return f"{backend}/{nuts}" if nuts else backend
+
+
 def fit_id(parts: dict) -> str:
     """First 8 hex digits of sha256 over everything that determines a fit."""
     blob = json.dumps(parts, sort_keys=True, default=str)
