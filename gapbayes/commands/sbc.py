@@ -26,8 +26,9 @@ Default design: 440 models and 16 benchmarks (one linear), eval rate 0.25, which
 about 430 models and 1,700 scores after the spec's inclusion rule: the bundled data have
 436 models, 16 benchmarks and 1,658 scores (24% of model x benchmark pairs; the synthetic
 design's eval_rate applies to the pairs a benchmark could test, models released from a year
-before the benchmark appeared). At that size one fit takes about a minute on 2 cores, so
-400 simulations take hours: use ``--n-models 150 --n-benchmarks 10`` for a medium check.
+before the benchmark appeared). At that size one fit of 2 x (700 + 500) takes about 40 s on
+one core, so 400 simulations with ``--workers 2`` take about 2.5 hours on 2 cores (``make
+sbc``): use ``--n-models 150 --n-benchmarks 10`` for a medium check.
 The run folder holds sims/<i>.json (one per finished fit: rerunning resumes), ranks.csv,
 tests.csv, ecdf.png, summary.json and summary.md.
 """
