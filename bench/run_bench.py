@@ -267,44 +267,46 @@ def markdown_table(runs: list[Run], columns: list[tuple[str, Callable[[Run], str
     return head + "\n".join(rows) + "\n"
 
 
+# Every column a table may show: header -> cell of one run.
+COLUMNS: dict[str, Callable[[Run], str]] = {
+    "models": lambda r: str(r.n_models),
+    "benchmarks": lambda r: str(r.n_benchmarks),
+    "scores": lambda r: str(r.n_scores),
+    "compile + setup (s)": lambda r: fmt(r.compile_s),
+    "sampling (s)": lambda r: fmt(r.sampling_s),
+    "post-processing (s)": lambda r: fmt(r.post_s),
+    "total (s)": lambda r: fmt(r.total_s),
+    "gradient evals": lambda r: fmt(r.grad_evals, 0),
+    "min bulk ESS (gap)": lambda r: fmt(r.ess_bulk_min, 0),
+    "ESS/s sampling": lambda r: fmt(r.ess_per_s, 2),
+    "ESS/s total": lambda r: fmt(r.ess_per_total_s, 2),
+    "ESS per 1k grads": lambda r: fmt(r.ess_per_kgrad, 2),
+    "R-hat max": lambda r: fmt(r.rhat_max, 3),
+    "divergences": lambda r: fmt(r.divergences, 0),
+    "note": lambda r: r.note,
+}
+
+
 def sampler_table(runs: list[Run]) -> str:
     """The comparison of samplers, ratios relative to the first (nutpie) row."""
     ref = runs[0]
+    names = ["compile + setup (s)", "sampling (s)", "post-processing (s)", "total (s)",
+             "gradient evals", "min bulk ESS (gap)", "ESS/s sampling", "ESS/s total",
+             "ESS per 1k grads", "R-hat max", "divergences"]
     return markdown_table(runs, [
-        ("sampler", lambda r: r.label),
-        ("compile + setup (s)", lambda r: fmt(r.compile_s)),
-        ("sampling (s)", lambda r: fmt(r.sampling_s)),
-        ("post-processing (s)", lambda r: fmt(r.post_s)),
-        ("total (s)", lambda r: fmt(r.total_s)),
-        ("gradient evals", lambda r: fmt(r.grad_evals, 0)),
-        ("min bulk ESS (gap)", lambda r: fmt(r.ess_bulk_min, 0)),
-        ("ESS/s sampling", lambda r: fmt(r.ess_per_s, 2)),
-        ("ESS/s total", lambda r: fmt(r.ess_per_total_s, 2)),
-        ("ESS per 1k grads", lambda r: fmt(r.ess_per_kgrad, 2)),
-        ("R-hat max", lambda r: fmt(r.rhat_max, 3)),
-        ("divergences", lambda r: fmt(r.divergences, 0)),
+        ("sampler", lambda r: r.label), *[(n, COLUMNS[n]) for n in names],
         ("sampling time vs nutpie", lambda r: ratio(r.sampling_s, ref.sampling_s)),
         ("ESS/s vs nutpie", lambda r: ratio(r.ess_per_s, ref.ess_per_s)),
-        ("note", lambda r: r.note),
+        ("note", COLUMNS["note"]),
     ])
 
 
 def scaling_table(runs: list[Run]) -> str:
     """The scaling study: size, time and ESS/s per subset."""
-    return markdown_table(runs, [
-        ("subset", lambda r: r.label),
-        ("models", lambda r: str(r.n_models)),
-        ("benchmarks", lambda r: str(r.n_benchmarks)),
-        ("scores", lambda r: str(r.n_scores)),
-        ("total (s)", lambda r: fmt(r.total_s)),
-        ("sampling (s)", lambda r: fmt(r.sampling_s)),
-        ("gradient evals", lambda r: fmt(r.grad_evals, 0)),
-        ("min bulk ESS (gap)", lambda r: fmt(r.ess_bulk_min, 0)),
-        ("ESS/s sampling", lambda r: fmt(r.ess_per_s, 2)),
-        ("R-hat max", lambda r: fmt(r.rhat_max, 3)),
-        ("divergences", lambda r: fmt(r.divergences, 0)),
-        ("note", lambda r: r.note),
-    ])
+    names = ["models", "benchmarks", "scores", "total (s)", "sampling (s)", "gradient evals",
+             "min bulk ESS (gap)", "ESS/s sampling", "R-hat max", "divergences", "note"]
+    return markdown_table(runs, [("subset", lambda r: r.label),
+                                 *[(n, COLUMNS[n]) for n in names]])
 
 
 def machine_line() -> str:
