@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,34 @@ def test_uniformity_test_on_known_pit(shift, fails):
     u = np.random.default_rng(5).random(400)
     pit = pd.DataFrame({"x": np.clip(u + shift * u * (1 - u) * 4, 0, 1)})
     assert bool(uniformity(pit)["passed"].iloc[0]) is not fails
+
+
+def write_records(out, pits: list[tuple[str, float]]) -> None:
+    (out / "sims").mkdir(parents=True)
+    for i, (status, pit) in enumerate(pits):
+        rec = {"index": i, "status": status, "L": 100, "seconds": 1.0, "divergences": 0,
+               "reason": "" if status == "ok" else "R-hat > 1.05 on mu (1.2)",
+               "ranks": {"mu": int(pit * 100)}, "pit": {"mu": pit}, "rhat": {"mu": 1.0}}
+        (out / "sims" / f"{i}.json").write_text(json.dumps(rec))
+
+
+def test_both_selections_are_tested_and_reported(tmp_path):
+    # Converged fits calibrated, non-converged ones all stuck high: conditioning on
+    # convergence hides the failure, so the report must show the unselected tests too.
+    u = (np.arange(120) + 0.5) / 120
+    write_records(tmp_path, [("ok", float(x)) for x in u]
+                  + [("not_converged", 0.99)] * 40)
+    s = summarise(tmp_path, plot=False)
+    assert s["used"] == 120 and by_name(s)["mu"]["passed"]
+    assert not s["passed"] and s["bad_share"] == 0.25  # the verdict still counts them
+    other = s["other_selection"]
+    assert other["selection"] == "every finished fit, converged or not" and other["n"] == 160
+    assert not other["all_passed"] and other["quantities"][0]["mean_pit"] > 0.6
+    md = (tmp_path / "summary.md").read_text()
+    assert "## Same tests on every finished fit, converged or not" in md
+    assert "160 simulations: FAILS on mu." in md
+
+    s = summarise(tmp_path, plot=False, include_not_converged=True)
+    assert s["used"] == 160 and not s["passed"] and s["failed_quantities"] == ["mu"]
+    assert s["other_selection"]["selection"] == "converged fits only"
+    assert s["other_selection"]["all_passed"]

@@ -14,7 +14,8 @@ discreteness correction.
 Only converged simulations enter the tests (unless ``include_not_converged``); failed and
 non-converged ones are counted, listed with their reasons, and fail the run when they exceed
 ``max_bad_share``: SBC that conditions on convergence can hide exactly the part of the prior
-the sampler cannot handle.
+the sampler cannot handle. The tests are also run on the other selection (every finished fit,
+or converged fits only) and shown beside the verdict, so both readings are on the page.
 """
 
 from __future__ import annotations
@@ -182,6 +183,7 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     tests = uniformity(pit, alpha) if len(pit) else pd.DataFrame()
     if len(tests):
         tests.to_csv(out / "tests.csv", index=False, float_format="%.6g")
+    other = _other_selection(table, alpha, include_not_converged)
     bad = [{"sim": int(r["index"]), "status": r["status"], "reason": r.get("reason", "")}
            for r in records if r["status"] != STATUS_OK]
     n_done = len(records)
@@ -210,6 +212,7 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
         else [],
         "bad_simulations": bad,
         "passed": quantities_ok and bad_share <= max_bad_share,
+        "other_selection": other,
     }
     if plot and len(pit) >= 2:
         title = f"SBC {summary['spec']} ({summary['used']} simulations, L = {summary['L']})"
@@ -219,6 +222,33 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     write_text(out / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
     write_text(out / "summary.md", summary_markdown(summary))
     return summary
+
+
+def _other_selection(table: pd.DataFrame, alpha: float,
+                     include_not_converged: bool) -> dict[str, Any] | None:
+    """Run the uniformity tests on the selection the verdict does not use.
+
+    The verdict tests either converged fits only or every finished fit; the other set is
+    tested too and reported beside it (not part of the verdict), so a reader sees both
+    whether conditioning on convergence changes the ranks and whether the unselected
+    procedure is calibrated.
+    """
+    if not len(table):
+        return None
+    used = (STATUS_OK,) if include_not_converged else (STATUS_OK, STATUS_NOT_CONVERGED)
+    rows = table[table["status"].isin(used)]
+    pit = rows[[c for c in rows.columns if c.startswith("pit:")]].rename(
+        columns=lambda c: c.removeprefix("pit:"))
+    if len(pit) < 2:
+        return None
+    tests = uniformity(pit, alpha)
+    return {
+        "selection": "converged fits only" if include_not_converged
+        else "every finished fit, converged or not",
+        "n": int(len(pit)),
+        "all_passed": bool(tests["passed"].all()),
+        "quantities": tests.replace({np.nan: None}).to_dict(orient="records"),
+    }
 
 
 def summary_markdown(s: dict[str, Any]) -> str:
@@ -249,6 +279,16 @@ def summary_markdown(s: dict[str, Any]) -> str:
             f"{'-' if p is None else f'{p:.3g}'} | "
             f"{'yes' if q.get('outside_band') else 'no'} | "
             f"{q.get('mean_pit', float('nan')):.3f} | {'pass' if q['passed'] else 'FAIL'} |")
+    other = s.get("other_selection")
+    if other:
+        verdicts = "every quantity passes" if other["all_passed"] else "FAILS on " + ", ".join(
+            q["quantity"] for q in other["quantities"] if not q["passed"])
+        lines += ["", f"## Same tests on {other['selection']} (not part of the verdict)", "",
+                  f"{other['n']} simulations: {verdicts}.", "",
+                  "| quantity | p-value | ECDF outside 95% band | mean PIT |", "|---|---|---|---|"]
+        lines += [f"| {q['quantity']} | {q['p_value']:.3g} | "
+                  f"{'yes' if q.get('outside_band') else 'no'} | {q['mean_pit']:.3f} |"
+                  for q in other["quantities"]]
     if s["bad_simulations"]:
         lines += ["", "## Simulations that failed or did not converge", ""]
         lines += [f"- {b['sim']}: {b['status']}: {b['reason']}" for b in s["bad_simulations"]]
