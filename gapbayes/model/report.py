@@ -13,165 +13,38 @@ a file is escaped with :func:`html.escape`.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-import re
-import struct
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
+from gapbayes.model.report_sections import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
+    ATTRIBUTION_URL,
+    CSS,
+    FIG_ACCESS,
+    FIGURES,
+    esc,
+    png_size,
+    section_baseline,
+    section_bias,
+    section_category,
+    section_curves,
+    section_diagnostics,
+    section_headline,
+    section_over_time,
+    section_provenance,
+)
 from gapbayes.model.results import LoadedResult, backend_label
 
-ATTRIBUTION_URL = "https://epoch.ai/benchmarks"
-ATTRIBUTION = ("Benchmark data: Epoch AI, 'AI Benchmarking Hub'. Published online at epoch.ai. "
-               "Licensed under Creative Commons Attribution 4.0 (CC-BY 4.0).")
 BASELINE_SUMMARY = "summary.json"
 REPORT_FILE = "report.html"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-ACCESS_GROUPS = {"private": "private benchmarks", "public": "public benchmarks",
-                 "overall": "all benchmarks"}
-# The baseline names its all-benchmarks curve "all"; the model calls that group "overall".
-BASELINE_GROUPS = {"overall": "all", "private": "private", "public": "public"}
-GROUP_TITLES = {"overall": "All benchmarks", "private": "Private benchmarks",
-                "public": "Public benchmarks"}
-BIAS_LABELS = {
-    "public_offset": "Public-benchmark offset (negative: public benchmarks understate the gap)",
-    "provider_penalty": "Provider degradation (third-party hosts)",
-    "self_report_offset": "Self-report inflation",
-    "china_offset": "Chinese open models' extra gap",
-}
-CHECK_LABELS = {
-    "rhat_max": "largest R-hat (every parameter and gap quantity)",
-    "ess_bulk_min_gap": "smallest bulk ESS of the gap quantities",
-    "ess_tail_min_gap": "smallest tail ESS of the gap quantities",
-    "divergences": "divergent transitions",
-    "bfmi_min": "smallest BFMI (energy) of any chain",
-    "treedepth_saturation": "share of draws at the maximum tree depth",
-    "step_size_ratio_min": "smallest chain step size / median step size",
-}
 
 
-@dataclass(frozen=True)
-class FigureSpec:
-    """A figure of the report: file stem under ``plots/``, title and caption."""
 
-    stem: str
-    title: str
-    caption: str
-
-
-FIG_ACCESS = FigureSpec(
-    "gap_by_access", "Gap over time by access type",
-    "Backward-looking gap (months since the closed frontier stood at the open frontier's "
-    "level) per release month: posterior median with 50% and 90% equal-tailed intervals. "
-    "Markers, when shown, are the threshold-crossing baseline's datapoints.")
-FIG_DIRECTION = FigureSpec(
-    "gap_forward_vs_backward", "Backward- vs forward-looking gap",
-    "Forward-looking: months until open models reach the closed frontier's current level.")
-FIG_CATEGORY = FigureSpec(
-    "gap_by_category", "Gap by benchmark category",
-    "Backward-looking gap per category (purple) against all benchmarks (dotted).")
-FIG_CURVES = FigureSpec(
-    "benchmark_curves", "Per-benchmark curves",
-    "Latent closed and open frontiers on each benchmark's score scale, over the observed "
-    "scores.")
-FIG_RANK = FigureSpec(
-    "rank_plots", "Rank plots",
-    "Rank-ECDF differences per chain: chains that mix stay inside the band.")
-FIG_PPC = FigureSpec(
-    "ppc", "Posterior predictive check",
-    "Observed vs predicted score distributions and the coverage of central predictive "
-    "intervals.")
-FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_CURVES, FIG_RANK, FIG_PPC)
-
-CSS = """
-:root { --ink:#1d1d1f; --muted:#5f6368; --line:#d9dce1; --pass:#1a7f37; --pass-bg:#e6f4ea;
-        --fail:#b3261e; --fail-bg:#fce8e6; --accent:#2166ac; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #fff; line-height: 1.45;
-       font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
-       Arial, sans-serif; }
-main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 48px; }
-h1 { font-size: 1.6em; margin: 0 0 4px; }
-h2 { font-size: 1.2em; margin: 34px 0 10px; padding-bottom: 4px;
-     border-bottom: 2px solid var(--line); }
-.sub { color: var(--muted); margin: 0 0 16px; font-size: 0.92em; }
-nav { font-size: 0.88em; margin: 0 0 18px; color: var(--muted); }
-nav a { color: var(--accent); text-decoration: none; margin-right: 12px; }
-.headline { font-size: 1.28em; line-height: 1.4; background: #f3f6fa;
-            border-left: 5px solid var(--accent); padding: 14px 18px; margin: 0 0 6px; }
-.headline strong { color: #0b3d75; }
-.note { color: var(--muted); font-size: 0.9em; margin: 6px 0; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 0.92em; }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left;
-         vertical-align: top; }
-th { background: #f6f7f9; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure { margin: 12px 0 18px; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: 0.88em; margin-top: 4px; }
-.verdict { font-weight: 700; padding: 2px 8px; border-radius: 4px; }
-tr.pass .verdict, .banner.pass { color: var(--pass); background: var(--pass-bg); }
-tr.fail .verdict, .banner.fail { color: var(--fail); background: var(--fail-bg); }
-tr.fail td { background: #fff7f6; }
-.banner { display: inline-block; font-weight: 700; padding: 6px 12px; border-radius: 4px;
-          margin: 4px 0 8px; }
-details { margin: 8px 0; }
-summary { cursor: pointer; color: var(--accent); }
-dl.prov { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
-          font-size: 0.92em; }
-dl.prov dt { color: var(--muted); }
-dl.prov dd { margin: 0; word-break: break-word; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-       font-size: 0.92em; }
-footer { margin-top: 36px; color: var(--muted); font-size: 0.85em; }
-@media print { main { max-width: none; padding: 0; } figure, table { break-inside: avoid; } }
-"""
-
-
-# ---- formatting helpers --------------------------------------------------------------------
-
-
-def esc(value: object) -> str:
-    """Escape any value for HTML text or a double-quoted attribute."""
-    return html.escape(str(value), quote=True)
-
-
-def num(x: object, digits: int = 1) -> str:
-    """Format a number with ``digits`` decimals; 'n/a' for missing values."""
-    try:
-        value = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "n/a"
-    if value != value:  # NaN
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def interval(row: pd.Series | dict, level: int = 90) -> str:
-    """Format the ``eti<level>`` columns of a table row as ``'a to b'``."""
-    return f"{num(row[f'eti{level}_lo'])} to {num(row[f'eti{level}_hi'])}"
-
-
-def month_of(date_label: str) -> str:
-    """``'last (2026-04)'`` -> ``'2026-04'``; other labels unchanged."""
-    if date_label.startswith("last (") and date_label.endswith(")"):
-        return date_label[len("last ("):-1]
-    return date_label
-
-
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a PNG's IHDR chunk (None when ``data`` is not a PNG)."""
-    if data[:8] != PNG_SIGNATURE or len(data) < 24:
-        return None
-    return struct.unpack(">II", data[16:24])
 
 
 # ---- inputs --------------------------------------------------------------------------------
@@ -253,320 +126,6 @@ def collect_figures(
     return found, "Figures redrawn from posterior.nc for this report."
 
 
-# ---- sections ------------------------------------------------------------------------------
-
-
-def _last_date(gaps: pd.DataFrame) -> str:
-    """Return the ``last (YYYY-MM)`` label of the gap table (the last data month)."""
-    labels = [d for d in dict.fromkeys(gaps["date"].astype(str)) if d.startswith("last")]
-    if not labels:
-        raise GapbayesError("gap_at_dates.csv has no 'last (...)' date: not a gapbayes fit "
-                            "result or from an incompatible version")
-    return labels[0]
-
-
-def _row(gaps: pd.DataFrame, group: str, date: str,
-         direction: str = "backward") -> pd.Series | None:
-    sel = gaps[(gaps["group"] == group) & (gaps["date"].astype(str) == date)
-               & (gaps["direction"] == direction)]
-    return None if sel.empty else sel.iloc[0]
-
-
-def headline_html(gaps: pd.DataFrame) -> str:
-    """Return the headline sentence as escaped HTML, the gap figures in bold.
-
-    The backward-looking gap by access type at the last data month, e.g. "Open-weight models
-    trail the closed frontier by 5.9 months (90% ETI 2.7 to 9.0) on private benchmarks and
-    3.8 months (90% ETI 0.8 to 7.0) on public benchmarks; 4.8 months (90% ETI 1.8 to 7.9)
-    across all benchmarks, in 2026-04 (the last data month)."
-
-    Parameters
-    ----------
-    gaps
-        The result's ``gap_at_dates`` table.
-
-    Raises
-    ------
-    GapbayesError
-        When the table has no overall, private or public row at the last month.
-    """
-    last = _last_date(gaps)
-    parts = {}
-    for group, where in ACCESS_GROUPS.items():
-        row = _row(gaps, group, last)
-        if row is not None:
-            where = "across all benchmarks" if group == "overall" else f"on {where}"
-            parts[group] = (f"<strong>{esc(num(row['median']))} months</strong> "
-                            f"(90% ETI {esc(interval(row))}) {esc(where)}")
-    split = [parts[g] for g in ("private", "public") if g in parts]
-    if not split and "overall" not in parts:
-        raise GapbayesError("gap_at_dates.csv has no overall, private or public row")
-    text = "Open-weight models trail the closed frontier by " + " and ".join(split)
-    if "overall" in parts:
-        text += f"; {parts['overall']}" if split else parts["overall"]
-    return text + f", in {esc(month_of(last))} (the last data month)."
-
-
-def headline_text(gaps: pd.DataFrame) -> str:
-    """Return the headline sentence as plain text (see :func:`headline_html`)."""
-    return html.unescape(re.sub(r"</?strong>", "", headline_html(gaps)))
-
-
-def _gap_cell(row: pd.Series | None) -> str:
-    if row is None:
-        return '<td class="num">n/a</td>'
-    return (f'<td class="num"><strong>{esc(num(row["median"]))}</strong> '
-            f'<span title="50% ETI">[{esc(interval(row, 50))}]</span> '
-            f'<span title="90% ETI">[{esc(interval(row, 90))}]</span></td>')
-
-
-def _section_headline(gaps: pd.DataFrame) -> str:
-    last = _last_date(gaps)
-    dates = list(dict.fromkeys(gaps["date"].astype(str)))
-    rows = []
-    for group in ("overall", "private", "public"):
-        for date in dates:
-            back, fwd = _row(gaps, group, date), _row(gaps, group, date, "forward")
-            if back is None and fwd is None:
-                continue
-            rows.append(f"<tr><td>{esc(GROUP_TITLES[group])}</td><td>{esc(date)}</td>"
-                        f"{_gap_cell(back)}{_gap_cell(fwd)}</tr>")
-    return f"""
-<section id="headline">
-<p class="headline" id="headline-text">{headline_html(gaps)}</p>
-<p class="note">Backward-looking gap: how many months ago the closed frontier stood where the
-open frontier stands in {esc(month_of(last))}. Posterior median with its 90% equal-tailed
-interval (ETI): the gap lies inside it with 90% posterior probability.</p>
-<table>
-<tr><th>group</th><th>date</th><th>backward-looking gap, months: median [50% ETI] [90% ETI]</th>
-<th>forward-looking gap, months</th></tr>
-{''.join(rows)}
-</table>
-</section>"""
-
-
-def _figure(figures: dict[str, bytes], fig: FigureSpec) -> str:
-    data = figures.get(fig.stem)
-    if data is None:
-        return (f'<p class="note">Figure {esc(fig.stem)}.png is not available for this result '
-                '(see Provenance, figures).</p>')
-    size = png_size(data)
-    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-    b64 = base64.b64encode(data).decode("ascii")
-    return (f'<figure id="fig-{esc(fig.stem)}"><img alt="{esc(fig.title)}"{dims} '
-            f'src="data:image/png;base64,{b64}">'
-            f"<figcaption>{esc(fig.caption)}</figcaption></figure>")
-
-
-def _section_over_time(figures: dict[str, bytes]) -> str:
-    return f"""
-<section id="over-time">
-<h2>Gap over time</h2>
-{_figure(figures, FIG_ACCESS)}
-{_figure(figures, FIG_DIRECTION)}
-</section>"""
-
-
-def _section_category(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
-    last = _last_date(gaps)
-    dates = [d for d in dict.fromkeys(gaps["date"].astype(str)) if d != last] + [last]
-    cats = [g for g in dict.fromkeys(gaps["group"]) if str(g).startswith("category:")]
-    head = "".join(f"<th>{esc(d)}</th>" for d in dates)
-    rows = "".join(
-        f"<tr><td>{esc(str(c).removeprefix('category:').replace('_', ' '))}</td>"
-        + "".join(_gap_cell(_row(gaps, c, d)) for d in dates) + "</tr>"
-        for c in cats)
-    table = (f"<table><tr><th>category (backward-looking gap, months: median [50% ETI] "
-             f"[90% ETI])</th>{head}</tr>{rows}</table>" if cats
-             else '<p class="note">No category groups in this result.</p>')
-    return f"""
-<section id="category">
-<h2>Gap by benchmark category</h2>
-{table}
-{_figure(figures, FIG_CATEGORY)}
-</section>"""
-
-
-def _baseline_cell(point: dict | None) -> str:
-    if not point or point.get("gap") is None:
-        return '<td class="num">n/a</td>'
-    ci = ""
-    if point.get("lo90") is not None and point.get("hi90") is not None:
-        ci = f" [{num(point['lo90'])} to {num(point['hi90'])}]"
-    return (f'<td class="num"><strong>{esc(num(point["gap"]))}</strong>{esc(ci)}<br>'
-            f'<span class="note">at {esc(point.get("date", "?"))}</span></td>')
-
-
-def _model_cell(row: pd.Series | None, date: str) -> str:
-    if row is None:
-        return '<td class="num">n/a</td>'
-    return (f'<td class="num"><strong>{esc(num(row["median"]))}</strong> '
-            f'[{esc(interval(row))}]<br><span class="note">at {esc(month_of(date))}</span></td>')
-
-
-def _section_baseline(gaps: pd.DataFrame, baseline: dict | None,
-                      baseline_note: str) -> str:
-    if baseline is None:
-        body = f'<p class="note">{esc(baseline_note)}</p>'
-    else:
-        last = _last_date(gaps)
-        named = [d for d in dict.fromkeys(gaps["date"].astype(str)) if d == "2025-01-20"]
-        rows = []
-        for group, bgroup in BASELINE_GROUPS.items():
-            b = baseline["groups"].get(bgroup)
-            if b is None and _row(gaps, group, last) is None:
-                continue
-            b = b or {}
-            rows.append(
-                f"<tr><td>{esc(GROUP_TITLES[group])}</td>"
-                f"{_baseline_cell(b.get('last'))}{_model_cell(_row(gaps, group, last), last)}"
-                + ("".join((_baseline_cell(b.get("near_2025_01_20")),
-                            _model_cell(_row(gaps, group, named[0]), named[0])))
-                   if named else "")
-                + f'<td class="num">{esc(b.get("n_datapoints", "n/a"))}</td></tr>')
-        near = ("<th>baseline near 2025-01-20</th><th>gapbayes at 2025-01-20</th>"
-                if named else "")
-        sigma = baseline.get("parameters", {}).get("sigma_days", "?")
-        body = f"""
-<table>
-<tr><th>group</th><th>baseline, last smoothed date [90% bootstrap]</th>
-<th>gapbayes, last data month [90% ETI]</th>{near}<th>baseline datapoints</th></tr>
-{''.join(rows)}
-</table>
-<p class="note">Baseline: the published threshold-crossing method (first open minus first
-closed model to cross each score threshold), smoothed with a Gaussian kernel (sd
-{esc(sigma)} days); its interval is a bootstrap percentile interval over datapoints.
-gapbayes: posterior median and 90% ETI of the backward-looking gap. The baseline's first
-crossings are noisy maxima (winner's curse), which the model does not use.
-{esc(baseline_note)}</p>"""
-    return f"""
-<section id="baseline">
-<h2>Baseline vs Bayesian</h2>
-{body}
-</section>"""
-
-
-def _section_bias(bias: pd.DataFrame | None) -> str:
-    if bias is None or bias.empty:
-        body = '<p class="note">This specification has no bias terms.</p>'
-    else:
-        rows = "".join(
-            f"<tr><td>{esc(BIAS_LABELS.get(str(r['term']), r['term']))}</td>"
-            f"<td><code>{esc(r['term'])}</code></td>"
-            f'<td class="num"><strong>{esc(num(r["median"]))}</strong></td>'
-            f'<td class="num">{esc(interval(r, 50))}</td>'
-            f'<td class="num">{esc(interval(r, 90))}</td></tr>'
-            for _, r in bias.iterrows())
-        body = f"""
-<table>
-<tr><th>bias term</th><th>name</th><th>median (months)</th><th>50% ETI</th><th>90% ETI</th></tr>
-{rows}
-</table>
-<p class="note">Capability shifts are converted to months with the closed frontier's growth
-rate at the last data month; the public offset is a gap offset in months already.</p>"""
-    return f"""
-<section id="bias">
-<h2>Bias terms</h2>
-{body}
-</section>"""
-
-
-def _section_curves(figures: dict[str, bytes]) -> str:
-    return f"""
-<section id="benchmarks">
-<h2>Per-benchmark curves</h2>
-{_figure(figures, FIG_CURVES)}
-</section>"""
-
-
-def _rule(check: dict) -> str:
-    """Return the pass rule of a check, e.g. '≤ 1.01' (directions as ``Diagnostics.line``)."""
-    threshold = check.get("threshold")
-    if not isinstance(threshold, int | float):
-        return "?"
-    name = str(check.get("name", ""))
-    upper = any(k in name for k in ("rhat", "diverg", "depth"))
-    return f"{'≤' if upper else '≥'} {threshold:g}"
-
-
-def _check_value(check: dict) -> str:
-    value = check.get("value")
-    if isinstance(value, int | float):
-        if check.get("name") == "divergences":
-            return f"{int(value)}"
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _section_diagnostics(manifest: dict, figures: dict[str, bytes]) -> str:
-    diag = manifest.get("diagnostics", {})
-    checks = diag.get("checks", [])
-    passed = bool(diag.get("passed")) and all(c.get("passed") for c in checks)
-    n_fail = sum(not c.get("passed") for c in checks)
-    banner = ("PASS: every check passed" if passed
-              else f"FAIL: {n_fail} of {len(checks)} checks failed; read the gap numbers "
-                   "with care (the sampler may not have converged)")
-    rows = "".join(
-        f'<tr class="{"pass" if c.get("passed") else "fail"}">'
-        f"<td><code>{esc(c.get('name', '?'))}</code></td>"
-        f"<td>{esc(CHECK_LABELS.get(str(c.get('name')), c.get('detail', '')))}</td>"
-        f'<td class="num">{esc(_check_value(c))}</td><td class="num">{esc(_rule(c))}</td>'
-        f'<td><span class="verdict">{"PASS" if c.get("passed") else "FAIL"}</span></td></tr>'
-        for c in checks)
-    return f"""
-<section id="diagnostics">
-<h2>Diagnostics</h2>
-<p class="banner {'pass' if passed else 'fail'}">{esc(banner)}</p>
-<table>
-<tr><th>check</th><th>what</th><th>value</th><th>rule</th><th>verdict</th></tr>
-{rows}
-</table>
-<details><summary>Rank plots and posterior predictive check</summary>
-{_figure(figures, FIG_RANK)}
-{_figure(figures, FIG_PPC)}
-</details>
-</section>"""
-
-
-def _dl(items: list[tuple[str, object]]) -> str:
-    return "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
-
-
-def _section_provenance(manifest: dict, figures_note: str) -> str:
-    spec = manifest.get("spec", {})
-    data = manifest.get("data", {})
-    sampler = manifest.get("sampler", {})
-    versions = manifest.get("versions", {})
-    subset = manifest.get("subset") or {}
-    items: list[tuple[str, object]] = [
-        ("result", manifest.get("name", "?")),
-        ("created", manifest.get("created", "?")),
-        ("spec", f"{spec.get('name', '?')} (id {manifest.get('spec_id', '?')})"),
-        ("spec description", spec.get("description", "")),
-        ("data", f"{data.get('label', '?')}, hash {data.get('hash', '?')}"),
-        ("data size", f"{data.get('n_models', '?')} models, {data.get('n_benchmarks', '?')} "
-                      f"benchmarks, {data.get('n_scores', '?')} scores, months "
-                      f"{data.get('first_month', '?')} to {data.get('last_month', '?')}"),
-        ("benchmarks", ", ".join(map(str, data.get("benchmarks", [])))),
-        ("subset", json.dumps(subset, sort_keys=True) if subset else "none (all data)"),
-        ("backend", backend_label(manifest)),
-        ("sampler settings", ", ".join(f"{k} {v}" for k, v in sampler.items())),
-        ("wall time", f"{manifest.get('wall_time_seconds', '?')} s (compilation and sampling)"),
-        ("versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
-        ("figures", figures_note),
-        ("report", f"written by gapbayes {__version__}"),
-    ]
-    if data.get("label") == "epoch":
-        attribution = (f'<p class="note">{esc(ATTRIBUTION)} Retrieved from '
-                       f'<a href="{esc(ATTRIBUTION_URL)}">{esc(ATTRIBUTION_URL)}</a>.</p>')
-    else:
-        attribution = ""
-    return f"""
-<section id="provenance">
-<h2>Provenance</h2>
-<dl class="prov">{_dl(items)}</dl>
-{attribution}
-</section>"""
 
 
 # ---- page ----------------------------------------------------------------------------------
@@ -617,14 +176,14 @@ def render_report(
         ("benchmarks", "Benchmarks"), ("diagnostics", "Diagnostics"),
         ("provenance", "Provenance")))
     body = "".join((
-        _section_headline(gaps),
-        _section_over_time(figures),
-        _section_category(gaps, figures),
-        _section_baseline(gaps, baseline, baseline_note),
-        _section_bias(loaded.tables.get("bias_terms")),
-        _section_curves(figures),
-        _section_diagnostics(man, figures),
-        _section_provenance(man, figures_note),
+        section_headline(gaps),
+        section_over_time(figures),
+        section_category(gaps, figures),
+        section_baseline(gaps, baseline, baseline_note),
+        section_bias(loaded.tables.get("bias_terms")),
+        section_curves(figures),
+        section_diagnostics(man, figures),
+        section_provenance(man, figures_note),
     ))
     return f"""<!DOCTYPE html>
 <html lang="en">
