@@ -71,6 +71,8 @@ def test_rank_simulation_fields_and_thinning():
     assert all(0 <= r <= 60 for r in rec["ranks"].values())
     assert all(0 < u < 1 for u in rec["pit"].values())
     assert rec["converged"] and rec["divergences"] == 0
+    # independent draws: bulk ESS near the 180 draws (a stuck chain would give a few)
+    assert 120 < rec["ess_bulk"]["mu"] < 260
 
 
 def test_simulations_do_not_depend_on_how_many_are_asked_for():

@@ -167,6 +167,14 @@ def rhat(x: np.ndarray) -> float:
     return float(array_stats.rhat(np.asarray(x, dtype=float), chain_axis=0, draw_axis=1))
 
 
+def ess_bulk(x: np.ndarray) -> float:
+    """Rank-normalised bulk ESS of a (chain, draw) array (arviz-stats)."""
+    from arviz_stats.base import array_stats
+
+    return float(array_stats.ess(np.asarray(x, dtype=float), chain_axis=0, draw_axis=1,
+                                 method="bulk"))
+
+
 def rank_simulation(
     quantities: Quantities,
     prior: dict[str, np.ndarray],
@@ -195,7 +203,8 @@ def rank_simulation(
     dict
         ``L``, ``ranks``, ``pit`` ((rank + U) / (L + 1), exactly uniform under calibration
         even though ranks are discrete), ``prior``, ``posterior_mean``, ``posterior_sd``,
-        ``rhat``, ``divergences``, ``divergent_share``, and ``converged`` with ``reason``.
+        ``rhat``, ``ess_bulk``, ``divergences``, ``divergent_share``, and ``converged`` with
+        ``reason``.
     """
     chains, draws = fit.diverging.shape
     flat = {k: np.asarray(v).reshape(chains * draws, *np.shape(v)[2:])
@@ -206,7 +215,7 @@ def rank_simulation(
     at_prior = {k: float(v[0]) for k, v in quantities.values(one).items()}
     at_prior[LOGLIK] = float(quantities.loglik(y, one)[0])
     rec: dict = {"ranks": {}, "pit": {}, "prior": at_prior, "posterior_mean": {},
-                 "posterior_sd": {}, "rhat": {}}
+                 "posterior_sd": {}, "rhat": {}, "ess_bulk": {}}
     kept = slice(0, None, thin)
     for name in quantities.names:
         x = post[name]
@@ -218,6 +227,8 @@ def rank_simulation(
         rec["posterior_mean"][name] = float(np.mean(x))
         rec["posterior_sd"][name] = float(np.std(x))
         rec["rhat"][name] = rhat(x.reshape(chains, draws))
+        # kept to tell slow mixing (low ESS, R-hat noisy) from chains in different places
+        rec["ess_bulk"][name] = ess_bulk(x.reshape(chains, draws))
     n_div = int(fit.diverging.sum())
     rec["divergences"] = n_div
     rec["divergent_share"] = n_div / fit.diverging.size

@@ -47,6 +47,7 @@ def ranks_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         row.update({f"rank:{k}": v for k, v in r.get("ranks", {}).items()})
         row.update({f"pit:{k}": v for k, v in r.get("pit", {}).items()})
         row.update({f"rhat:{k}": v for k, v in r.get("rhat", {}).items()})
+        row.update({f"ess:{k}": v for k, v in r.get("ess_bulk", {}).items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
