@@ -19,6 +19,8 @@ Flags (``gapbayes sbc --help``)::
     --out DIR               run folder (default results/sbc/<spec>-<id>/)
     --retry-failed          fit again the simulations recorded as failed
     --include-not-converged rank non-converged fits too (short-chain smoke runs)
+    --extend-not-converged F  refit the fits that did not converge with F x the draws and
+                            F x the thinning (same L), fresh seeds (gapbayes.sbc.extend)
     --report-only           only rewrite the report of an existing run folder
     --strict                exit with code 3 when SBC fails
 
@@ -92,6 +94,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fit again simulations recorded as failed")
     p.add_argument("--include-not-converged", action="store_true",
                    help="rank non-converged fits too (smoke runs with short chains)")
+    p.add_argument("--extend-not-converged", type=int, metavar="F",
+                   help="after the run, refit the fits that did not converge with F times "
+                        "the draws and the thinning (same L) and fresh seeds")
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the report of the existing run folder, fit nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -157,6 +162,27 @@ def default_out(problem: SBCProblem) -> Path:
     return results_dir() / "sbc" / f"{name}-{problem.problem_id}"
 
 
+def extend(problem: SBCProblem, out: Path, args: argparse.Namespace) -> None:
+    """Refit the run's non-converged fits ``--extend-not-converged`` times longer."""
+    from gapbayes.sbc.extend import extend_not_converged
+
+    client = None
+    if args.scheduler:
+        from distributed import Client
+
+        client = Client(args.scheduler)
+    try:
+        info = extend_not_converged(problem, out, args.extend_not_converged,
+                                    workers=args.workers, client=client,
+                                    progress=not args.no_progress)
+    finally:
+        if client is not None:
+            client.close()
+    print(f"gapbayes sbc: {len(info.refitted)} non-converged fits refitted with "
+          f"{info.factor}x longer chains, {len(info.still_not_converged)} still not "
+          f"converged ({info.seconds:.0f} s)")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) the SBC and print its summary."""
     from gapbayes.sbc.report import summarise
@@ -170,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
                        retry_failed=args.retry_failed)
         print(f"gapbayes sbc: {info.ran} fits run, {info.already_done} already in {out} "
               f"({info.seconds:.0f} s)")
+        if args.extend_not_converged is not None:
+            extend(problem, out, args)
     elif not (out / "sbc.json").exists():
         raise GapbayesError(f"{out}: no SBC run there to report on")
     summary = summarise(out, requested=args.simulations,

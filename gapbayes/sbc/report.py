@@ -212,6 +212,7 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
         "failed_quantities": tests.loc[~tests["passed"], "quantity"].tolist() if len(tests)
         else [],
         "bad_simulations": bad,
+        "refitted": _refits(records),
         "passed": quantities_ok and bad_share <= max_bad_share,
         "other_selection": other,
     }
@@ -223,6 +224,15 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     write_text(out / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
     write_text(out / "summary.md", summary_markdown(summary))
     return summary
+
+
+def _refits(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Count the refits of :mod:`gapbayes.sbc.extend` and how they ended."""
+    refits = [r for r in records if r.get("attempt", 0) > 0]
+    factors = sorted({r["settings"]["draws"] // r["earlier"][0]["settings"]["draws"]
+                      for r in refits if r.get("earlier") and "settings" in r})
+    return {"n": len(refits), "factors": factors,
+            "converged": sum(r["status"] == STATUS_OK for r in refits)}
 
 
 def _other_selection(table: pd.DataFrame, alpha: float,
@@ -266,6 +276,15 @@ def summary_markdown(s: dict[str, Any]) -> str:
         + (" (used too)" if s.get("include_not_converged") else "")
         + f", {s['failed']} failed ({s['bad_share']:.1%} unusable; at most "
         f"{s['max_bad_share']:.0%} allowed)",
+    ]
+    refits = s.get("refitted") or {}
+    if refits.get("n"):
+        lines.append(
+            f"- {refits['n']} simulations did not converge at first and were refitted with "
+            f"{' / '.join(f'{f}x' for f in refits['factors'])} longer chains (same L, fresh "
+            f"seeds); {refits['converged']} of them converged. The first attempt's "
+            "diagnostics are kept in sims/<i>.json (`earlier`).")
+    lines += [
         f"- ranks among L = {s['L']} thinned posterior draws; test: arviz-stats pot_c, "
         f"Bonferroni alpha {s['alpha']} over the quantities; band: simultaneous 95% "
         "(Saeilynoja et al. 2022)",

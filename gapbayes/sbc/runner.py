@@ -60,6 +60,9 @@ class SBCProblem:
         Seeds the simulations, the fits and the PIT jitter.
     design_info
         How the design was made (sizes, eval rate, design seed): recorded in the manifest.
+    attempt
+        0 for the run's own fits; k > 0 for refits with longer chains
+        (:mod:`gapbayes.sbc.extend`), which get fresh seeds. Not part of :meth:`config`.
     """
 
     backend: str | SBCBackend
@@ -69,6 +72,7 @@ class SBCProblem:
     seed: int = 0
     simulate_spec: Spec | None = None
     design_info: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 0
 
     @property
     def backend_name(self) -> str:
@@ -152,9 +156,14 @@ def check_same_structure(fit: Spec, sim: Spec) -> None:
                 "a simulator spec may only change [priors] (same model structure)")
 
 
-def simulation_seed(seed: int, index: int) -> int:
-    """Return the fit seed of simulation ``index`` (independent of N and of work order)."""
-    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+def simulation_seed(seed: int, index: int, attempt: int = 0) -> int:
+    """Return the fit seed of simulation ``index`` (independent of N and of work order).
+
+    A refit (``attempt`` > 0) gets a seed of its own, so its chains share nothing with the
+    attempt whose diagnostics asked for it.
+    """
+    key = [seed, index] if attempt == 0 else [seed, index, attempt]
+    return int(np.random.SeedSequence(key).generate_state(1)[0])
 
 
 # ---- worker side ---------------------------------------------------------------------------
@@ -179,13 +188,14 @@ def run_one(problem: SBCProblem, sim: Simulation) -> dict[str, Any]:
     configuration error for the whole run, not one failed simulation.
     """
     backend, quantities = _live(problem)
-    seed = simulation_seed(problem.seed, sim.index)
+    seed = simulation_seed(problem.seed, sim.index, problem.attempt)
     rec: dict[str, Any] = {"index": sim.index, "seed": seed, "problem_id": problem.problem_id,
                            "backend": problem.backend_name}
     start = time.perf_counter()
     try:
         fit = backend.fit(sim.y, seed)
-        rng = np.random.default_rng([problem.seed, sim.index, 1])
+        rng = np.random.default_rng([problem.seed, sim.index, 1] + (
+            [problem.attempt] if problem.attempt else []))
         ranked = rank_simulation(quantities, sim.prior, sim.y, fit,
                                  problem.settings.thin, rng)
     except Exception as exc:  # noqa: BLE001 - any fit error is recorded, never dropped
@@ -277,6 +287,19 @@ def _dask(problem: SBCProblem, sims: list[Simulation], client: Any
         raise
 
 
+def fit_simulations(problem: SBCProblem, sims: list[Simulation], workers: int = 1,
+                    client: Any = None) -> Iterator[dict[str, Any]]:
+    """Yield the record of each simulation as its fit finishes (any order).
+
+    On the Dask ``client`` when given, else across ``workers`` local processes, else here.
+    """
+    if client is not None:
+        return _dask(problem, sims, client)
+    if workers > 1:
+        return _processes(problem, sims, workers)
+    return _serial(problem, sims)
+
+
 @dataclass
 class RunInfo:
     """What :func:`run_sbc` did."""
@@ -346,12 +369,7 @@ def run_sbc(
         from distributed import Client
 
         client = own_client = Client(scheduler)
-    if client is not None:
-        results = _dask(problem, sims, client)
-    elif workers > 1:
-        results = _processes(problem, sims, workers)
-    else:
-        results = _serial(problem, sims)
+    results = fit_simulations(problem, sims, workers, client)
     bar = tqdm(total=len(todo), desc="SBC", unit="fit", disable=not progress)
     try:
         for rec in results:
