@@ -54,8 +54,9 @@ test-slow: test-deps  ## also run the long statistical tests (full-size recovery
 
 SBC_ARGS ?=
 SBC_WORKERS ?= 2
-# --tune 700: the default spec adapts slowly (the real-data fit needs 2,000 tuning steps for
-# R-hat <= 1.01); an SBC fit counts as converged at R-hat <= 1.05 (gapbayes/sbc/runner.py).
+# --tune 700: a longer warm-up (2,000) left as many fits unconverged (R-hat > 1.05); the
+# cause is too few effective draws, so the fits that miss are refitted with 4x the draws and
+# 4x the thinning (same L, fresh seeds: gapbayes/sbc/extend.py). Resumable at both stages.
 sbc: $(STAMP)  ## simulation-based calibration: 400 simulations of the default spec, non-converged fits refitted 4x longer
 	$(GAPBAYES) sbc --spec default --simulations 400 --tune 700 --workers $(SBC_WORKERS) --extend-not-converged 4 --strict $(SBC_ARGS)
 
