@@ -88,3 +88,14 @@ def test_longer_problem_keeps_L_and_refuses_factor_below_two():
     assert np.isclose(longer.settings.tune, p.settings.tune)
     with pytest.raises(GapbayesError, match="--extend-not-converged must be at least 2"):
         longer_problem(p, 1)
+
+
+def test_cli_refuses_factor_below_two_before_fitting(tmp_path):
+    parser = argparse.ArgumentParser()
+    sbc_command.register(parser.add_subparsers())
+    args = parser.parse_args(["sbc", "--backend", "mock", "--extend-not-converged", "1",
+                              "--out", str(tmp_path / "run"), "--no-progress"])
+    with pytest.raises(GapbayesError, match=r"^--extend-not-converged must be at least 2 "
+                                            r"\(got 1\)$"):
+        args.func(args)
+    assert not (tmp_path / "run").exists()  # nothing fitted or written

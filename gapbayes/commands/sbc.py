@@ -125,6 +125,9 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
     for flag in ("simulations", "draws", "tune", "chains", "thin", "workers"):
         if getattr(args, flag) < 1:
             raise GapbayesError(f"--{flag} must be at least 1")
+    if args.extend_not_converged is not None and args.extend_not_converged < 2:
+        raise GapbayesError("--extend-not-converged must be at least 2 "
+                            f"(got {args.extend_not_converged})")
     cores = args.cores or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     settings = SBCSettings(chains=args.chains, draws=args.draws, tune=args.tune,
                            thin=args.thin, target_accept=args.target_accept,

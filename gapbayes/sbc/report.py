@@ -179,8 +179,7 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     table.to_csv(out / "ranks.csv", index=False, float_format="%.6g")
     used = (STATUS_OK, STATUS_NOT_CONVERGED) if include_not_converged else (STATUS_OK,)
     rows = table[table["status"].isin(used)] if len(table) else table
-    pit = rows[[c for c in rows.columns if c.startswith("pit:")]].rename(
-        columns=lambda c: c.removeprefix("pit:"))
+    pit = _pit_columns(rows)
     tests = uniformity(pit, alpha) if len(pit) else pd.DataFrame()
     if len(tests):
         tests.to_csv(out / "tests.csv", index=False, float_format="%.6g")
@@ -226,6 +225,12 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     return summary
 
 
+def _pit_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the ``pit:<quantity>`` columns of ranks-table rows, named by quantity."""
+    return rows[[c for c in rows.columns if c.startswith("pit:")]].rename(
+        columns=lambda c: c.removeprefix("pit:"))
+
+
 def _refits(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Count the refits of :mod:`gapbayes.sbc.extend` and how they ended."""
     refits = [r for r in records if r.get("attempt", 0) > 0]
@@ -247,9 +252,7 @@ def _other_selection(table: pd.DataFrame, alpha: float,
     if not len(table):
         return None
     used = (STATUS_OK,) if include_not_converged else (STATUS_OK, STATUS_NOT_CONVERGED)
-    rows = table[table["status"].isin(used)]
-    pit = rows[[c for c in rows.columns if c.startswith("pit:")]].rename(
-        columns=lambda c: c.removeprefix("pit:"))
+    pit = _pit_columns(table[table["status"].isin(used)])
     if len(pit) < 2:
         return None
     tests = uniformity(pit, alpha)
