@@ -20,7 +20,9 @@ Flags (``gapbayes sbc --help``)::
     --retry-failed          fit again the simulations recorded as failed
     --include-not-converged rank non-converged fits too (short-chain smoke runs)
     --extend-not-converged F  refit the fits that did not converge with F x the draws and
-                            F x the thinning (same L), fresh seeds (gapbayes.sbc.extend)
+                            F x the thinning (same L), fresh seeds (gapbayes.sbc.extend);
+                            refit those still not converged once more, as long, with
+    --refit-target-accept A   NUTS target acceptance A (default 0.98)
     --report-only           only rewrite the report of an existing run folder
     --strict                exit with code 3 when SBC fails
 
@@ -96,7 +98,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rank non-converged fits too (smoke runs with short chains)")
     p.add_argument("--extend-not-converged", type=int, metavar="F",
                    help="after the run, refit the fits that did not converge with F times "
-                        "the draws and the thinning (same L) and fresh seeds")
+                        "the draws and the thinning (same L) and fresh seeds; then refit "
+                        "those still not converged once more with --refit-target-accept")
+    p.add_argument("--refit-target-accept", type=float, metavar="A", default=0.98,
+                   help="NUTS target acceptance of the second refit (default %(default)s)")
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the report of the existing run folder, fit nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -120,6 +125,7 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
     from gapbayes.model.simulate import synthetic_design
     from gapbayes.model.spec import load_spec
     from gapbayes.sbc.backends import ConjugateNormal, SBCSettings, stan_available
+    from gapbayes.sbc.extend import check_target_accept
     from gapbayes.sbc.runner import SBCProblem, check_same_structure
 
     for flag in ("simulations", "draws", "tune", "chains", "thin", "workers"):
@@ -128,6 +134,8 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
     if args.extend_not_converged is not None and args.extend_not_converged < 2:
         raise GapbayesError("--extend-not-converged must be at least 2 "
                             f"(got {args.extend_not_converged})")
+    if args.extend_not_converged is not None:
+        check_target_accept(args.refit_target_accept, args.target_accept)
     cores = args.cores or max(1, (os.cpu_count() or 1) // max(1, args.workers))
     settings = SBCSettings(chains=args.chains, draws=args.draws, tune=args.tune,
                            thin=args.thin, target_accept=args.target_accept,
@@ -166,7 +174,11 @@ def default_out(problem: SBCProblem) -> Path:
 
 
 def extend(problem: SBCProblem, out: Path, args: argparse.Namespace) -> None:
-    """Refit the run's non-converged fits ``--extend-not-converged`` times longer."""
+    """Refit the run's non-converged fits ``--extend-not-converged`` times longer, twice.
+
+    The second refit (of the fits the first did not fix) also raises the NUTS target
+    acceptance to ``--refit-target-accept``.
+    """
     from gapbayes.sbc.extend import extend_not_converged
 
     client = None
@@ -175,15 +187,18 @@ def extend(problem: SBCProblem, out: Path, args: argparse.Namespace) -> None:
 
         client = Client(args.scheduler)
     try:
-        info = extend_not_converged(problem, out, args.extend_not_converged,
-                                    workers=args.workers, client=client,
-                                    progress=not args.no_progress)
+        for attempt, target in ((1, None), (2, args.refit_target_accept)):
+            info = extend_not_converged(problem, out, args.extend_not_converged,
+                                        workers=args.workers, client=client,
+                                        progress=not args.no_progress, attempt=attempt,
+                                        target_accept=target)
+            print(f"gapbayes sbc: refit {attempt}: {len(info.refitted)} non-converged fits "
+                  f"refitted with {info.factor}x longer chains, target_accept "
+                  f"{info.target_accept}, {len(info.still_not_converged)} still not "
+                  f"converged ({info.seconds:.0f} s)")
     finally:
         if client is not None:
             client.close()
-    print(f"gapbayes sbc: {len(info.refitted)} non-converged fits refitted with "
-          f"{info.factor}x longer chains, {len(info.still_not_converged)} still not "
-          f"converged ({info.seconds:.0f} s)")
 
 
 def run(args: argparse.Namespace) -> int:

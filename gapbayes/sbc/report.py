@@ -234,10 +234,16 @@ def _pit_columns(rows: pd.DataFrame) -> pd.DataFrame:
 def _refits(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Count the refits of :mod:`gapbayes.sbc.extend` and how they ended."""
     refits = [r for r in records if r.get("attempt", 0) > 0]
-    factors = sorted({r["settings"]["draws"] // r["earlier"][0]["settings"]["draws"]
+    # ``earlier`` is latest first: its last entry is the first attempt
+    factors = sorted({r["settings"]["draws"] // r["earlier"][-1]["settings"]["draws"]
                       for r in refits if r.get("earlier") and "settings" in r})
+    second = [r for r in refits if r["attempt"] > 1]
     return {"n": len(refits), "factors": factors,
-            "converged": sum(r["status"] == STATUS_OK for r in refits)}
+            "converged": sum(r["status"] == STATUS_OK for r in refits),
+            "second_refits": len(second),
+            "second_converged": sum(r["status"] == STATUS_OK for r in second),
+            "second_target_accept": sorted({r["settings"]["target_accept"] for r in second
+                                            if "settings" in r})}
 
 
 def _other_selection(table: pd.DataFrame, alpha: float,
@@ -285,8 +291,12 @@ def summary_markdown(s: dict[str, Any]) -> str:
         lines.append(
             f"- {refits['n']} simulations did not converge at first and were refitted with "
             f"{' / '.join(f'{f}x' for f in refits['factors'])} longer chains (same L, fresh "
-            f"seeds); {refits['converged']} of them converged. The first attempt's "
-            "diagnostics are kept in sims/<i>.json (`earlier`).")
+            f"seeds); {refits['converged']} of them converged"
+            + (f", {refits['second_converged']} of them at a second refit, the "
+               f"{refits['second_refits']} second refits with target_accept "
+               f"{' / '.join(map(str, refits['second_target_accept']))}"
+               if refits.get("second_refits") else "")
+            + ". Earlier attempts' diagnostics are kept in sims/<i>.json (`earlier`).")
     lines += [
         f"- ranks among L = {s['L']} thinned posterior draws; test: arviz-stats pot_c, "
         f"Bonferroni alpha {s['alpha']} over the quantities; band: simultaneous 95% "
