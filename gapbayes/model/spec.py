@@ -19,7 +19,9 @@ from gapbayes import __version__
 from gapbayes.errors import SpecError
 
 SECTIONS = ("data", "time", "switches", "priors", "sampler")
-TOP_KEYS = {"name", "description", "extends", *SECTIONS}
+TOP_KEYS = {"name", "description", "extends", "model", *SECTIONS}
+# Model families and the shipped spec that defines every key a spec of that family may set.
+FAMILIES = {"frontier": "default", "timeshift-v1": "timeshift-v1"}
 
 
 def shipped_spec_names() -> list[str]:
@@ -74,7 +76,11 @@ def _resolve(source: str | Path, depth: int = 0) -> tuple[dict[str, Any], str]:
 
 
 def _check_against_default(values: dict[str, Any], label: str) -> None:
-    default, _ = _resolve("default") if label != "gapbayes/specs/default.toml" else (values, "")
+    family = values.get("model", "frontier")
+    if family not in FAMILIES:
+        raise SpecError(f"{label}: unknown model '{family}'; known: {', '.join(FAMILIES)}")
+    root = FAMILIES[family]
+    default, _ = (_resolve(root) if label != f"gapbayes/specs/{root}.toml" else (values, ""))
     for section in SECTIONS:
         got, ref = values.get(section, {}), default.get(section, {})
         if not isinstance(got, dict):
@@ -107,9 +113,11 @@ class Spec:
     Attributes
     ----------
     name
-        Short name (``default``, ``constant-gap``...).
+        Short name (``default``, ``published``, ``timeshift-v1``...).
     description
         One line saying what the spec is for.
+    model
+        Model family: ``frontier`` (model v2, the default) or ``timeshift-v1``.
     data, time, switches, priors, sampler
         The resolved sections (``extends`` already merged).
     source
@@ -118,6 +126,7 @@ class Spec:
 
     name: str
     description: str
+    model: str
     data: dict[str, Any]
     time: dict[str, Any]
     switches: dict[str, bool]
@@ -130,6 +139,7 @@ class Spec:
         return {
             "name": self.name,
             "description": self.description,
+            "model": self.model,
             **{s: copy.deepcopy(getattr(self, s)) for s in SECTIONS},
         }
 
@@ -141,6 +151,7 @@ class Spec:
         posterior, and they are recorded in the manifest and the fit cache key instead.
         """
         content = {s: getattr(self, s) for s in ("data", "time", "switches", "priors")}
+        content["model"] = self.model
         blob = json.dumps({"spec": content, "version": __version__}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:8]
 
@@ -181,5 +192,7 @@ def load_spec(source: str | Path = "default") -> Spec:
     if "name" not in values:
         values["name"] = Path(str(source)).stem
     values.setdefault("description", "")
+    values.setdefault("model", "frontier")
     _check_against_default(values, label)
-    return Spec(**{k: values[k] for k in ("name", "description", *SECTIONS)}, source=label)
+    return Spec(**{k: values[k] for k in ("name", "description", "model", *SECTIONS)},
+                source=label)
