@@ -1,0 +1,419 @@
+"""Typed data builder of the frontier model (spec ``model = "frontier"``).
+
+Tidy tables + spec -> the arrays that the PyMC model, the Stan twin and the derived gap code
+share. Everything that depends on the data but not on parameters is computed here once: the
+base-model and (base model, category) indices, effort classes, the monthly frontier grid with
+its knots and data window, the category-trend basis and the reporting window. Shapes in the
+field comments: M model ids, K base models, B benchmarks, C categories, N scores, L cells
+(base model x category with a score), G grid months, W window knots.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gapbayes.model.design import _transform, select_for_fit, years_since
+from gapbayes.model.label_errors import ceiling_priors
+from gapbayes.model.spec import Spec
+
+GRID_STEP_YEARS = 1.0 / 12.0
+# A (base model, category) cell with at least this many scores gets a centred deviation: the
+# data pin it far more tightly than the prior does.
+RICH_CELL = 3
+EFFORT_CLASSES = ("default", "minimal", "low", "medium", "high", "xhigh")
+_EFFORT_WORDS = {
+    "": "default", "unknown": "default", "minimal": "minimal", "none": "minimal",
+    "low": "low", "medium": "medium", "high": "high", "thinking": "high",
+    "xhigh": "xhigh", "max": "xhigh",
+}
+_BUDGET = re.compile(r"^([0-9]+)[kK]$")
+
+
+def effort_class(suffix: str) -> str:
+    """Map an Epoch effort suffix (``high``, ``16K``, ``thinking``...) to an effort class.
+
+    Named levels map to themselves (``none`` = reasoning off -> minimal, ``thinking`` = on ->
+    high, ``max`` -> xhigh); thinking budgets in thousands of tokens map by size: up to 2K low,
+    up to 12K medium, up to 32K high, above xhigh. No suffix or ``unknown`` is the provider's
+    default setting.
+    """
+    s = suffix.strip().lower()
+    if s in _EFFORT_WORDS:
+        return _EFFORT_WORDS[s]
+    budget = _BUDGET.match(s)
+    if budget is None:
+        return "default"
+    k = int(budget.group(1))
+    return "low" if k <= 2 else "medium" if k <= 12 else "high" if k <= 32 else "xhigh"
+
+
+def effort_suffix(model_id: str, base_model: str) -> str:
+    """Return the text after ``base_model`` and an underscore in ``model_id`` ("" if none)."""
+    at = model_id.rfind(base_model)
+    if at < 0:
+        return ""
+    tail = model_id[at + len(base_model):]
+    return tail[1:] if tail.startswith("_") else ""
+
+
+@dataclass(frozen=True)
+class FrontierData:
+    """Arrays of one fit of the frontier model. Times are years since ``origin``."""
+
+    origin: pd.Timestamp
+    model_ids: list[str]                 # M model ids (effort and host variants)
+    model_base: np.ndarray               # (M,) base-model index
+    model_effort: np.ndarray             # (M,) index into effort_names
+    effort_names: list[str]              # effort classes present, "default" first
+    base_ids: list[str]                  # K base models (weights)
+    base_time: np.ndarray                # (K,) release time (earliest variant)
+    base_open: np.ndarray                # (K,) 1 = open weights
+    base_chinese: np.ndarray             # (K,) 1 = Chinese organisation
+    base_family: np.ndarray              # (K,) index into family_names
+    family_names: list[str]
+    bench_ids: list[str]                 # B benchmarks
+    bench_names: list[str]               # display names
+    bench_linear: np.ndarray             # (B,) 1 = linear link
+    bench_transform: list[str]
+    bench_chance: np.ndarray             # (B,) chance floor (proportion scale)
+    bench_n_items: np.ndarray            # (B,) items, 0 = unknown
+    bench_public: np.ndarray             # (B,) 1 = public benchmark
+    bench_category: np.ndarray           # (B,) index into category_names
+    category_names: list[str]
+    ceiling_mu: np.ndarray               # (B,) prior mean of logit(1 - ceiling)
+    ceiling_sigma: np.ndarray            # (B,) prior sd of logit(1 - ceiling)
+    ceiling_source: list[str]            # (B,) where the label-error fact comes from
+    lin_center: np.ndarray               # (B,) mean of the transformed score (linear links)
+    lin_scale: np.ndarray                # (B,) sd of the transformed score (linear links)
+    obs_model: np.ndarray                # (N,)
+    obs_base: np.ndarray                 # (N,)
+    obs_bench: np.ndarray                # (N,)
+    obs_cell: np.ndarray                 # (N,) index into cells
+    y: np.ndarray                        # (N,) score on the model scale
+    se: np.ndarray                       # (N,) standard error, 0 = none
+    obs_binomial: np.ndarray             # (N,) 1 = add binomial variance p(1-p)/n_items
+    obs_self: np.ndarray                 # (N,) 1 = self-reported score
+    obs_host: np.ndarray                 # (N,) 1 = open model served by a third-party host
+    cell_base: np.ndarray                # (L,) base model of each cell
+    cell_category: np.ndarray            # (L,) category of each cell
+    cell_multi: np.ndarray               # (L,) 1 = its base model has several categories
+    cell_rich: np.ndarray                # (L,) 1 = at least RICH_CELL scores
+    shift_category_basis: np.ndarray     # (C, C-1) zero sum under benchmark counts per category
+    grid_time: np.ndarray                # (G,) monthly frontier grid, years since origin
+    grid_origin: int                     # index of origin in grid_time
+    growth_knots: np.ndarray             # (Kg,) knots of the log growth rate
+    growth_interp: np.ndarray            # (G, Kg) linear interpolation grid <- knots
+    window: tuple[int, int]              # knot indices [lo, hi] covering the data
+    base_cell_left: np.ndarray           # (K,) grid index left of each release time
+    base_cell_frac: np.ndarray           # (K,) position between that point and the next
+    trend_knots: np.ndarray              # (Kt,) knots of the category trends
+    trend_interp: np.ndarray             # (G, Kt)
+    trend_origin: int                    # knot where every trend is 0
+    trend_basis: np.ndarray              # (Kt, C, C-1) data-weighted zero-sum bases
+    trend_chol: np.ndarray               # (P, P) Cholesky of the trend prior covariance
+    report_time: np.ndarray              # (R,) first day of each report month
+    report_dates: list[str]              # YYYY-MM
+    last_open_time: float                # last open release, years since origin
+    last_closed_time: float              # last closed release
+    inclusion: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def sig_idx(self) -> np.ndarray:
+        """Observation indices on sigmoid-link benchmarks."""
+        return np.flatnonzero(self.bench_linear[self.obs_bench] == 0)
+
+    @property
+    def lin_idx(self) -> np.ndarray:
+        """Observation indices on linear-link benchmarks."""
+        return np.flatnonzero(self.bench_linear[self.obs_bench] == 1)
+
+    @property
+    def sig_benchmarks(self) -> np.ndarray:
+        """Benchmark indices with a sigmoid link."""
+        return np.flatnonzero(self.bench_linear == 0)
+
+    @property
+    def lin_benchmarks(self) -> np.ndarray:
+        """Benchmark indices with a linear link."""
+        return np.flatnonzero(self.bench_linear == 1)
+
+    @property
+    def n_effort(self) -> int:
+        """Effort classes present (the default class always counts)."""
+        return len(self.effort_names)
+
+    def coords(self) -> dict[str, list]:
+        """Named dimensions shared by both backends."""
+        C = len(self.category_names)
+        free_knots = [f"{t:.2f}" for j, t in enumerate(self.trend_knots) if j != self.trend_origin]
+        lo, hi = self.window
+        return {
+            "access": ["closed", "open"],
+            "base": self.base_ids,
+            "benchmark": self.bench_ids,
+            "family": self.family_names,
+            "category": self.category_names,
+            "effort_class": list(self.effort_names[1:]),
+            "grid": [f"{t:.4f}" for t in self.grid_time],
+            "window_knot": [f"{t:.2f}" for t in self.growth_knots[lo:hi + 1]],
+            "back_knot": [f"{t:.2f}" for t in self.growth_knots[:lo]],
+            "ahead_knot": [f"{t:.2f}" for t in self.growth_knots[hi + 1:]],
+            "trend_knot": [f"{t:.2f}" for t in self.trend_knots],
+            "trend_coord": [f"{k}:{j}" for k in free_knots for j in range(C - 1)],
+            "rich_cell": [str(i) for i in np.flatnonzero((self.cell_multi == 1)
+                                                         & (self.cell_rich == 1))],
+            "poor_cell": [str(i) for i in np.flatnonzero((self.cell_multi == 1)
+                                                         & (self.cell_rich == 0))],
+            "category_contrast": [f"contrast {j}" for j in range(max(C - 1, 0))],
+            "sig_benchmark": [self.bench_ids[b] for b in self.sig_benchmarks],
+            "lin_benchmark": [self.bench_ids[b] for b in self.lin_benchmarks],
+            "sig_obs": self.sig_idx.tolist(),
+            "lin_obs": self.lin_idx.tolist(),
+            "month": self.report_dates,
+        }
+
+
+def aligned_knots(start: float, end: float, months: int) -> np.ndarray:
+    """Knots every ``months`` months, aligned on the origin, covering [start, end]."""
+    first = int(np.floor(start * 12 / months + 1e-9))
+    last = int(np.ceil(end * 12 / months - 1e-9))
+    return np.arange(first, last + 1) * months / 12.0
+
+
+def interp_matrix(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """``W @ f(knots)`` = linear interpolation of f at x (flat beyond the ends)."""
+    W = np.zeros((len(x), len(knots)))
+    if len(knots) == 1:
+        W[:, 0] = 1.0
+        return W
+    xc = np.clip(x, knots[0], knots[-1])
+    j = np.clip(np.searchsorted(knots, xc, side="right") - 1, 0, len(knots) - 2)
+    frac = (xc - knots[j]) / (knots[j + 1] - knots[j])
+    W[np.arange(len(x)), j] = 1.0 - frac
+    W[np.arange(len(x)), j + 1] = frac
+    return W
+
+
+def zero_sum_basis(weights: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (C, C-1) of {x : weights . x = 0}; equal weights when all are 0."""
+    w = np.asarray(weights, float)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    w = w / np.linalg.norm(w)
+    q, _ = np.linalg.qr(np.column_stack([w, np.eye(len(w))]))
+    basis = q[:, 1:len(w)]
+    return basis * np.sign(basis.sum(axis=0, keepdims=True) + 1e-12)
+
+
+def trend_prior(knots: np.ndarray, origin: int, bases: np.ndarray) -> np.ndarray:
+    """Cholesky factor of the unit-scale prior covariance of the free trend coordinates.
+
+    The category trends h_j = Q_j eta_j (zero sum with the data weights of knot j) are 0 at
+    the origin knot and follow a random walk with increments of sd sqrt(dt) per unit scale:
+    a Gaussian on the stacked free coordinates eta with precision A'A, where A maps eta to
+    the scaled increments of h. Its covariance is fixed by the design, so the model samples
+    ``MvNormal(0, chol = scale * L)``: centred, proper and generative.
+    """
+    K, C = len(knots), bases.shape[1]
+    free = [j for j in range(K) if j != origin]
+    P = len(free) * (C - 1)
+
+    def rows(j: int) -> np.ndarray:
+        M = np.zeros((C, P))
+        if j != origin:
+            i = free.index(j)
+            M[:, i * (C - 1):(i + 1) * (C - 1)] = bases[j]
+        return M
+
+    dt = np.diff(knots)
+    A = np.vstack([(rows(j + 1) - rows(j)) / np.sqrt(dt[j]) for j in range(K - 1)])
+    return np.linalg.cholesky(np.linalg.inv(A.T @ A))
+
+
+def build_frontier_data(
+    models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
+) -> FrontierData:
+    """Build the arrays of one frontier-model fit from tidy tables (docs/data-format.md).
+
+    Parameters
+    ----------
+    models, benchmarks, scores
+        Tidy tables; ``release_date`` as datetime64.
+    spec
+        A frontier-family spec (inclusion rule and ``[time]`` settings).
+
+    Returns
+    -------
+    FrontierData
+
+    Raises
+    ------
+    ValueError
+        When no score, no open or no closed model survives the inclusion rule.
+    """
+    models, bench, sc, inclusion = select_for_fit(models, benchmarks, scores, spec)
+    if sc.empty:
+        raise ValueError("no scores left after the spec's inclusion rule")
+    origin = pd.Timestamp(spec.time["origin"])
+    models = models.sort_values("model_id").reset_index(drop=True)
+    bench = bench.sort_values("benchmark_id").reset_index(drop=True)
+    sort_cols = ["benchmark_id", "model_id"] + (["raw_row"] if "raw_row" in sc else [])
+    sc = sc.sort_values(sort_cols).reset_index(drop=True)
+
+    base_col = models["base_model"] if "base_model" in models else models["model_id"]
+    base_col = base_col.where(base_col.astype(str) != "", models["model_id"]).astype(str)
+    models = models.assign(base_model=base_col)
+    bases = (models.groupby("base_model", sort=True)
+             .agg(access=("access", "first"), release=("release_date", "min"),
+                  family=("family", "first"), chinese=("chinese", "first"))
+             .reset_index())
+    if not {"open", "closed"} <= set(bases["access"]):
+        raise ValueError("the frontier model needs open and closed models after the inclusion "
+                         "rule; found only " + ", ".join(sorted(set(bases["access"]))))
+    k_index = {b: i for i, b in enumerate(bases["base_model"])}
+    m_index = {m: i for i, m in enumerate(models["model_id"])}
+    b_index = {b: i for i, b in enumerate(bench["benchmark_id"])}
+    model_base = models["base_model"].map(k_index).to_numpy(int)
+    efforts = [effort_class(effort_suffix(m, b))
+               for m, b in zip(models["model_id"], models["base_model"], strict=True)]
+    effort_names = [c for c in EFFORT_CLASSES if c in set(efforts) or c == "default"]
+    model_effort = np.array([effort_names.index(e) for e in efforts], int)
+
+    families = sorted(bases["family"].fillna("other").replace("", "other").unique())
+    categories = sorted(bench["category"].unique())
+    C = len(categories)
+    linear = (bench["link"] == "linear").to_numpy(int)
+    y, se = _transform(sc, bench)
+    ob = sc["benchmark_id"].map(b_index).to_numpy(int)
+    om = sc["model_id"].map(m_index).to_numpy(int)
+    ok = model_base[om]
+    center, scale = np.zeros(len(bench)), np.ones(len(bench))
+    for b in np.flatnonzero(linear):
+        rows = ob == b
+        center[b] = y[rows].mean()
+        sd = y[rows].std()
+        scale[b] = sd if rows.sum() > 1 and sd > 0 else 1.0
+        y[rows] = (y[rows] - center[b]) / scale[b]
+        se[rows] = se[rows] / scale[b]
+    n_items = bench["n_items"].fillna(0).to_numpy(float).astype(int)
+    bcat = bench["category"].map({c: i for i, c in enumerate(categories)}).to_numpy(int)
+    is_open = (bases["access"] == "open").to_numpy(int)
+    host_b = (bench["third_party_hosts"] == "yes").to_numpy(int)
+    host_row = sc.get("third_party_host", pd.Series(False, index=sc.index)).astype(bool)
+    obs_host = is_open[ok] * np.maximum(host_b[ob], host_row.to_numpy(int))
+    obs_self = sc.get("self_reported", pd.Series(False, index=sc.index)).astype(bool)
+
+    cell_key = ok * C + bcat[ob]
+    cells, obs_cell = np.unique(cell_key, return_inverse=True)
+    cell_base, cell_cat = cells // C, cells % C
+    n_cat = np.bincount(cell_base, minlength=len(bases))
+    cell_multi = (n_cat[cell_base] > 1).astype(int)
+    cell_rich = (np.bincount(obs_cell, minlength=len(cells)) >= RICH_CELL).astype(int)
+
+    t = years_since(bases["release"], origin)
+    grid, growth_knots, window = _time_grid(t, spec)
+    pos = (t - grid[0]) / GRID_STEP_YEARS
+    left = np.clip(np.floor(pos + 1e-9).astype(int), 0, len(grid) - 2)
+    trend_knots = aligned_knots(t.min(), t.max(), int(spec.time["trend_knot_months"]))
+    if len(trend_knots) < 2:
+        trend_knots = np.array([trend_knots[0], trend_knots[0] + 1.0])
+    trend_origin = int(np.argmin(np.abs(trend_knots)))
+    obs_t = t[ok]
+    half = spec.time["trend_knot_months"] / 24.0
+    weights = np.array([[np.sum((bcat[ob] == c) & (np.abs(obs_t - k) <= half)) for c in range(C)]
+                        for k in trend_knots])
+    bases_q = np.stack([zero_sum_basis(w) for w in weights]) if C > 1 else np.zeros(
+        (len(trend_knots), 1, 0))
+    chol = trend_prior(trend_knots, trend_origin, bases_q) if C > 1 else np.zeros((0, 0))
+
+    open_t, closed_t = t[is_open == 1], t[is_open == 0]
+    first = max(open_t.min(), closed_t.min())
+    months = pd.date_range(_month(origin, first), _month(origin, open_t.max()), freq="MS")
+    mu, sigma, source = ceiling_priors(bench["benchmark_id"].tolist(), spec)
+    return FrontierData(
+        origin=origin,
+        model_ids=models["model_id"].tolist(),
+        model_base=model_base,
+        model_effort=model_effort,
+        effort_names=effort_names,
+        base_ids=bases["base_model"].tolist(),
+        base_time=t,
+        base_open=is_open,
+        base_chinese=bases["chinese"].astype(bool).to_numpy(int),
+        base_family=bases["family"].fillna("other").replace("", "other").map(
+            {f: i for i, f in enumerate(families)}).to_numpy(int),
+        family_names=families,
+        bench_ids=bench["benchmark_id"].tolist(),
+        bench_names=bench["name"].tolist() if "name" in bench else bench["benchmark_id"].tolist(),
+        bench_linear=linear,
+        bench_transform=bench["transform"].tolist(),
+        bench_chance=np.where(linear == 1, 0.0, bench["chance"].fillna(0).to_numpy(float)),
+        bench_n_items=n_items,
+        bench_public=(bench["access_type"] == "public").to_numpy(int),
+        bench_category=bcat,
+        category_names=categories,
+        ceiling_mu=mu,
+        ceiling_sigma=sigma,
+        ceiling_source=source,
+        lin_center=center,
+        lin_scale=scale,
+        obs_model=om,
+        obs_base=ok,
+        obs_bench=ob,
+        obs_cell=obs_cell,
+        y=y,
+        se=se,
+        obs_binomial=((se == 0) & (n_items[ob] > 0) & (linear[ob] == 0)).astype(int),
+        obs_self=obs_self.to_numpy(int),
+        obs_host=obs_host.astype(int),
+        cell_base=cell_base,
+        cell_category=cell_cat,
+        cell_multi=cell_multi,
+        cell_rich=cell_rich,
+        shift_category_basis=(zero_sum_basis(np.bincount(bcat, minlength=C).astype(float))
+                              if C > 1 else np.zeros((1, 0))),
+        grid_time=grid,
+        grid_origin=int(np.argmin(np.abs(grid))),
+        growth_knots=growth_knots,
+        growth_interp=interp_matrix(grid, growth_knots),
+        window=window,
+        base_cell_left=left,
+        base_cell_frac=pos - left,
+        trend_knots=trend_knots,
+        trend_interp=interp_matrix(grid, trend_knots),
+        trend_origin=trend_origin,
+        trend_basis=bases_q,
+        trend_chol=chol,
+        report_time=years_since(months, origin),
+        report_dates=[f"{d:%Y-%m}" for d in months],
+        last_open_time=float(open_t.max()),
+        last_closed_time=float(closed_t.max()),
+        inclusion=inclusion,
+    )
+
+
+def _month(origin: pd.Timestamp, t: float) -> pd.Timestamp:
+    day = origin + pd.Timedelta(days=float(t) * 365.25)
+    return day.to_period("M").to_timestamp()
+
+
+def _time_grid(t: np.ndarray, spec: Spec) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Return the monthly grid, its growth knots and the knot window covering the data.
+
+    The grid runs from ``lead_months`` before the first release to ``forecast_months`` after
+    the last.
+    """
+    lead = spec.time["lead_months"] / 12.0
+    ahead = spec.time["forecast_months"] / 12.0
+    months = int(spec.time["growth_knot_months"])
+    g0 = np.floor((t.min() - lead) * 12) / 12
+    g1 = np.ceil((t.max() + ahead) * 12) / 12
+    grid = np.round(np.arange(round(g0 * 12), round(g1 * 12) + 1) / 12.0, 10)
+    knots = aligned_knots(grid[0], grid[-1], months)
+    lo = int(np.searchsorted(knots, t.min(), side="right") - 1)
+    hi = int(np.searchsorted(knots, t.max(), side="left"))
+    return grid, knots, (max(lo, 0), min(hi, len(knots) - 1))

@@ -1,0 +1,77 @@
+"""The frontier model's structure: parameters per switch, zero-sum terms, start points, prior."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from gapbayes.model.frontier_design import build_frontier_data
+from gapbayes.model.frontier_init import additive_start, chain_seeds, start_point_fn
+from gapbayes.model.frontier_pymc import build_frontier_model, category_deviations
+from gapbayes.model.frontier_simulate import frontier_design
+from gapbayes.model.spec import load_spec
+
+SPEC = load_spec("default")
+
+
+def _data(spec=SPEC, **design):
+    models, benchmarks, scores = frontier_design(**{"n_models": 60, "n_benchmarks": 6,
+                                                    "seed": 4, **design})
+    return build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+
+
+def _free(data, spec=SPEC) -> set[str]:
+    return {v.name for v in build_frontier_model(data, spec).free_RVs}
+
+
+def test_switches_and_designs_remove_their_parameters():
+    data = _data()
+    full = _free(data)
+    assert {"log_growth", "category_trend", "ability", "effort", "effort_category_z",
+            "benchmark_shift", "difficulty", "log_slope"} <= full
+    nob = _free(data, load_spec("no-bias-terms"))
+    assert full - nob == {"provider_penalty", "self_report_offset"} & full
+    no_effort = _free(_data(effort_share=0.0))
+    assert not {"effort", "effort_category_sd", "effort_category_z"} & no_effort
+    flat = SPEC.with_changes(switches={"category_trends": False})
+    assert not {"category_trend", "category_trend_sd"} & _free(data, flat)
+
+
+def test_category_deviations_exist_only_for_multi_category_models():
+    data = _data(n_models=80, n_benchmarks=8)
+    assert data.cell_multi.any() and not data.cell_multi.all()
+    with pm.Model(coords=data.coords()):
+        w = category_deviations(data, pm.HalfNormal("sd", 1.0))
+    dev = pm.draw(w, random_seed=0)                              # a prior draw of every term
+    assert np.all(dev[data.cell_multi == 0] == 0.0)
+    assert np.all(dev[data.cell_multi == 1] != 0.0)
+
+
+def test_start_points_are_finite_data_driven_and_differ_by_chain():
+    data = _data()
+    model = build_frontier_model(data, SPEC)
+    logp = model.compile_logp()
+    start = start_point_fn(model, data, transformed=True)
+    seeds = chain_seeds(0, 4)
+    points = [start(s) for s in seeds]
+    assert all(np.isfinite(logp(p)) for p in points)
+    assert not np.allclose(points[0]["ability"], points[1]["ability"])
+    # abilities start within the jitter of the additive fit, not at the frontier
+    ability, _ = additive_start(data)
+    assert np.max(np.abs(points[0]["ability"] - ability)) <= 0.5 + 1e-12
+    again = start_point_fn(model, data, transformed=True)(seeds[0])
+    assert all(np.array_equal(again[k], points[0][k]) for k in again)   # seed -> same start
+    constrained = start_point_fn(model, data, transformed=False)(seeds[0])
+    assert constrained["difficulty"].sum() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_prior_is_generative():
+    data = _data()
+    model = build_frontier_model(data, SPEC)
+    draws = pm.sample_prior_predictive(draws=50, model=model, random_seed=1)
+    y = draws["prior_predictive"]["y_sig"].values
+    assert np.isfinite(y).all()
+    F = draws["prior"]["frontier"].values                          # (1, 50, 2, G)
+    assert np.all(np.diff(F, axis=-1) > 0)                          # monotone frontiers
+    assert np.allclose(draws["prior"]["open_shift"].values.sum(axis=-1), 0.0, atol=1e-9)
