@@ -57,8 +57,8 @@ SBC_WORKERS ?= 2
 # --tune 700: a longer warm-up (2,000) left as many fits unconverged (R-hat > 1.05); the
 # cause is too few effective draws, so the fits that miss are refitted with 4x the draws and
 # 4x the thinning (same L, fresh seeds: gapbayes/sbc/extend.py). Resumable at both stages.
-sbc: $(STAMP)  ## simulation-based calibration: 400 simulations of the default spec, non-converged fits refitted 4x longer, then with target_accept 0.98
-	$(GAPBAYES) sbc --spec default --simulations 400 --tune 700 --workers $(SBC_WORKERS) --extend-not-converged 4 --strict $(SBC_ARGS)
+sbc: $(STAMP)  ## simulation-based calibration of timeshift-v1: 400 simulations, non-converged fits refitted 4x longer, then with target_accept 0.98
+	$(GAPBAYES) sbc --spec timeshift-v1 --simulations 400 --tune 700 --workers $(SBC_WORKERS) --extend-not-converged 4 --strict $(SBC_ARGS)
 
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check gapbayes tests bench

@@ -37,6 +37,8 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
                    help="pymc (default, works after pip install) or stan (needs CmdStan)")
     p.add_argument("--sampler", choices=["nutpie", "pymc"], default="nutpie",
                    help="NUTS implementation for the pymc backend (default: %(default)s)")
+    p.add_argument("--adaptation", choices=["diag", "low_rank"],
+                   help="nutpie's mass-matrix adaptation (default: from the spec's [sampler])")
     p.add_argument("--chains", type=int, help="number of chains (default: from the spec, 4)")
     p.add_argument("--draws", type=int, help="draws per chain after tuning (spec default 1000)")
     p.add_argument("--tune", type=int, help="tuning steps per chain (spec default 1000)")
@@ -102,6 +104,7 @@ def sampler_settings(args: argparse.Namespace, spec: Spec) -> SamplerSettings:
         chains=args.chains or cfg["chains"], draws=args.draws or cfg["draws"],
         tune=args.tune or cfg["tune"], seed=args.seed, cores=args.cores,
         target_accept=args.target_accept or cfg["target_accept"], sampler=args.sampler,
+        adaptation=args.adaptation or cfg.get("adaptation", "diag"),
         progressbar=not args.no_progress,
     )
 

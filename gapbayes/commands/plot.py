@@ -55,7 +55,7 @@ def _baseline_points(folder: Path | None):
 def run(args: argparse.Namespace) -> int:
     """Load one result folder and (re)write its figures."""
     from gapbayes.atomic import staged_dir
-    from gapbayes.model.design import load_model_data
+    from gapbayes.model.design_io import load_design
     from gapbayes.model.plots import write_fit_plots
     from gapbayes.model.results import latest_result, load_result
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if not (path / name).is_file():
             raise GapbayesError(f"{path}: incomplete result folder (no {name})")
     points = _baseline_points(args.baseline)
-    data = load_model_data(path / "design.npz")
+    data = load_design(path / "design.npz")
     out = args.out if args.out is not None else path / "plots"
     if path.resolve().is_relative_to(out.resolve()):
         # The output folder is replaced whole: never let that take the result with it.

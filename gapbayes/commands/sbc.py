@@ -61,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Draw parameters and data from the prior, fit each dataset, and test "
         "that the ranks of the prior draws among the posterior draws are uniform "
         "(Talts et al. 2018; joint log-likelihood quantity of Modrak et al. 2023).")
-    p.add_argument("--spec", default="default", help="fitted spec (default: %(default)s)")
+    p.add_argument("--spec", default="timeshift-v1",
+                   help="fitted spec of the timeshift-v1 family (default: %(default)s; SBC of "
+                        "the frontier model is not implemented yet)")
     p.add_argument("--simulate-spec",
                    help="spec to simulate from ('broken' = the shipped failing check); "
                         "may change priors only (default: the fitted spec)")
@@ -145,6 +147,9 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
     if args.backend == "stan" and (reason := stan_available()):
         raise GapbayesError(f"the Stan backend cannot run: {reason}")
     spec = load_spec(args.spec)
+    if spec.model != "timeshift-v1":
+        raise GapbayesError(f"--spec {args.spec}: SBC runs on the timeshift-v1 family only so "
+                            f"far, not on model '{spec.model}' (use --spec timeshift-v1)")
     sim = load_simulate_spec(args.simulate_spec) if args.simulate_spec else None
     if sim is not None:
         check_same_structure(spec, sim)

@@ -101,7 +101,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "leave-future-out at a release-date cut-off; the gap model against a simple IRT "
         "reference without time; coverage of 50%/90% predictive intervals and mean log "
         "predictive density per score.")
-    ho.add_argument("--spec", default="default", help="spec to check (default: %(default)s)")
+    ho.add_argument("--spec", default="timeshift-v1",
+                    help="spec to check, timeshift-v1 family (default: %(default)s)")
     ho.add_argument("--data", type=Path, help="data folder holding tidy/ (default: bundled)")
     ho.add_argument("--folds", type=int, default=5, help="K of K-fold (default: %(default)s)")
     ho.add_argument("--cutoff", default="2025-07-01",
@@ -189,8 +190,12 @@ def run_heldout(args: argparse.Namespace) -> int:
         raise InputError("--cutoff", f"not a date: '{args.cutoff}'") from exc
     methods = _names(args.methods, "--methods", METHODS)
     protocols = _names(args.protocols, "--protocols", PROTOCOLS)
+    spec = load_spec(args.spec)
+    if spec.model != "timeshift-v1":
+        raise GapbayesError(f"--spec {args.spec}: the held-out study runs on the timeshift-v1 "
+                            f"family only so far, not on model '{spec.model}'")
     try:
-        folder = run(load_fit_input(args.data), load_spec(args.spec), _settings(args),
+        folder = run(load_fit_input(args.data), spec, _settings(args),
                      _root(args), k=args.folds, cutoff=args.cutoff, seed=args.seed,
                      workers=args.workers, methods=methods, protocols=protocols)
     except ValueError as exc:  # unsupported spec, a cut-off that leaves one side empty

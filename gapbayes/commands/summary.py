@@ -14,6 +14,7 @@ from gapbayes.paths import results_dir
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
 BIAS_LABELS = {
     "public_offset": "public-benchmark offset (negative: public benchmarks understate the gap)",
+    "public_vs_private": "public minus private gap at the last month",
     "provider_penalty": "provider degradation (third-party hosts), as months",
     "self_report_offset": "self-report inflation, as months",
     "china_offset": "Chinese open models' extra gap",
@@ -51,8 +52,54 @@ def _fmt(row: pd.Series) -> str:
 
 
 def gap_table(loaded) -> pd.DataFrame:
-    """Gap at named dates, one row per (group, date, direction)."""
-    return loaded.tables["gap_at_dates"]
+    """Return the gap at named dates, one row per (group, date, direction).
+
+    Overall, private and public come first, then the categories.
+    """
+    table = loaded.tables["gap_at_dates"]
+    first = ["overall", "private", "public"]
+    order = {g: i for i, g in enumerate(
+        first + sorted(g for g in dict.fromkeys(table["group"]) if g not in first))}
+    return table.sort_values(by="group", key=lambda g: g.map(order), kind="stable")
+
+
+def _forecast(row: pd.Series) -> str:
+    return " forecast" if bool(row.get("forecast", False)) else ""
+
+
+def _window_line(man: dict) -> str:
+    d = man.get("data", {})
+    if "last_open_release" not in d:
+        return ""
+    return (f"Window: {d['first_month']} (first month with open and closed models) to "
+            f"{d['last_month']} (last open release {d['last_open_release']}); "
+            f"forward gaps marked 'forecast' rest on the open curve past that release.\n")
+
+
+def _trend_lines(loaded) -> list[str]:
+    change = loaded.tables.get("gap_change")
+    if change is None or change.empty:
+        return []
+    rows = change[change["group"] == "overall"]
+    out = ["", "Change of the overall backward gap (months; posterior vs prior sd, "
+               "P(widening)):"]
+    for r in rows.itertuples():
+        out.append(f"  {r.span:16s} {r.median:5.1f} [{r.eti90_lo:5.1f}, {r.eti90_hi:5.1f}] "
+                   f"90% ETI   sd {r.posterior_sd:.1f} (prior {r.prior_sd:.1f})   "
+                   f"P(widening) {r.p_widening:.2f}")
+    return out
+
+
+def _prior_line(man: dict) -> str:
+    pc = man.get("prior_check")
+    if not pc:
+        return ""
+    outside = [k for k, q in pc["quantiles"].items() if not 0.01 <= q <= 0.99]
+    if not outside:
+        return (f"prior check: PASS (every hyperparameter's posterior median inside its "
+                f"prior's 1-99% band; {len(pc['quantiles'])} checked)")
+    return ("prior check: FAIL: posterior median outside the prior's 1-99% band for "
+            + ", ".join(f"{k} (quantile {pc['quantiles'][k]:.3f})" for k in outside))
 
 
 def print_summary(loaded, fmt: str = "text", out=None) -> None:
@@ -87,18 +134,19 @@ def print_summary(loaded, fmt: str = "text", out=None) -> None:
         out.write(f"**{head}**\n\nGap in months: {INTERVALS}.\n\n")
         out.write("| group | date | backward | forward |\n|---|---|---|---|\n")
     else:
-        out.write(head + "\n\n")
+        out.write(head + "\n")
+        out.write(_window_line(man) + "\n")
         out.write(f"Open-weight gap in months: {INTERVALS}\n")
-        out.write(f"{'group':26s} {'date':16s} {'backward-looking':32s} forward-looking\n")
+        out.write(f"{'group':28s} {'date':16s} {'backward-looking':32s} forward-looking\n")
     for group in dict.fromkeys(gaps["group"]):
         for date in dates:
             sel = gaps[(gaps["group"] == group) & (gaps["date"] == date)]
             b = sel[sel["direction"] == "backward"].iloc[0]
             f = sel[sel["direction"] == "forward"].iloc[0]
             if fmt == "markdown":
-                out.write(f"| {group} | {date} | {_fmt(b)} | {_fmt(f)} |\n")
+                out.write(f"| {group} | {date} | {_fmt(b)} | {_fmt(f)}{_forecast(f)} |\n")
             else:
-                out.write(f"{group:26s} {date:16s} {_fmt(b):32s} {_fmt(f)}\n")
+                out.write(f"{group:28s} {date:16s} {_fmt(b):32s} {_fmt(f)}{_forecast(f)}\n")
     if not bias.empty:
         out.write("\nBias terms in months (" + INTERVALS + "):\n" if fmt == "text"
                   else "\n| bias term | months |\n|---|---|\n")
@@ -110,5 +158,11 @@ def print_summary(loaded, fmt: str = "text", out=None) -> None:
                 out.write(f"  {label:72s} {_fmt(row)}\n")
     from gapbayes.model.diagnostics import Check, Diagnostics
 
+    if fmt == "text":
+        for text in _trend_lines(loaded):
+            out.write(text + "\n")
     line = Diagnostics([Check(**c) for c in diag["checks"]]).line()
     out.write(f"\n{line}\n")
+    prior = _prior_line(man)
+    if prior:
+        out.write(prior + "\n")

@@ -1,6 +1,6 @@
 """The small backend interface (build, sample -> DataTree) and its PyMC implementation.
 
-A backend turns (ModelData, Spec, SamplerSettings) into an ``xarray.DataTree`` with the groups
+A backend turns (design data, Spec, SamplerSettings) into an ``xarray.DataTree`` with the groups
 ``posterior`` (parameters and the deterministic ``frontier``, ``gap``, ``gap_offset``...),
 ``sample_stats`` and ``log_likelihood`` under the same variable and dimension names, so
 derived quantities, diagnostics and results writing are shared. The Stan backend lives in
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
-from gapbayes.model.design import ModelData
+from gapbayes.model.families import family
 from gapbayes.model.spec import Spec
 
 # Posterior-predictive draws kept for checks (thinned: the full set would weigh tens of MB).
@@ -35,6 +35,7 @@ class SamplerSettings:
     target_accept: float = 0.9
     max_treedepth: int = 10
     sampler: str = "nutpie"  # PyMC backend: "nutpie" or "pymc" (PyMC's own NUTS)
+    adaptation: str = "diag"  # nutpie's mass-matrix adaptation: "diag" or "low_rank"
     progressbar: bool = True
 
     def as_dict(self, backend: str = "pymc") -> dict:
@@ -46,6 +47,8 @@ class SamplerSettings:
         d.pop("progressbar")
         if backend != "pymc":
             d.pop("sampler")
+        if backend != "pymc" or self.sampler != "nutpie" or self.adaptation == "diag":
+            d.pop("adaptation")   # older cache keys stay valid; only nutpie reads it
         return d
 
     def describe(self, backend: str) -> str:
@@ -59,11 +62,11 @@ class Backend(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def sample(self, data: ModelData, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
+    def sample(self, data, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
         """Sample the posterior; return a DataTree with posterior, sample_stats, log_likelihood."""
 
     @abc.abstractmethod
-    def free_parameters(self, data: ModelData, spec: Spec) -> list[str]:
+    def free_parameters(self, data, spec: Spec) -> list[str]:
         """Names of the sampled parameters (for R-hat)."""
 
 
@@ -77,52 +80,88 @@ def _drop_object_vars(dt: xr.DataTree) -> xr.DataTree:
 
 
 class PyMCBackend(Backend):
-    """PyMC model sampled with nutpie (default) or PyMC's own NUTS."""
+    """The PyMC model of the spec's family, sampled with nutpie (default) or PyMC's own NUTS."""
 
     name = "pymc"
 
-    def free_parameters(self, data: ModelData, spec: Spec) -> list[str]:
+    def free_parameters(self, data, spec: Spec) -> list[str]:
         """Names of the free random variables of the PyMC model."""
-        from gapbayes.model.pymc_model import build_pymc_model
+        return [v.name for v in family(spec).build_pymc(data, spec).free_RVs]
 
-        return [v.name for v in build_pymc_model(data, spec).free_RVs]
+    def sample(self, data, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
+        """Sample; add the pointwise log-likelihood and thinned posterior predictive draws.
 
-    def sample(self, data: ModelData, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
-        """Sample with ``pm.sample``; adds the pointwise log-likelihood."""
+        Chains start where the family says (the frontier model: data-driven abilities and
+        difficulties, see :mod:`gapbayes.model.frontier_init`), with the same procedure for
+        nutpie (per-chain seeds chosen by nutpie) and PyMC's NUTS (per-chain seeds from the
+        fit's seed).
+        """
         import pymc as pm
-
-        from gapbayes.model.pymc_model import OBSERVED, build_pymc_model
 
         if settings.sampler not in ("nutpie", "pymc"):
             raise ValueError(f"unknown sampler '{settings.sampler}': use 'nutpie' or 'pymc'")
-        model = build_pymc_model(data, spec)
-        nuts = {"target_accept": settings.target_accept, "max_treedepth": settings.max_treedepth}
+        fam = family(spec)
+        model = fam.build_pymc(data, spec)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
             warnings.filterwarnings("ignore", category=FutureWarning)
-            dt = pm.sample(
-                draws=settings.draws,
-                tune=settings.tune,
-                chains=settings.chains,
-                cores=settings.cores,
-                random_seed=settings.seed,
-                nuts_sampler=settings.sampler,
-                nuts=nuts,
-                model=model,
-                progressbar=settings.progressbar,
-                compute_convergence_checks=False,
-            )
+            if settings.sampler == "nutpie":
+                dt = _sample_nutpie(model, data, fam, settings)
+            else:
+                initvals = None
+                if fam.start_point_fn is not None:
+                    from gapbayes.model.frontier_init import chain_seeds
+
+                    start = fam.start_point_fn(model, data, transformed=False)
+                    initvals = [start(s) for s in chain_seeds(settings.seed, settings.chains)]
+                dt = pm.sample(
+                    draws=settings.draws, tune=settings.tune, chains=settings.chains,
+                    cores=settings.cores, random_seed=settings.seed, nuts_sampler="pymc",
+                    initvals=initvals, model=model, progressbar=settings.progressbar,
+                    compute_convergence_checks=False,
+                    nuts={"target_accept": settings.target_accept,
+                          "max_treedepth": settings.max_treedepth})
             pm.compute_log_likelihood(dt, model=model, progressbar=False)
             thinned = dt["posterior"].to_dataset().thin(
                 {"draw": max(1, settings.draws * settings.chains // PPC_DRAWS)})
             ppc = pm.sample_posterior_predictive(
-                thinned, model=model, var_names=[v for v in OBSERVED if v in model.named_vars],
+                thinned, model=model, var_names=[v for v in fam.observed if v in model.named_vars],
                 random_seed=settings.seed, progressbar=False)
             dt["posterior_predictive"] = ppc["posterior_predictive"]
         if "depth" not in dt["sample_stats"] and "tree_depth" in dt["sample_stats"]:
             stats = dt["sample_stats"].to_dataset().rename({"tree_depth": "depth"})
             dt["sample_stats"] = xr.DataTree(stats)
         return _drop_object_vars(dt)
+
+
+def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
+    """Nutpie on the compiled model, started by the family's start-point function."""
+    import dataclasses
+    import time
+
+    import nutpie
+    from nutpie.compile_pymc import _rv_dict_to_flat_array_wrapper
+    from pymc.backends.arviz import patch_nutpie_idata
+    from pymc.progress_bar import NutpieProgressBarManager
+
+    compiled = nutpie.compile_pymc_model(model)
+    if fam.start_point_fn is not None:
+        start = fam.start_point_fn(model, data, transformed=True)
+        names = [model.rvs_to_values[v].name for v in model.free_RVs]
+        point = model.initial_point()
+        flat = _rv_dict_to_flat_array_wrapper(start, names, [np.shape(point[n]) for n in names])
+        compiled = dataclasses.replace(compiled, initial_point_func=flat)
+    bars = NutpieProgressBarManager(chains=settings.chains, draws=settings.draws,
+                                    progressbar=settings.progressbar)
+    began = time.time()
+    with bars:
+        dt = nutpie.sample(
+            compiled, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+            cores=settings.cores, seed=settings.seed, save_warmup=False, progress_bar=False,
+            progress_callback=bars.update, target_accept=settings.target_accept,
+            maxdepth=settings.max_treedepth, adaptation=settings.adaptation)
+    patch_nutpie_idata(dt, model, sampling_time=time.time() - began)
+    return dt
 
 
 def get_backend(name: str) -> Backend:

@@ -34,7 +34,7 @@ import xarray as xr
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
 from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.compare_table import GAP_GROUPS, SCORE_NOTE, ComparisonResult
-from gapbayes.model.design import load_model_data
+from gapbayes.model.design_io import load_design
 from gapbayes.model.fit import FitResult
 from gapbayes.model.kfold import KFOLD_K, OBS_DIM, kfold_elpd
 from gapbayes.model.results import LoadedResult, load_result, now_iso, versions
@@ -193,7 +193,7 @@ def _run_kfold(fits: list[_Fit], lls: dict, k: int, seed: int, root: Path, log: 
     for fit in fits:
         sampler = {**fit.manifest["sampler"], "progressbar": False}
         elpds[fit.label], w = kfold_elpd(
-            load_model_data(fit.path / "design.npz"), fit.spec(), SamplerSettings(**sampler),
+            load_design(fit.path / "design.npz"), fit.spec(), SamplerSettings(**sampler),
             lls[fit.label], root / f"{fit.name}-k{k}-s{seed}", k, seed, log)
         warn += w
     return elpds, warn
@@ -272,6 +272,15 @@ def compare_fits(
     if use_kfold and selection and kfold == "auto":
         use_kfold = False
         warn.append("K-fold fallback skipped: the refits do not support the selection spec")
+    not_v1 = [f.label for f in fits if f.manifest["spec"].get("model", "timeshift-v1")
+              != "timeshift-v1"]
+    if use_kfold and not_v1:
+        if kfold == "always":
+            raise GapbayesError(f"--kfold always: exact K-fold refits support the timeshift-v1 "
+                                f"family only so far, not {', '.join(not_v1)}")
+        use_kfold = False
+        warn.append(f"K-fold fallback skipped: the refits do not support {', '.join(not_v1)} "
+                    "(timeshift-v1 family only so far)")
     for r in high:
         warn.append(f"{r['spec']}: {r['k_gt_good']} of {r['n_obs']} scores have Pareto k > "
                     f"{r['good_k']:.2f} ({r['k_gt_0.7']} > 0.7): its PSIS-LOO estimate may be "

@@ -19,7 +19,8 @@ ESS_MIN_GAP = 400
 BFMI_MIN = 0.3
 DEPTH_SATURATION_MAX = 0.01
 # Parameters whose R-hat is checked besides the gap quantities: every free parameter.
-GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date")
+# Reported gap quantities: R-hat on each, bulk and tail ESS on each (those a family derives).
+GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date", "gap_change")
 
 
 @dataclass
@@ -69,15 +70,17 @@ class Diagnostics:
 
 
 def _max(tree: xr.DataTree | xr.Dataset) -> float:
+    """Largest value; NaN when any value is NaN (a diagnostic that cannot be computed fails)."""
     ds = tree.to_dataset() if isinstance(tree, xr.DataTree) else tree
-    vals = [float(np.nanmax(v.values)) for v in ds.data_vars.values() if v.size]
-    return max(vals) if vals else float("nan")
+    vals = [float(np.max(v.values)) for v in ds.data_vars.values() if v.size]
+    return max(vals) if vals and not np.isnan(vals).any() else float("nan")
 
 
 def _min(tree: xr.DataTree | xr.Dataset) -> float:
+    """Smallest value; NaN when any value is NaN."""
     ds = tree.to_dataset() if isinstance(tree, xr.DataTree) else tree
-    vals = [float(np.nanmin(v.values)) for v in ds.data_vars.values() if v.size]
-    return min(vals) if vals else float("nan")
+    vals = [float(np.min(v.values)) for v in ds.data_vars.values() if v.size]
+    return min(vals) if vals and not np.isnan(vals).any() else float("nan")
 
 
 def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 10) -> Diagnostics:

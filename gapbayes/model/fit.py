@@ -13,17 +13,11 @@ import xarray as xr
 from gapbayes.atomic import staged_dir
 from gapbayes.model import results
 from gapbayes.model.backends import SamplerSettings, get_backend
-from gapbayes.model.derived import gap_quantities, threshold_gaps
-from gapbayes.model.design import ModelData, build_model_data, save_model_data
-from gapbayes.model.diagnostics import Diagnostics, interval_table, parameter_summary
+from gapbayes.model.design_io import save_design
+from gapbayes.model.diagnostics import Diagnostics, run_diagnostics
+from gapbayes.model.families import Family, family
+from gapbayes.model.fit_tables import summary_tables, window
 from gapbayes.model.spec import Spec
-
-MAIN_PARAMETERS = [
-    "gap_mean", "gap_rw_sd", "public_offset", "category_sd", "benchmark_gap_sd",
-    "china_offset", "frontier_log_growth", "frontier_growth_rw_sd", "shortfall_log_scale",
-    "shortfall_family_sd", "log_slope_sd", "provider_penalty", "self_report_offset",
-    "selection_capability", "selection_open",
-]
 
 
 @dataclass
@@ -45,7 +39,7 @@ class FitResult:
     manifest: dict
     reused: bool
     diagnostics: Diagnostics | None = None
-    data: ModelData | None = None
+    data: object | None = None
     dt: xr.DataTree | None = None
 
 
@@ -67,30 +61,44 @@ def restrict(inp: FitInput, benchmarks: list[str] | None, max_models: int | None
     return FitInput(models, inp.benchmarks, sc, inp.data_hash, inp.label)
 
 
-def summary_tables(dt: xr.DataTree, data: ModelData) -> dict[str, pd.DataFrame]:
-    """Compute the CSV tables of a result folder."""
-    post = dt["posterior"].to_dataset()
-    over = []
-    for direction in ("backward", "forward"):
-        t = interval_table(post[f"gap_{direction}"])
-        t.insert(2, "direction", direction)
-        over.append(t)
-    bias_vars = [v for v in post.data_vars if v.startswith("bias_")]
-    bias = pd.concat(
-        [interval_table(post[v]).assign(term=v.removeprefix("bias_").removesuffix("_months"))
-         for v in bias_vars], ignore_index=True,
-    ) if bias_vars else pd.DataFrame()
-    if not bias.empty:
-        bias = bias[["term", *[c for c in bias.columns if c != "term"]]]
-    params = parameter_summary(dt, MAIN_PARAMETERS).reset_index(names="parameter")
-    return {
-        "gap_over_time": pd.concat(over, ignore_index=True),
-        "gap_at_dates": interval_table(post["gap_at_date"]),
-        "bias_terms": bias,
-        "threshold_gaps": threshold_gaps(post, data),
-        "parameters": params,
-        "inclusion": data.inclusion,
-    }
+def prior_tables(fam: Family, data, spec: Spec, post: xr.Dataset, seed: int
+                 ) -> dict[str, pd.DataFrame]:
+    """Prior checks of a fit: hyperparameter quantiles and the gap's change against its prior.
+
+    Only families that declare hyperparameters have them (the frontier model).
+    """
+    if not fam.hyperparameters:
+        return {}
+    from gapbayes.model.prior_check import gap_change_table, prior_draws, prior_quantiles
+
+    model = fam.build_pymc(data, spec)
+    needed = [*fam.hyperparameters, "frontier", "category_trend_knots", "open_shift"]
+    prior = prior_draws(model, needed, seed=seed)
+    prior_gaps = fam.gap_quantities(prior, data)
+    return {"prior_check": prior_quantiles(post, prior, fam.hyperparameters),
+            "gap_change": gap_change_table(post["gap_change"], prior_gaps["gap_change"])}
+
+
+def _check_summary(tables: dict[str, pd.DataFrame]) -> dict:
+    """Manifest entries of the prior checks (plain JSON)."""
+    out = {}
+    if "prior_check" in tables:
+        qc = tables["prior_check"]
+        out["prior_check"] = {
+            "band": [0.01, 0.99], "all_inside": bool(qc["inside_1_99"].all()),
+            "quantiles": {r.parameter: round(float(r.prior_quantile), 4)
+                          for r in qc.itertuples()}}
+    if "gap_change" in tables:
+        gc = tables["gap_change"]
+        overall = gc[gc["group"] == "overall"]
+        out["gap_change"] = {
+            r.span: {"median": round(float(r.median), 3),
+                     "eti90": [round(float(r.eti90_lo), 3), round(float(r.eti90_hi), 3)],
+                     "posterior_sd": round(float(r.posterior_sd), 3),
+                     "prior_sd": round(float(r.prior_sd), 3),
+                     "p_widening": round(float(r.p_widening), 3)}
+            for r in overall.itertuples()}
+    return out
 
 
 def run_fit(
@@ -121,20 +129,21 @@ def run_fit(
         log(f"reusing cached result {folder} (use --force to refit)")
         return FitResult(folder, loaded.manifest, reused=True)
 
-    data = build_model_data(inp.models, inp.benchmarks, inp.scores, spec)
-    log(f"fitting spec '{spec.name}' ({spec.spec_id}) with {settings.describe(backend)}: "
-        f"{len(data.model_ids)} models, {len(data.bench_ids)} benchmarks, "
-        f"{len(data.y)} scores, {settings.chains} chains x ({settings.tune} + {settings.draws})")
+    fam = family(spec)
+    data = fam.build_data(inp.models, inp.benchmarks, inp.scores, spec)
+    log(f"fitting spec '{spec.name}' ({spec.spec_id}, model {spec.model}) with "
+        f"{settings.describe(backend)}: {len(data.model_ids)} models, "
+        f"{len(data.bench_ids)} benchmarks, {len(data.y)} scores, "
+        f"{settings.chains} chains x ({settings.tune} + {settings.draws})")
     be = get_backend(backend)
     start = time.perf_counter()
     dt = be.sample(data, spec, settings)
     wall = time.perf_counter() - start
-    derived = gap_quantities(dt["posterior"].to_dataset(), data)
+    derived = fam.gap_quantities(dt["posterior"].to_dataset(), data)
     dt["posterior"] = xr.DataTree(xr.merge([dt["posterior"].to_dataset(), derived]))
-    from gapbayes.model.diagnostics import run_diagnostics
-
     diag = run_diagnostics(dt, be.free_parameters(data, spec), settings.max_treedepth)
-    tables = summary_tables(dt, data)
+    tables = summary_tables(dt, data, fam)
+    tables.update(prior_tables(fam, data, spec, dt["posterior"].to_dataset(), settings.seed))
     manifest = {
         "kind": "fit",
         "created": results.now_iso(),
@@ -142,11 +151,12 @@ def run_fit(
         "fit_id": fid,
         "spec": spec.as_dict(),
         "spec_id": spec.spec_id,
+        "model": spec.model,
         "data": {
             "label": inp.label, "hash": inp.data_hash, "n_models": len(data.model_ids),
+            "n_base_models": len(getattr(data, "base_ids", data.model_ids)),
             "n_benchmarks": len(data.bench_ids), "n_scores": int(len(data.y)),
-            "benchmarks": data.bench_ids, "first_month": data.report_dates[0],
-            "last_month": data.report_dates[-1],
+            "benchmarks": data.bench_ids, **window(data),
         },
         "subset": subset or {},
         "backend": backend,
@@ -154,11 +164,12 @@ def run_fit(
         "wall_time_seconds": round(wall, 1),
         "diagnostics": diag.as_dict(),
         "checks_made": diag.as_dict()["checks_made"],
+        **_check_summary(tables),
         "versions": results.versions(),
     }
     with staged_dir(folder) as tmp:
         results.write_result_files(tmp, dt, tables, manifest)
-        save_model_data(data, tmp / "design.npz")
+        save_design(data, tmp / "design.npz")
         if make_plots:
             from gapbayes.model.plots import load_baseline_points, make_fit_plots
 

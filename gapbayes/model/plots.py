@@ -302,10 +302,19 @@ def gap_direction_figure(back: pd.DataFrame, fwd: pd.DataFrame) -> Figure:
               fontsize=9)
     fig.suptitle("Overall gap, backward- vs forward-looking (all benchmarks)",
                  fontweight="bold")
+    if "forecast" in f and f["forecast"].any():
+        first = pd.to_datetime(f.loc[f["forecast"], "month"]).min()
+        ax.axvspan(first, pd.to_datetime(f["month"]).max(), color="0.85", alpha=0.5, lw=0,
+                   zorder=0, label="Forward gap is a forecast")
+        how = ("shaded months: the forward gap rests on the open curve's extrapolation past "
+               "the last open release (a forecast)")
+    elif "forecast" in f:
+        how = "no month's forward gap rests on extrapolation"
+    else:
+        how = "beyond the last data month the gap is held at its last value"
     ax.set_title("Backward: months since closed models were at the open frontier's level. "
-                 "Forward: months until open models reach\ntoday's closed level (beyond the "
-                 f"last data month the gap is held at its last value). Forward at the end: "
-                 f"{_last_value(fwd, 'overall')}.", fontsize=9)
+                 f"Forward: months until open models reach\ntoday's closed level ({how}). "
+                 f"Forward at the end: {_last_value(fwd, 'overall')}.", fontsize=9)
     return fig
 
 

@@ -30,8 +30,13 @@ from gapbayes.model.plots import (
 )
 
 RANK_PARAMETERS = (
+    # frontier model
+    "growth_rw_sd", "open_level", "category_trend_sd", "frontier_noise_sd",
+    "shortfall_log_scale", "public_shift",
+    # timeshift-v1
     "gap_mean", "gap_rw_sd", "public_offset", "frontier_log_growth",
-    "shortfall_log_scale", "provider_penalty", "self_report_offset",
+    # both
+    "provider_penalty", "self_report_offset",
 )
 OBSERVED = {"y_sig": "sigmoid-link benchmarks", "y_lin": "linear-link benchmarks"}
 X_LABELS = {"y_sig": "score (proportion)", "y_lin": "standardised score (z)"}
@@ -81,14 +86,10 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
     """
     post = dt["posterior"]
     take = draw_index(post.sizes["chain"] * post.sizes["draw"], CURVE_DRAWS)
-    F = stack_draws(post["frontier"])[take]
-    gap = stack_draws(post["gap"])[take]
-    offset = stack_draws(post["gap_offset"])[take]
-    t = np.linspace(min(data.model_time.min(), data.report_time[0]),
-                    max(data.model_time.max(), data.report_time[-1]), 200)
-    F_closed = _interp_rows(np.broadcast_to(t, (len(take), len(t))), data.grid_time, F)
-    # interp_matrix holds the gap flat beyond the report months, as the model does.
-    gap_t = gap @ interp_matrix(t, data.report_time).T
+    release, is_open_obs = _release_and_access(data)
+    t = np.linspace(min(release.min(), data.report_time[0]),
+                    max(release.max(), data.report_time[-1]), 200)
+    latent = _latent_curves(post, data, take, t)
     dates = to_dates(data, t)
 
     n = len(data.bench_ids)
@@ -97,7 +98,7 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
     fig = Figure(figsize=(4.1 * ncols, 3.1 * nrows + 1.3), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     for b, (ax, bid) in enumerate(zip(axes, data.bench_ids, strict=False)):
-        F_open = _interp_rows(t - (gap_t + offset[:, [b]]) / 12.0, data.grid_time, F)
+        F_closed, F_open = latent(b)
         rows = data.obs_bench == b
         y_obs = data.y[rows]
         if data.bench_linear[b]:
@@ -126,38 +127,84 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
             lo, med, hi = np.quantile(curve, [0.05, 0.5, 0.95], axis=0)
             ax.fill_between(dates, lo, hi, color=ACCESS_COLORS[access], alpha=0.18, lw=0)
             ax.plot(dates, med, color=ACCESS_COLORS[access], lw=1.8)
-        is_open = data.model_open[data.obs_model[rows]] == 1
+        is_open = is_open_obs[rows]
         for access, mask in (("closed", ~is_open), ("open", is_open)):
-            ax.scatter(to_dates(data, data.model_time[data.obs_model[rows]][mask]), y_obs[mask],
+            ax.scatter(to_dates(data, release[rows][mask]), y_obs[mask],
                        s=12, alpha=0.7, color=ACCESS_COLORS[access], edgecolor="white", lw=0.3,
                        zorder=3)
         kind = "public" if data.bench_public[b] else "private"
         cat = data.category_names[data.bench_category[b]].replace("_", " ")
         link_name = "linear link" if data.bench_linear[b] else "sigmoid link"
-        ax.set_title(f"{bid}\n{kind}, {cat}, {link_name}, {rows.sum()} scores", fontsize=9)
+        title = getattr(data, "bench_names", data.bench_ids)[b]
+        ax.set_title(f"{title}\n{kind}, {cat}, {link_name}, {rows.sum()} scores", fontsize=9)
         ax.grid(alpha=0.25, lw=0.6)
         date_axis(ax)
     finish_grid(axes, n, ncols, "Release date")
     handles = [
         Line2D([], [], color=ACCESS_COLORS["closed"], lw=1.8,
                label="Closed frontier (median, 90% ETI)"),
-        Line2D([], [], color=ACCESS_COLORS["open"], lw=1.8,
-               label="Open frontier = closed frontier shifted by the gap (median, 90% ETI)"),
+        Line2D([], [], color=ACCESS_COLORS["open"], lw=1.8, label=_open_label(data)),
         Line2D([], [], ls="", marker="o", ms=4, color=ACCESS_COLORS["closed"],
                label="Observed score, closed model"),
         Line2D([], [], ls="", marker="o", ms=4, color=ACCESS_COLORS["open"],
                label="Observed score, open model"),
         Line2D([], [], color="0.5", lw=0.8, ls=":", label="Chance level"),
     ]
-    note = "Individual models score below the frontier by their shortfall."
+    note = ("Individual models score below the frontier by their shortfall"
+            + (" (and above or below it by the symmetric frontier noise)."
+               if hasattr(data, "base_time") else "."))
     if data.bench_linear.any() and not _has_log_info(data):
         note += (" Linear-link benchmarks are shown on the scale the model fits (log for "
                  "log-transformed ones).")
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5,
                frameon=False, title=note, title_fontsize=8.5)
-    fig.suptitle("Latent frontier curves per benchmark: closed frontier vs open frontier "
-                 "(closed shifted by the benchmark's gap)", fontweight="bold")
+    fig.suptitle("Latent frontier curves per benchmark: closed vs open frontier on each "
+                 "benchmark's score scale", fontweight="bold")
     return fig
+
+
+def _release_and_access(data) -> tuple[np.ndarray, np.ndarray]:
+    """Release time and open flag of each score's model (either model family)."""
+    if hasattr(data, "base_time"):
+        return data.base_time[data.obs_base], data.base_open[data.obs_base] == 1
+    return data.model_time[data.obs_model], data.model_open[data.obs_model] == 1
+
+
+def _open_label(data) -> str:
+    if hasattr(data, "base_time"):
+        return "Open frontier of the category, with the benchmark's open shift (median, 90% ETI)"
+    return "Open frontier = closed frontier shifted by the gap (median, 90% ETI)"
+
+
+def _latent_curves(post, data, take: np.ndarray, t: np.ndarray):
+    """Return ``b -> (closed, open)``: latent frontier curves (draws, len(t)) on benchmark b."""
+    if hasattr(data, "base_time"):
+        from gapbayes.model.frontier_gaps import category_curves
+
+        sub = post.to_dataset().stack(sample=("chain", "draw")).isel(sample=take)
+        sub = sub.drop_vars(["sample", "chain", "draw"]).rename({"sample": "draw"})
+        sub = sub.expand_dims(chain=[0]).transpose("chain", "draw", ...)
+        closed, opened = category_curves(sub, data)                      # (S, C, G)
+        shift = stack_draws(sub["open_shift"])
+
+        def frontier(b: int) -> tuple[np.ndarray, np.ndarray]:
+            c = data.bench_category[b]
+            at = np.broadcast_to(t, (len(take), len(t)))
+            return (_interp_rows(at, data.grid_time, closed[:, c]),
+                    _interp_rows(at, data.grid_time, opened[:, c]) + shift[:, [b]])
+
+        return frontier
+    F = stack_draws(post["frontier"])[take]
+    gap = stack_draws(post["gap"])[take]
+    offset = stack_draws(post["gap_offset"])[take]
+    F_closed = _interp_rows(np.broadcast_to(t, (len(take), len(t))), data.grid_time, F)
+    # interp_matrix holds the gap flat beyond the report months, as the model does.
+    gap_t = gap @ interp_matrix(t, data.report_time).T
+
+    def shifted(b: int) -> tuple[np.ndarray, np.ndarray]:
+        return F_closed, _interp_rows(t - (gap_t + offset[:, [b]]) / 12.0, data.grid_time, F)
+
+    return shifted
 
 
 def rank_figure(dt: xr.DataTree, base: Path) -> list[Path]:

@@ -106,11 +106,11 @@ def collect_figures(
     if missing:
         return {}, (f"No figures: the result has no plots/ and no {' or '.join(missing)} to "
                     "draw them from.")
-    from gapbayes.model.design import load_model_data
+    from gapbayes.model.design_io import load_design
     from gapbayes.model.plots import write_fit_plots
 
     try:
-        data = load_model_data(loaded.path / "design.npz")
+        data = load_design(loaded.path / "design.npz")
         dt = loaded.posterior()
     except (TypeError, KeyError, ValueError, OSError) as exc:
         # A folder written by an older gapbayes (different design.npz fields): the numbers

@@ -22,7 +22,7 @@ from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 
 TABLES = ("gap_over_time", "gap_at_dates", "bias_terms", "threshold_gaps", "parameters",
-          "inclusion")
+          "inclusion", "benchmark_gaps", "gap_change", "prior_check")
 PACKAGES = ("pymc", "pytensor", "arviz", "arviz-base", "arviz-stats", "nutpie", "cmdstanpy",
             "numpy", "pandas", "xarray")
 

@@ -39,8 +39,10 @@ def provider_study(
     if any(p <= 0 for p in penalties):
         raise ValueError("provider penalties must be > 0")
     kw = {} if settings is None else {"settings": settings}
-    fits = [("model", load_spec("default")),
-            ("model (no bias terms)", load_spec("no-bias-terms"))]
+    v1 = load_spec("timeshift-v1")
+    fits = [("model", v1),
+            ("model (no bias terms)",
+             v1.with_changes(switches={"provider_degradation": False, "self_report": False}))]
     cells = [Cell(float(r), float(s), float(p)) for p in penalties for s in noise for r in ratios]
     return SimStudy(
         name=NAME, cells=cells, replications=replications, fits=fits, truth=truth,

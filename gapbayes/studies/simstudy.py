@@ -95,10 +95,15 @@ class SimTask:
 
 
 def truth_spec(truth: str) -> Spec:
-    """Return the spec worlds are simulated from: ``constant-gap`` or ``default``."""
+    """Return the spec worlds are simulated from: timeshift-v1 with a constant or moving gap.
+
+    The simulation studies still run on the version-1 model (issue: bias corrections tested on
+    worlds the model did not generate moves them to the frontier model).
+    """
     if truth not in TRUTHS:
         raise ValueError(f"unknown truth '{truth}': use one of {', '.join(TRUTHS)}")
-    return load_spec("constant-gap" if truth == "constant" else "default")
+    v1 = load_spec("timeshift-v1")
+    return v1.with_changes(switches={"time_varying_gap": False}) if truth == "constant" else v1
 
 
 def fixed_values(task: SimTask, spec: Spec, n_sigmoid: int) -> dict[str, float | np.ndarray]:

@@ -1,0 +1,241 @@
+"""Gaps derived from the frontier curves, per posterior (or prior) draw.
+
+Definitions (docs/model.md, "The gap"), with F_closed,c and F_open,c the category-c frontier
+curves (general frontier plus the category trend) and s_b benchmark b's open-vs-closed shift:
+
+- backward gap of benchmark b at t: D_b(t) = t - F_closed,c^-1(F_open,c(t) + s_b), how far back
+  the closed frontier stood at today's open level;
+- forward gap: D_f,b(t) = (F_open,c + s_b)^-1(F_closed,c(t)) - t, how long until open models
+  reach today's closed level. Where that solution lies beyond the last open release it rests
+  on the open curve's extrapolation: a forecast, labelled as such;
+- a group's gap (overall, private, public, a category) is the equal-weight mean of its
+  benchmarks' gaps;
+- the change of the overall gap over the last 6 and 12 months of the window;
+- bias terms in months: a capability shift divided by the closed frontier's growth rate at the
+  release times of the scores it affects.
+
+Curves are inverted on the monthly grid after a running maximum (a category frontier is the
+best level reached so far, which makes it monotone even where a category trend falls). A
+level the grid does not reach is censored at the grid's end (``lead_months`` back,
+``forecast_months`` ahead): the gap is then reported as that bound, a lower bound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gapbayes.model.design import years_since
+from gapbayes.model.frontier_design import FrontierData
+
+NAMED_DATES = {"2025-01-20": pd.Timestamp("2025-01-20")}
+CHANGE_MONTHS = (6, 12)
+FORECAST_SHARE = 0.1
+THRESHOLD_STEP = 0.05
+
+
+def stack_draws(da: xr.DataArray) -> np.ndarray:
+    """(chain, draw, ...) -> (S, ...)."""
+    return da.stack(sample=("chain", "draw")).transpose("sample", ...).values
+
+
+def _unstack(arr: np.ndarray, like: xr.Dataset, dims: list[str], coords: dict) -> xr.DataArray:
+    nc, nd = like.sizes["chain"], like.sizes["draw"]
+    return xr.DataArray(arr.reshape((nc, nd, *arr.shape[1:])), dims=["chain", "draw", *dims],
+                        coords={"chain": like["chain"].values, "draw": like["draw"].values,
+                                **coords})
+
+
+def group_masks(data: FrontierData) -> dict[str, np.ndarray]:
+    """Benchmark membership of the reported groups: overall, private, public, categories."""
+    masks = {"overall": np.ones(len(data.bench_ids), bool),
+             "private": data.bench_public == 0, "public": data.bench_public == 1}
+    for i, c in enumerate(data.category_names):
+        masks[f"category:{c}"] = data.bench_category == i
+    return {k: v for k, v in masks.items() if v.any()}
+
+
+def category_curves(post: xr.Dataset, data: FrontierData) -> tuple[np.ndarray, np.ndarray]:
+    """Return the closed and open frontier of every category on the grid: (S, C, G) each."""
+    F = stack_draws(post["frontier"])                               # (S, 2, G)
+    C = len(data.category_names)
+    if "category_trend_knots" in post:
+        h = stack_draws(post["category_trend_knots"])               # (S, Kt, C)
+        trend = np.einsum("gk,skc->scg", data.trend_interp, h)
+    else:
+        trend = np.zeros((F.shape[0], C, F.shape[2]))
+    return F[:, 0, None, :] + trend, F[:, 1, None, :] + trend
+
+
+def _monotone(curve: np.ndarray) -> np.ndarray:
+    """Return the running maximum, nudged strictly increasing (invertible by interpolation)."""
+    run = np.maximum.accumulate(curve, axis=-1)
+    return run + 1e-9 * np.arange(curve.shape[-1])
+
+
+def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward and forward gap (months) of every benchmark at ``times``: (S, B, T) each.
+
+    Also returns where the forward solution lies, (S, B, T) years since origin, to tell
+    forecasts apart. A level beyond the grid (``lead_months`` back, ``forecast_months``
+    ahead) is censored at the grid's end: the gap is then at least the value returned.
+    """
+    closed, opened = category_curves(post, data)
+    shift = stack_draws(post["open_shift"])                          # (S, B)
+    grid = data.grid_time
+    S, B, T = shift.shape[0], len(data.bench_ids), len(times)
+    back, fwd, reach = (np.zeros((S, B, T)) for _ in range(3))
+    for c in range(len(data.category_names)):
+        members = np.flatnonzero(data.bench_category == c)
+        if not len(members):
+            continue
+        for s in range(S):
+            cm, om = _monotone(closed[s, c]), _monotone(opened[s, c])
+            open_now = np.interp(times, grid, opened[s, c])[None, :] + shift[s, members, None]
+            back[s, members] = (times[None, :] - np.interp(open_now, cm, grid)) * 12.0
+            closed_now = np.interp(times, grid, closed[s, c])
+            for b in members:
+                t_open = np.interp(closed_now, om + shift[s, b], grid)
+                fwd[s, b] = (t_open - times) * 12.0
+                reach[s, b] = t_open
+    return back, fwd, reach
+
+
+def named_times(data: FrontierData) -> dict[str, float]:
+    """Dates reported by name: those inside the window, and the window's last month."""
+    lo, hi = data.report_time[0], data.last_open_time
+    out = {}
+    for name, day in NAMED_DATES.items():
+        t = float(years_since(pd.DatetimeIndex([day]), data.origin)[0])
+        if lo <= t <= hi:
+            out[name] = t
+    out[f"last ({data.report_dates[-1]})"] = float(data.report_time[-1])
+    return out
+
+
+def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
+    """Compute the derived gap variables for every draw, with (chain, draw) dims.
+
+    ``gap_backward`` and ``gap_forward`` (group, month), ``gap_forward_beyond`` (group,
+    month: share of a draw's benchmarks whose forward solution lies past the last open
+    release), ``gap_at_date`` (group, date, direction), ``gap_change`` (group, span: change
+    of the backward gap over the last 6 and 12 months) and the bias terms in months.
+    """
+    named = named_times(data)
+    times = np.concatenate([data.report_time, list(named.values())])
+    R = len(data.report_time)
+    back, fwd, reach = benchmark_gaps(post, data, times)
+    masks = group_masks(data)
+    g_back = np.stack([back[:, m].mean(axis=1) for m in masks.values()], axis=1)
+    g_fwd = np.stack([fwd[:, m].mean(axis=1) for m in masks.values()], axis=1)
+    beyond = np.stack([(reach[:, m] > data.last_open_time).mean(axis=1)
+                       for m in masks.values()], axis=1)
+    groups = {"group": list(masks)}
+    month = {"month": data.report_dates}
+    dates = {"date": list(named)}
+    at = np.stack([g_back[:, :, R:], g_fwd[:, :, R:]], axis=-1)
+    spans = [m for m in CHANGE_MONTHS if m < R]
+    # a window shorter than the shortest span has no change to report (an empty span axis)
+    change = np.zeros(g_back.shape[:2] + (len(spans),))
+    for i, m in enumerate(spans):
+        change[:, :, i] = g_back[:, :, R - 1] - g_back[:, :, R - 1 - m]
+    out = {
+        "gap_backward": _unstack(g_back[:, :, :R], post, ["group", "month"], {**groups, **month}),
+        "gap_forward": _unstack(g_fwd[:, :, :R], post, ["group", "month"], {**groups, **month}),
+        "gap_forward_beyond": _unstack(beyond[:, :, :R], post, ["group", "month"],
+                                       {**groups, **month}),
+        "gap_at_date": _unstack(at, post, ["group", "date", "direction"],
+                                {**groups, **dates, "direction": ["backward", "forward"]}),
+        "gap_change": _unstack(change, post, ["group", "span"],
+                               {**groups, "span": [f"last {m} months" for m in spans]}),
+    }
+    out.update(bias_terms_months(post, data, out["gap_at_date"]))
+    return xr.Dataset(out)
+
+
+def closed_growth_rate(post: xr.Dataset, data: FrontierData, t: np.ndarray) -> np.ndarray:
+    """(S, len(t)) growth rate of the closed general frontier (capability per year) at t."""
+    F = stack_draws(post["frontier"])[:, 0, :]
+    slope = np.diff(F, axis=1) / np.diff(data.grid_time)[None, :]
+    mid = 0.5 * (data.grid_time[1:] + data.grid_time[:-1])
+    return np.stack([np.interp(t, mid, row) for row in slope])
+
+
+def bias_terms_months(post: xr.Dataset, data: FrontierData, at_date: xr.DataArray
+                      ) -> dict[str, xr.DataArray]:
+    """Bias terms in months of closed-frontier progress where they act.
+
+    The provider penalty and the self-report offset are capability shifts; each is converted
+    with the closed frontier's growth rate at the release times of the scores it affects
+    (not at the last month: most affected scores were made when growth was slower). The
+    public-benchmark term is the public minus the private backward gap at the last month.
+    """
+    out: dict[str, xr.DataArray] = {}
+    t_obs = data.base_time[data.obs_base]
+    for name, mask in (("provider_penalty", data.obs_host == 1),
+                       ("self_report_offset", data.obs_self == 1)):
+        if name in post and mask.any():
+            rate = closed_growth_rate(post, data, np.unique(t_obs[mask]))
+            months = stack_draws(post[name])[:, None] / rate * 12.0
+            out[f"bias_{name}_months"] = _unstack(months.mean(axis=1), post, [], {})
+    groups = list(at_date["group"].values)
+    if {"public", "private"} <= set(groups):
+        last = at_date["date"].values[-1]
+        sel = at_date.sel(date=last, direction="backward")
+        out["bias_public_vs_private_months"] = (sel.sel(group="public")
+                                                - sel.sel(group="private")).drop_vars(
+            ["date", "direction", "group"], errors="ignore")
+    return out
+
+
+def threshold_gaps(post: xr.Dataset, data: FrontierData, max_draws: int = 400) -> pd.DataFrame:
+    """Horizontal gap at score thresholds per sigmoid benchmark, from the latent curves.
+
+    For threshold y on benchmark b: the closed category frontier reaches the capability at which
+    the benchmark's expected score is y at t_c, the open one (with b's shift) at t_o; the gap is
+    t_o - t_c in months, comparable to the threshold method's datapoints but without first
+    crossings. Reported where both times fall inside the data window in at least half the draws.
+    """
+    S = post.sizes["chain"] * post.sizes["draw"]
+    take = np.linspace(0, S - 1, min(S, max_draws)).astype(int)
+    sub = post.stack(sample=("chain", "draw")).isel(sample=take)
+    sub = sub.drop_vars(["sample", "chain", "draw"]).rename({"sample": "draw"})
+    sub = sub.expand_dims(chain=[0]).transpose("chain", "draw", ...)
+    closed, opened = category_curves(sub, data)
+    shift = stack_draws(sub["open_shift"])
+    diff, slope, ceil = (stack_draws(sub[v]) for v in ("difficulty", "slope", "ceiling"))
+    lo, hi = data.report_time[0], data.last_open_time
+    rows = []
+    for k, b in enumerate(data.sig_benchmarks):
+        c, chance = data.bench_category[b], data.bench_chance[b]
+        start = np.ceil((chance + 1e-9) / THRESHOLD_STEP) * THRESHOLD_STEP
+        for y in np.arange(start, 1.0, THRESHOLD_STEP):
+            frac = (y - chance) / (ceil[:, k] - chance)
+            ok = (frac > 0) & (frac < 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                level = diff[:, k] + np.log(frac / (1 - frac)) / slope[:, k]
+            t_c = np.array([np.interp(level[s], _monotone(closed[s, c]), data.grid_time)
+                            for s in range(len(take))])
+            t_o = np.array([np.interp(level[s] - shift[s, b], _monotone(opened[s, c]),
+                                      data.grid_time) for s in range(len(take))])
+            inside = ok & (t_c >= lo) & (t_o <= hi) & (t_c <= hi)
+            if inside.mean() < 0.5:
+                continue
+            g = (t_o - t_c)[inside] * 12.0
+            q = np.quantile(g, [0.05, 0.25, 0.5, 0.75, 0.95])
+            rows.append({
+                "benchmark_id": data.bench_ids[b],
+                "access_type": "public" if data.bench_public[b] else "private",
+                "threshold": round(float(y), 2),
+                "closed_crossing": _date(data, np.median(t_c[inside])),
+                "open_crossing": _date(data, np.median(t_o[inside])),
+                "gap_median": q[2], "gap_q05": q[0], "gap_q25": q[1], "gap_q75": q[3],
+                "gap_q95": q[4], "share_of_draws_in_window": float(inside.mean()),
+            })
+    return pd.DataFrame(rows)
+
+
+def _date(data: FrontierData, t: float) -> str:
+    return f"{data.origin + pd.Timedelta(days=float(t) * 365.25):%Y-%m-%d}"
