@@ -1,4 +1,4 @@
-"""The Stan data builder, the compile cache key and the CmdStan lookup (no CmdStan needed)."""
+"""The Stan data builders, the compile cache key and the CmdStan lookup (no CmdStan needed)."""
 
 from __future__ import annotations
 
@@ -7,59 +7,84 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gapbayes.model import frontier_stan, stan_data
 from gapbayes.model.backend_stan import STAN_FILE, program_hash, stan_sources
-from gapbayes.model.design import build_model_data
-from gapbayes.model.pymc_model import build_pymc_model
+from gapbayes.model.families import family
+from gapbayes.model.frontier_simulate import frontier_design
 from gapbayes.model.simulate import synthetic_design
 from gapbayes.model.spec import load_spec, shipped_spec_names
-from gapbayes.model.stan_data import (
-    model_coords,
-    observed_data,
-    parameter_names,
-    stan_data,
-    stan_point,
-    variable_dims,
-)
 from gapbayes.stan_install import find_cmdstan, is_built
 
 DESIGN = {"n_models": 40, "n_benchmarks": 6, "n_linear": 1}
+FIXTURE_SPECS = Path(__file__).parent / "fixtures" / "specs"
 
 
 def _specs():
-    """Every shipped spec, plus the default with the country switch (no shipped spec has it)."""
+    """Every shipped spec, the v1 spec with its country switch, the constant-gap fixture."""
     out = [load_spec(name) for name in shipped_spec_names()]
-    out.append(load_spec("default").with_changes(switches={"country": True}))
+    out.append(load_spec("timeshift-v1").with_changes(switches={"country": True}))
+    out.append(load_spec(FIXTURE_SPECS / "constant-gap.toml"))
     return out
 
 
 @pytest.fixture(scope="module")
-def design():
-    return synthetic_design(seed=3, **DESIGN)
+def designs():
+    """A small design per family (the frontier one has effort variants)."""
+    return {"frontier": frontier_design(seed=3, **DESIGN),
+            "timeshift-v1": synthetic_design(seed=3, **DESIGN)}
 
 
 @pytest.mark.parametrize("spec", _specs(), ids=lambda s: f"{s.name}-{s.spec_id}")
-def test_names_and_dims_match_the_pymc_model(design, spec):
-    data = build_model_data(*design, spec)
-    model = build_pymc_model(data, spec)
-    assert parameter_names(data, spec) == [v.name for v in model.free_RVs]
-    dims = variable_dims(spec)
-    coords = model_coords(data, spec)
+def test_names_and_dims_match_the_pymc_model(designs, spec):
+    fam = family(spec)
+    side = fam.stan()
+    data = fam.build_data(*designs[spec.model], spec)
+    model = fam.build_pymc(data, spec)
+    assert side.parameter_names(data, spec) == [v.name for v in model.free_RVs]
+    dims = side.dims(data, spec)
+    coords = side.coords(data, spec)
     for name, pymc_dims in model.named_vars_to_dims.items():
         if name in model.named_vars and not name.endswith("_data"):
             assert tuple(dims.get(name, ())) == tuple(pymc_dims), name
     for dim, values in model.coords.items():
         assert list(coords[dim]) == list(values), dim
-    assert set(observed_data(data, spec)) == {v.name for v in model.observed_RVs}
+    assert set(side.observed_data(data, spec)) == {v.name for v in model.observed_RVs}
 
 
-def test_stan_data_is_consistent(design):
-    spec = load_spec("selection")
-    data = build_model_data(*design, spec)
-    sd = stan_data(data, spec)
+def test_frontier_stan_data_is_consistent(designs):
+    spec = load_spec("default")
+    data = family(spec).build_data(*designs["frontier"], spec)
+    sd = frontier_stan.stan_data(data, spec)
+    assert sd["N_sig"] + sd["N_lin"] == sd["N"] == len(data.y)
+    for name, upper in [("obs_cell", sd["L"]), ("obs_bench", sd["B"]),
+                        ("sig_bench", sd["B_sig"]), ("lin_bench", sd["B_lin"]),
+                        ("base_family", sd["N_fam"]), ("bench_category", sd["N_cat"]),
+                        ("cell_base", sd["K"]), ("base_left", 2 * sd["G"]),
+                        ("base_right", 2 * sd["G"])]:
+        assert 1 <= sd[name].min() and sd[name].max() <= upper, name
+    # Stan reads the frontier column-major (closed and open alternate): the release points
+    # must be the same grid points PyMC reads from its (2, G) matrix
+    G = sd["G"]
+    stacked = np.arange(2 * G).reshape(2, G)           # stacked[g, j] = PyMC's flat index
+    interleaved = stacked.T.reshape(-1)                # Stan's to_vector(frontier) order
+    pymc_left = data.base_open * G + data.base_cell_left
+    np.testing.assert_array_equal(interleaved[sd["base_left"] - 1], pymc_left)
+    np.testing.assert_array_equal(interleaved[sd["base_right"] - 1], pymc_left + 1)
+    assert sd["growth_interp"].shape == (G, sd["n_back"] + sd["W"] + sd["n_ahead"])
+    assert data.grid_time[sd["grid_origin"][0] - 1] == 0.0
+    assert sd["mu_closed_level"] == spec.prior("closed_level")["mu"]
+    assert sd["sigma_provider_penalty"] == spec.prior("provider_penalty")["sigma"]
+    np.testing.assert_array_equal(sd["y_sig"], data.y[data.sig_idx])
+    assert abs(sd["bench_public_centred"].sum()) < 1e-12
+
+
+def test_v1_stan_data_is_consistent(designs):
+    spec = load_spec("timeshift-v1")
+    data = family(spec).build_data(*designs["timeshift-v1"], spec)
+    sd = stan_data.stan_data(data, spec)
     assert sd["N_sig"] + sd["N_lin"] == sd["N"] == len(data.y)
     assert sd["N_open"] + len(sd["closed_obs"]) == sd["N"]
     assert sorted(np.r_[sd["open_obs"], sd["closed_obs"]]) == list(range(1, sd["N"] + 1))
-    assert sd["C"] == len(data.cell_model) > 0
     for name, upper in [("obs_model", sd["M"]), ("obs_bench", sd["B"]),
                         ("sig_bench", sd["B_sig"]), ("lin_bench", sd["B_lin"]),
                         ("model_family", sd["N_fam"]), ("bench_category", sd["N_cat"])]:
@@ -68,21 +93,33 @@ def test_stan_data_is_consistent(design):
     assert sd["gap_rw"].shape == (sd["K_d"], sd["K_d"] - 1)
     assert data.grid_time[sd["grid_origin"] - 1] == 0.0
     assert sd["mu_gap_mean"] == spec.prior("gap_mean")["mu"]
-    assert sd["sigma_provider_penalty"] == spec.prior("provider_penalty")["sigma"]
     np.testing.assert_array_equal(sd["y_sig"], data.y[data.sig_idx])
 
 
-def test_switches_off_give_empty_parameters(design):
-    spec = load_spec("constant-gap")
-    data = build_model_data(*design, spec)
-    sd = stan_data(data, spec)
-    assert sd["use_time_varying_gap"] == 0 and sd["C"] == 0
-    assert "gap_rw_sd" not in parameter_names(data, spec)
+def test_switches_off_give_empty_parameters(designs):
+    spec = load_spec(FIXTURE_SPECS / "constant-gap.toml")
+    data = family(spec).build_data(*designs["timeshift-v1"], spec)
+    sd = stan_data.stan_data(data, spec)
+    assert sd["use_time_varying_gap"] == 0
+    assert "gap_rw_sd" not in stan_data.parameter_names(data, spec)
+    spec = load_spec("no-bias-terms")
+    data = family(spec).build_data(*designs["frontier"], spec)
+    sd = frontier_stan.stan_data(data, spec)
+    assert sd["use_provider"] == 0 and sd["use_self_report"] == 0
+    names = frontier_stan.parameter_names(data, spec)
+    assert "provider_penalty" not in names and "self_report_offset" not in names
 
 
-def test_stan_point_wraps_optional_scalars():
-    point = stan_point({"gap_rw_sd": np.float64(1.5), "gap_mean": 2.0, "gap_z": np.ones(3)})
+def test_stan_point_wraps_optional_scalars_and_zero_sums():
+    point = stan_data.stan_point({"gap_rw_sd": np.float64(1.5), "gap_mean": 2.0,
+                                  "gap_z": np.ones(3)})
     assert point == {"gap_rw_sd": [1.5], "gap_mean": 2.0, "gap_z": [1.0, 1.0, 1.0]}
+    diff = np.array([0.5, -1.0, 0.25, 0.25])
+    point = frontier_stan.stan_point({"public_shift": 0.3, "difficulty": diff})
+    assert point["public_shift"] == [0.3] and len(point["difficulty_zerosum"]) == 3
+    back = frontier_stan.from_stan_point(point)
+    np.testing.assert_allclose(back["difficulty"], diff, atol=1e-12)
+    assert back["public_shift"].shape == ()
 
 
 def _fake_cmdstan(root: Path, version: str = "2.35.0") -> Path:

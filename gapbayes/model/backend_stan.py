@@ -1,6 +1,7 @@
-"""The Stan backend: models/gapbayes.stan through CmdStan (cmdstanpy), same DataTree as PyMC.
+"""The Stan backend: the family's program in models/ through CmdStan (cmdstanpy).
 
-The program is compiled once for all specs and cached under ``cache_dir()/stan/<hash>/``,
+It returns the same DataTree as the PyMC backend. Each family's program is compiled once for
+all its specs and cached under ``cache_dir()/stan/<hash>/``,
 where the hash covers the Stan source and its ``#include`` files, the compiler options, the
 CmdStan version and its ``make/local``: never file timestamps, which miss edited includes
 and survive a changed toolchain. Conversion goes through ``arviz_base.from_cmdstanpy`` and then
@@ -26,25 +27,14 @@ import xarray as xr
 
 from gapbayes.errors import GapbayesError
 from gapbayes.model.backends import PPC_DRAWS, Backend, SamplerSettings, _drop_object_vars
-from gapbayes.model.design import ModelData
+from gapbayes.model.families import STAN_DIR, family
 from gapbayes.model.spec import Spec
-from gapbayes.model.stan_data import (
-    LOG_LIKELIHOOD,
-    OPTIONAL_SCALARS,
-    POSTERIOR_PREDICTIVE,
-    model_coords,
-    observed_data,
-    parameter_names,
-    stan_data,
-    stan_point,
-    variable_dims,
-)
-from gapbayes.paths import PROJECT_ROOT, cache_dir
+from gapbayes.paths import cache_dir
 
 if TYPE_CHECKING:
     import cmdstanpy
 
-STAN_FILE = PROJECT_ROOT / "models" / "gapbayes.stan"
+STAN_FILE = STAN_DIR / "frontier.stan"
 # Options handed to stanc and to the C++ build; part of the cache key.
 # --O1: struct-of-arrays autodiff for whole-vector code (about halves the gradient time here).
 STANC_OPTIONS: dict[str, Any] = {"O1": True}
@@ -178,9 +168,9 @@ def _quiet_cmdstanpy() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _squeeze_optional(post: xr.Dataset) -> xr.Dataset:
+def _squeeze_optional(post: xr.Dataset, optional: tuple[str, ...]) -> xr.Dataset:
     """Size-1 arrays of switched-on parameters -> scalars, like their PyMC twins."""
-    for name in OPTIONAL_SCALARS:
+    for name in optional:
         if name in post:
             extra = [d for d in post[name].dims if d not in ("chain", "draw")]
             post[name] = post[name].isel({d: 0 for d in extra}, drop=True)
@@ -194,14 +184,14 @@ def _drop_unused_dims(ds: xr.Dataset) -> xr.Dataset:
 
 
 def to_datatree(
-    fit: cmdstanpy.CmdStanMCMC, data: ModelData, spec: Spec, ppc_draws: int = PPC_DRAWS
+    fit: cmdstanpy.CmdStanMCMC, data: Any, spec: Spec, ppc_draws: int = PPC_DRAWS
 ) -> xr.DataTree:
     """Convert a CmdStan fit into the PyMC backend's DataTree layout.
 
     Parameters
     ----------
     fit
-        Draws of ``models/gapbayes.stan``.
+        Draws of the family's Stan program.
     data, spec
         What was fitted (for the coordinates and the switched-off parameters).
     ppc_draws
@@ -215,21 +205,23 @@ def to_datatree(
     """
     from arviz_base import from_cmdstanpy
 
-    observed = observed_data(data, spec)
-    ll = {k: v for k, v in LOG_LIKELIHOOD.items() if k in observed}
-    pp = {k: v for k, v in POSTERIOR_PREDICTIVE.items() if k in observed}
-    dims = variable_dims(spec)
+    side = family(spec).stan()
+    observed = side.observed_data(data, spec)
+    ll = {k: v for k, v in side.log_likelihood.items() if k in observed}
+    pp = {k: v for k, v in side.posterior_predictive.items() if k in observed}
+    dims = side.dims(data, spec)
     dims.update({stan: dims[obs] for obs, stan in pp.items()})
-    drop = set(LOG_LIKELIHOOD.values()) | set(POSTERIOR_PREDICTIVE.values())
+    drop = set(side.log_likelihood.values()) | set(side.posterior_predictive.values())
     stan_vars = set(fit.stan_variables())
     keep_pp = [v for v in pp.values() if v in stan_vars]
     dt = from_cmdstanpy(
         posterior=fit, posterior_predictive=keep_pp or None,
         log_likelihood={k: v for k, v in ll.items() if v in stan_vars},
-        observed_data=observed, coords=model_coords(data, spec), dims=dims, index_origin=0,
+        observed_data=observed, coords=side.coords(data, spec), dims=dims, index_origin=0,
     )
     post = dt["posterior"].to_dataset()
-    post = _squeeze_optional(post.drop_vars([v for v in post.data_vars if v in drop]))
+    post = _squeeze_optional(post.drop_vars([v for v in post.data_vars if v in drop]),
+                             side.optional_scalars)
     # Size-0 variables of switched-off parts have no place in the PyMC layout.
     post = post.drop_vars([v for v, x in post.data_vars.items() if x.size == 0])
     dt["posterior"] = xr.DataTree(_drop_unused_dims(post))
@@ -245,40 +237,46 @@ def to_datatree(
     return _drop_object_vars(dt)
 
 
-def start_points(data: ModelData, spec: Spec, chains: int, seed: int) -> list[dict[str, Any]]:
-    """One starting point per chain, drawn the way PyMC starts its chains.
+def start_points(data: Any, spec: Spec, chains: int, seed: int) -> list[dict[str, Any]]:
+    """One starting point per chain, made the way the PyMC backend starts its chains.
 
-    The PyMC model's initial point (each prior's support point) with U(-1, 1) jitter on the
-    unconstrained scale, returned as constrained Stan inits. CmdStan's own default, U(-2, 2)
-    on the unconstrained scale around 0, puts positive hyperparameters such as the growth
-    random-walk scale (prior half-normal 0.2) at up to e^2 = 7.4; on the full data one chain
-    of four started like that spent over 20 minutes in warm-up while the others took 5.
+    The frontier family: data-driven abilities and difficulties with jitter
+    (:mod:`gapbayes.model.frontier_init`). Other families: the PyMC model's initial point (each
+    prior's support point) with U(-1, 1) jitter on the unconstrained scale. CmdStan's own
+    default, U(-2, 2) around 0 on the unconstrained scale, puts positive hyperparameters such as
+    a random-walk scale at up to e^2 = 7.4; on the full data one chain of four started like that
+    spent over 20 minutes in warm-up while the others took 5.
     """
-    import numpy as np
     import pymc as pm
 
-    from gapbayes.model.pymc_model import build_pymc_model
+    from gapbayes.model.frontier_init import chain_seeds
 
-    model = build_pymc_model(data, spec)
-    point_fn = pm.initial_point.make_initial_point_fn(
-        model=model, jitter_rvs=set(model.free_RVs), return_transformed=False)
-    seeds = np.random.SeedSequence(seed).generate_state(chains)
-    return [stan_point(point_fn(int(s))) for s in seeds]
+    fam = family(spec)
+    model = fam.build_pymc(data, spec)
+    seeds = chain_seeds(seed, chains)
+    if fam.start_point_fn is not None:
+        start = fam.start_point_fn(model, data, transformed=False)
+    else:
+        start = pm.initial_point.make_initial_point_fn(
+            model=model, jitter_rvs=set(model.free_RVs), return_transformed=False)
+    stan_point = fam.stan().stan_point
+    return [stan_point(start(s)) for s in seeds]
 
 
 class StanBackend(Backend):
-    """models/gapbayes.stan sampled by CmdStan's NUTS through cmdstanpy."""
+    """The family's Stan program sampled by CmdStan's NUTS through cmdstanpy."""
 
     name = "stan"
 
-    def free_parameters(self, data: ModelData, spec: Spec) -> list[str]:
+    def free_parameters(self, data: Any, spec: Spec) -> list[str]:
         """Names of the Stan parameters (the PyMC model's free RV names)."""
-        return parameter_names(data, spec)
+        return family(spec).stan().parameter_names(data, spec)
 
-    def sample(self, data: ModelData, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
+    def sample(self, data: Any, spec: Spec, settings: SamplerSettings) -> xr.DataTree:
         """Compile (cached), sample with CmdStan and convert to the shared DataTree layout."""
-        model = compile_model()
-        sdata = stan_data(data, spec)
+        side = family(spec).stan()
+        model = compile_model(side.stan_file)
+        sdata = side.stan_data(data, spec)
         with tempfile.TemporaryDirectory(prefix="gapbayes-stan-") as out, _quiet_cmdstanpy():
             try:
                 fit = model.sample(
@@ -306,6 +304,6 @@ def one_point_fit(
     log-likelihood included) are evaluated exactly there.
     """
     return model.sample(
-        data=sdata, inits=stan_point(point), chains=1, iter_warmup=0, iter_sampling=1,
+        data=sdata, inits=point, chains=1, iter_warmup=0, iter_sampling=1,
         fixed_param=True, adapt_engaged=False, sig_figs=18, seed=1, show_progress=False,
         output_dir=out_dir)

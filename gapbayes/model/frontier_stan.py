@@ -1,0 +1,336 @@
+"""FrontierData + Spec -> the data of models/frontier.stan, and the names the PyMC twin uses.
+
+The Stan program is compiled once for every spec and design: switches, sizes and the prior
+hyperparameters are data here, and a parameter that a switch or the data remove has size 0
+(:mod:`gapbayes.model.frontier_pymc` decides which exist; :func:`parameter_names` repeats its
+rules). Indices become 1-based. Interpolation weights and trend maps come from
+:class:`gapbayes.model.frontier_design.FrontierData` and :func:`frontier_pymc.trend_map`, so
+both backends see identical numbers.
+
+PyMC's ``ZeroSumNormal`` variables (``difficulty``, ``log_slope``, ``benchmark_shift`` and
+``effort_category_z``, zero sum along their last axis) are sampled in Stan as their free
+coordinates ``<name>_zerosum`` in PyMC's own basis (:func:`pymc_zero_sum_basis`), so those
+equal PyMC's value variables ``<name>_zerosum__``; Stan exposes the variables themselves as
+transformed parameters. The free coordinates are the only Stan variables without a PyMC
+twin of the same name (:data:`STAN_ONLY`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
+from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
+from gapbayes.model.spec import Spec
+
+# Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
+# half-normal priors (and the zero-sum difficulties, whose mean is 0) only sigma_<name>.
+NORMAL_PRIORS = (
+    "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
+    "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
+    "linear_intercept", "linear_noise_log_sd",
+)
+HALF_NORMAL_PRIORS = (
+    "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
+    "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
+    "difficulty",
+)
+# Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
+OPTIONAL_SCALARS = (
+    "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
+    "provider_penalty", "self_report_offset", "log_slope_sd",
+)
+# Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
+ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift", "difficulty",
+                                       "log_slope")}
+STAN_ONLY = tuple(ZERO_SUM.values())
+# Observed variable -> Stan generated quantity, per DataTree group.
+LOG_LIKELIHOOD = {"y_sig": "log_lik_y_sig", "y_lin": "log_lik_y_lin"}
+POSTERIOR_PREDICTIVE = {"y_sig": "y_sig_rep", "y_lin": "y_lin_rep"}
+
+
+def pymc_zero_sum_basis(n: int) -> np.ndarray:
+    """PyMC's ZeroSumTransform as a matrix Q (n, n - 1): ``x = Q z`` sums to zero.
+
+    Q is orthonormal, so ``z = Q.T x`` recovers the free coordinates (PyMC's value variable)
+    of a zero-sum ``x``. models/frontier.stan builds the same matrix.
+    """
+    Q = np.full((n, max(n - 1, 0)), -1.0 / (np.sqrt(n) + n))
+    Q[np.arange(n - 1), np.arange(n - 1)] += 1.0
+    if n > 1:
+        Q[n - 1, :] = -1.0 / np.sqrt(n)
+    return Q
+
+
+def _dev_groups(data: FrontierData) -> tuple[np.ndarray, np.ndarray]:
+    """Cells whose deviation term is centred (rich) and non-centred (poor)."""
+    multi = data.cell_multi == 1
+    return (np.flatnonzero(multi & (data.cell_rich == 1)),
+            np.flatnonzero(multi & (data.cell_rich == 0)))
+
+
+def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
+    """Which optional parts exist, by the rules of build_frontier_model."""
+    sw = spec.switches
+    C = len(data.category_names)
+    return {
+        "trends": uses_trends(data, spec),
+        "effort": data.n_effort > 1,
+        "effort_category": data.n_effort > 1 and bool(sw["effort_by_category"]) and C > 1,
+        "public_shift": uses_public_shift(data),
+        "category_shift": C > 1,
+        "provider": bool(sw["provider_degradation"]) and bool(data.obs_host.any()),
+        "self_report": bool(sw["self_report"]) and bool(data.obs_self.any()),
+        "zero_sum": len(data.sig_benchmarks) > 1,
+    }
+
+
+def model_coords(data: FrontierData, spec: Spec) -> dict[str, list]:
+    """All named dimensions of the model, exactly as ``build_frontier_model`` defines them."""
+    return data.coords()
+
+
+def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
+    """Dimension names of every non-scalar variable, as in the PyMC model.
+
+    Observed variables included (``y_sig``, ``y_lin``); variables that do not exist for this
+    data and spec are left out.
+    """
+    on = _switches(data, spec)
+    lo, hi = data.window
+    rich, poor = _dev_groups(data)
+    dims: dict[str, list[str]] = {
+        "log_growth": ["access", "window_knot"], "frontier": ["access", "grid"],
+        "shortfall_family_z": ["family"], "ability": ["base"],
+        "benchmark_shift": ["benchmark"], "open_shift": ["benchmark"],
+    }
+    if lo > 0:
+        dims["growth_back_z"] = ["access", "back_knot"]
+    if hi < len(data.growth_knots) - 1:
+        dims["growth_ahead_z"] = ["access", "ahead_knot"]
+    if on["trends"]:
+        dims["category_trend"] = ["trend_coord"]
+        dims["category_trend_knots"] = ["trend_knot", "category"]
+    if len(rich):
+        dims["category_dev"] = ["rich_cell"]
+    if len(poor):
+        dims["category_dev_z"] = ["poor_cell"]
+    if on["effort"]:
+        dims["effort"] = ["effort_class"]
+    if on["effort_category"]:
+        dims["effort_category_z"] = ["effort_class", "category"]
+    if on["category_shift"]:
+        dims["category_shift_z"] = ["category_contrast"]
+    if len(data.sig_benchmarks):
+        sig = ["difficulty", "log_slope", "slope"] if on["zero_sum"] else []
+        dims.update({v: ["sig_benchmark"] for v in (*sig, "ceiling_z", "ceiling", "noise_z",
+                                                    "noise_sd")})
+        dims["y_sig"] = ["sig_obs"]
+    if len(data.lin_benchmarks):
+        dims.update({v: ["lin_benchmark"] for v in (
+            "linear_slope_z", "linear_slope", "linear_intercept_z", "linear_intercept",
+            "linear_noise_z", "linear_noise_sd")})
+        dims["y_lin"] = ["lin_obs"]
+    return dims
+
+
+def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
+    """Names of the sampled parameters in the order of the PyMC model's free RVs."""
+    on = _switches(data, spec)
+    lo, hi = data.window
+    rich, poor = _dev_groups(data)
+    names = ["growth_rw_sd", "log_growth"]
+    names += ["growth_back_z"] if lo > 0 else []
+    names += ["growth_ahead_z"] if hi < len(data.growth_knots) - 1 else []
+    names += ["closed_level", "open_level"]
+    names += ["category_trend_sd", "category_trend"] if on["trends"] else []
+    names += ["category_dev_sd", "frontier_noise_sd", "shortfall_log_scale",
+              "shortfall_family_sd", "shortfall_family_z", "ability"]
+    names += ["category_dev"] if len(rich) else []
+    names += ["category_dev_z"] if len(poor) else []
+    names += ["effort"] if on["effort"] else []
+    names += ["effort_category_sd", "effort_category_z"] if on["effort_category"] else []
+    names += ["public_shift"] if on["public_shift"] else []
+    names += ["category_shift_sd", "category_shift_z"] if on["category_shift"] else []
+    names += ["benchmark_shift_sd", "benchmark_shift"]
+    names += ["provider_penalty"] if on["provider"] else []
+    names += ["self_report_offset"] if on["self_report"] else []
+    if len(data.sig_benchmarks):
+        names += ["difficulty", "log_slope_sd", "log_slope"] if on["zero_sum"] else []
+        names += ["ceiling_z", "noise_z"]
+    if len(data.lin_benchmarks):
+        names += ["linear_slope_z", "linear_intercept_z", "linear_noise_z"]
+    return names
+
+
+def stan_point(point: dict[str, Any]) -> dict[str, Any]:
+    """PyMC parameter values (constrained, by RV name) -> Stan inits (plain lists and floats).
+
+    Optional scalars become arrays of size 1, as the Stan program declares them; zero-sum
+    variables become their free coordinates along the last axis (``difficulty`` ->
+    ``difficulty_zerosum``...). Other names pass through unchanged.
+    """
+    out: dict[str, Any] = {}
+    for name, value in point.items():
+        arr = np.asarray(value, dtype=float)
+        if name in ZERO_SUM:
+            name, arr = ZERO_SUM[name], arr @ pymc_zero_sum_basis(arr.shape[-1])
+        elif name in OPTIONAL_SCALARS:
+            arr = arr.reshape(1)
+        out[name] = arr.tolist() if arr.ndim else float(arr)
+    return out
+
+
+def from_stan_point(inits: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Stan inits -> PyMC constrained values by RV name: the inverse of :func:`stan_point`.
+
+    Zero-sum free coordinates become the zero-sum variables (``difficulty_zerosum`` ->
+    ``difficulty``...); size-1 optional scalars become scalars. Shapes are otherwise kept
+    as given (a matrix of no rows arrives as an empty list: give such variables their shape).
+    """
+    to_pymc = {v: k for k, v in ZERO_SUM.items()}
+    out: dict[str, np.ndarray] = {}
+    for name, value in inits.items():
+        arr = np.asarray(value, dtype=float)
+        if name in to_pymc:
+            name, arr = to_pymc[name], arr @ pymc_zero_sum_basis(arr.shape[-1] + 1).T
+        elif name in OPTIONAL_SCALARS:
+            arr = arr.reshape(())
+        out[name] = arr
+    return out
+
+
+def observed_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
+    """Observed variables under their PyMC names (only those the PyMC model defines)."""
+    obs = {}
+    if len(data.sig_idx):
+        obs["y_sig"] = data.y[data.sig_idx]
+    if len(data.lin_idx):
+        obs["y_lin"] = data.y[data.lin_idx]
+    return obs
+
+
+def _position(selected: np.ndarray, n: int) -> np.ndarray:
+    """Map benchmark index -> 1-based position among ``selected`` (0 elsewhere)."""
+    pos = np.zeros(n, int)
+    pos[selected] = np.arange(1, len(selected) + 1)
+    return pos
+
+
+def _trend_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
+    """Trend Cholesky, knot map and cell map; zero columns when the model has no trends."""
+    K, C, L = len(data.trend_knots), len(data.category_names), len(data.cell_base)
+    if not uses_trends(data, spec):
+        return {"trend_chol": np.zeros((0, 0)), "trend_map": np.zeros((K * C, 0)),
+                "cell_trend": np.zeros((L, 0))}
+    T = trend_map(data)                                              # (K*C, P)
+    Wt = interp_matrix(data.base_time, data.trend_knots)[data.cell_base]   # (L, K)
+    # trend of cell l = sum_j Wt[l, j] h[j, category(l)], h = (T eta) reshaped (K, C)
+    rows = np.arange(K)[None, :] * C + data.cell_category[:, None]   # (L, K) rows of T
+    cell = np.einsum("lj,ljp->lp", Wt, T[rows])
+    return {"trend_chol": data.trend_chol, "trend_map": T, "cell_trend": cell}
+
+
+def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
+    """Build the data dictionary of ``models/frontier.stan``.
+
+    Parameters
+    ----------
+    data
+        Arrays from :func:`gapbayes.model.frontier_design.build_frontier_data`.
+    spec
+        Switches and priors (a frontier-family spec).
+
+    Returns
+    -------
+    dict
+        Every variable of the Stan ``data`` block (integers, floats and NumPy arrays; index
+        arrays 1-based).
+
+    Raises
+    ------
+    ValueError
+        When the data cannot be handed to Stan (a non-finite score or standard error).
+    """
+    for name, values in (("score", data.y), ("standard error", data.se)):
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"non-finite {name} in the model data: Stan needs finite values")
+    on = _switches(data, spec)
+    sig_i, lin_i = data.sig_idx, data.lin_idx
+    sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks
+    ob, ok = data.obs_bench, data.obs_base
+    B, C, G = len(data.bench_ids), len(data.category_names), len(data.grid_time)
+    lo, hi = data.window
+    knots = data.growth_knots
+    rich, poor = _dev_groups(data)
+    L = len(data.cell_base)
+    # each cell's rich (centred) and poor (non-centred) term, 1 with a 0 mask where none
+    rich_idx, poor_idx = np.ones(L, int), np.ones(L, int)
+    rich_idx[rich] = 1 + np.arange(len(rich))
+    poor_idx[poor] = 1 + np.arange(len(poor))
+    trends = _trend_data(data, spec)
+    # to_vector(frontier) in Stan is column-major: closed and open alternate along the grid
+    left = 2 * data.base_cell_left + data.base_open
+    e = data.model_effort[data.obs_model]                           # 0 = provider default
+    n_items = np.maximum(data.bench_n_items[ob[sig_i]], 1)
+    out: dict[str, Any] = {
+        "K": len(data.base_ids), "B": B, "N_fam": len(data.family_names), "N_cat": C,
+        "N": len(data.y), "L": L, "G": G, "W": hi - lo + 1,
+        "n_back": lo, "n_ahead": len(knots) - 1 - hi, "K_t": len(data.trend_knots),
+        "P": trends["trend_chol"].shape[0], "N_rich": len(rich), "N_poor": len(poor),
+        "E": data.n_effort, "B_sig": len(sig_b), "N_sig": len(sig_i), "B_lin": len(lin_b),
+        "N_lin": len(lin_i),
+        "use_effort_category": int(on["effort_category"]),
+        "use_public_shift": int(on["public_shift"]),
+        "use_provider": int(on["provider"]),
+        "use_self_report": int(on["self_report"]),
+        "grid_step": GRID_STEP_YEARS,
+        "sqrt_knot_step": float(np.sqrt(float(knots[1] - knots[0]))) if len(knots) > 1 else 1.0,
+        "grid_origin": [int(data.grid_origin) + 1, G + int(data.grid_origin) + 1],
+        "reporting_sd": REPORTING_SD,
+        "growth_interp": data.growth_interp,
+        **trends,
+        "base_family": data.base_family + 1,
+        "base_single": (np.bincount(data.cell_base, minlength=len(data.base_ids)) == 1
+                        ).astype(float),
+        "base_left": left + 1,
+        "base_right": left + 3,
+        "base_frac": data.base_cell_frac.astype(float),
+        "cell_base": data.cell_base + 1,
+        "rich_idx": rich_idx,
+        "rich_mask": np.isin(np.arange(L), rich).astype(float),
+        "poor_idx": poor_idx,
+        "poor_mask": np.isin(np.arange(L), poor).astype(float),
+        "bench_public_centred": data.bench_public - data.bench_public.mean(),
+        "bench_category": data.bench_category + 1,
+        "shift_category_basis": data.shift_category_basis.reshape(C, max(C - 1, 0)),
+        "obs_cell": data.obs_cell + 1,
+        "obs_bench": ob + 1,
+        # row-major (effort class - 1, category) of the non-default classes
+        "obs_effort_idx": np.where(e > 0, (e - 1) * C + data.bench_category[ob] + 1, 1),
+        "obs_effort_mask": (e > 0).astype(float),
+        "obs_open": data.base_open[ok].astype(float),
+        "obs_host": data.obs_host.astype(float),
+        "obs_self": data.obs_self.astype(float),
+        "sig_obs": sig_i + 1,
+        "sig_bench": _position(sig_b, B)[ob[sig_i]],
+        "y_sig": data.y[sig_i],
+        "se_sig": data.se[sig_i],
+        "chance_sig": data.bench_chance[ob[sig_i]].astype(float),
+        # binomial variance p(1-p)/n only where the file gives no standard error
+        "binomial_per_item_sig": data.obs_binomial[sig_i] / n_items,
+        "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
+        "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),
+        "lin_obs": lin_i + 1,
+        "lin_bench": _position(lin_b, B)[ob[lin_i]],
+        "y_lin": data.y[lin_i],
+        "se_lin": data.se[lin_i],
+    }
+    for name in NORMAL_PRIORS:
+        out[f"mu_{name}"] = float(spec.prior(name)["mu"])
+        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
+    for name in HALF_NORMAL_PRIORS:
+        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
+    return out

@@ -1,0 +1,504 @@
+// gapbayes frontier model (model v2): closed and open frontier curves, a soft frontier around
+// them, category trends, effort effects and per-benchmark links.
+// Stan twin of gapbayes/model/frontier_pymc.py: the same parameters (names, priors,
+// centred/non-centred choices) and the same likelihood; tests/test_stan_agreement.py keeps the
+// two in step (pointwise log-likelihood and joint log-density differences at the same points).
+// One program for every spec and design: switches and prior hyperparameters are data, and a
+// parameter that a switch or the data remove has size 0 (an optional scalar is an array of
+// size 0 or 1), so it compiles once.
+// Data come from gapbayes/model/frontier_stan.py; indices there are 1-based. Shapes: K base
+// models, B benchmarks, N scores, L cells (base model x category with a score), G grid months.
+// Efficiency (stanc --O1, `stanc --O1 --debug-mem-patterns` lists the result): a vector or
+// matrix of parameters is stored struct-of-arrays (one autodiff node for the whole object,
+// about twice as fast here) only if no statement reads or writes a single element of it and
+// every function it meets supports that layout. So selections below are multi-indexes or
+// products with 0/1 data matrices, "no value" is a 0/1 mask rather than append_row (which
+// does not support it), and a vector made only of parameter scalars and data starts from
+// rep_vector. Loops over observations are absent; the only loops fill data.
+functions {
+  // Orthonormal basis Q (n x (n - 1)) of the zero-sum vectors: PyMC's ZeroSumTransform,
+  // whose backward map is x = z - sum(z) / (sqrt(n) + n) on the first n - 1 entries and
+  // -sum(z) / sqrt(n) on the last. As Q is orthonormal, |Q z| = |z| and the Jacobian is
+  // constant, so ZeroSumNormal(sigma) on x is N(0, sigma) on z; and z equals PyMC's value
+  // variable `<name>_zerosum__`. For n = 1, Q z = [0].
+  matrix zero_sum_basis(int n) {
+    matrix[n, n - 1] Q = rep_matrix(-1.0 / (sqrt(n) + n), n, n - 1);
+    for (j in 1:(n - 1)) {
+      Q[j, j] += 1;
+      Q[n, j] = -1.0 / sqrt(n);
+    }
+    return Q;
+  }
+
+  // Capability on each score: the base model's ability plus its cell's category trend and
+  // deviation, the effort effect, the open-vs-closed shift of the benchmark (open models
+  // only), minus the provider penalty, plus the self-report offset (frontier_pymc's order).
+  // A mask of 0 stands for "no term" (x + 0 * y is x exactly, as PyMC's gathered 0 is).
+  vector capability(vector ability, vector category_trend, vector category_dev,
+                    vector category_dev_z, real dev_sd, vector effort,
+                    array[] real effort_category_sd, matrix effort_category_z,
+                    vector open_shift, array[] real provider_penalty,
+                    array[] real self_report_offset, data matrix cell_trend,
+                    data array[] int cell_base, data array[] int rich_idx,
+                    data vector rich_mask, data array[] int poor_idx, data vector poor_mask,
+                    data array[] int obs_cell, data array[] int obs_effort_idx,
+                    data vector obs_effort_mask, data array[] int obs_bench,
+                    data vector obs_open, data vector obs_host, data vector obs_self) {
+    int N = size(obs_cell);
+    int C = cols(effort_category_z);
+    vector[rows(cell_trend)] cell = ability[cell_base] + cell_trend * category_trend;
+    // deviations of multi-category cells: centred (rich) or scaled standard (poor) terms
+    if (rows(category_dev) > 0) {
+      cell += rich_mask .* category_dev[rich_idx];
+    }
+    if (rows(category_dev_z) > 0) {
+      cell += poor_mask .* (dev_sd * category_dev_z)[poor_idx];
+    }
+    vector[N] theta = cell[obs_cell];
+    if (rows(effort) > 0) {
+      // effort x category table of the non-default classes
+      // built transposed (C x classes): to_vector of it reads the table row-major, with no
+      // to_vector(x') of a parameter matrix (see transformed parameters)
+      matrix[C, rows(effort)] table_t = rep_matrix(effort', C);
+      if (size(effort_category_sd) > 0) {
+        table_t += effort_category_sd[1] * effort_category_z';
+      }
+      theta += obs_effort_mask .* to_vector(table_t)[obs_effort_idx];
+    }
+    theta += obs_open .* open_shift[obs_bench];
+    if (size(provider_penalty) > 0) {
+      theta -= provider_penalty[1] * obs_host;
+    }
+    if (size(self_report_offset) > 0) {
+      theta += self_report_offset[1] * obs_self;
+    }
+    return theta;
+  }
+
+  // Expected score on a sigmoid benchmark: chance + (ceiling - chance) logistic(slope (theta - d)).
+  vector sigmoid_mean(vector theta, vector chance, vector ceiling, vector slope,
+                      vector difficulty) {
+    return chance + (ceiling - chance) .* inv_logit(slope .* (theta - difficulty));
+  }
+
+  // Score sd on a sigmoid benchmark: stderr or binomial p(1-p)/n, overdispersion
+  // tau^2 4p(1-p), and the reporting-resolution floor.
+  vector sigmoid_sd(vector p, vector se, vector binomial_per_item, vector tau,
+                    real reporting_sd) {
+    vector[rows(p)] pq = p .* (1.0 - p);
+    return sqrt(square(se) + binomial_per_item .* pq + 4.0 * pq .* square(tau)
+                + square(reporting_sd));
+  }
+
+  // Open-vs-closed shift per benchmark, each part summing to zero over the benchmarks: a
+  // centred public contrast, category contrasts spread to their benchmarks, zero-sum
+  // benchmark terms (frontier_pymc.open_shifts).
+  vector open_shifts(array[] real public_shift, array[] real category_shift_sd,
+                     vector category_shift_z, vector benchmark_shift,
+                     data vector bench_public_centred, data matrix shift_category_basis,
+                     data array[] int bench_category) {
+    vector[rows(benchmark_shift)] shift = rep_vector(0, rows(benchmark_shift));
+    if (size(public_shift) > 0) {
+      shift += public_shift[1] * bench_public_centred;
+    }
+    if (size(category_shift_sd) > 0) {
+      shift += (category_shift_sd[1] * (shift_category_basis * category_shift_z))
+               [bench_category];
+    }
+    return shift + benchmark_shift;
+  }
+
+  // Pointwise normal log density (normal_lpdf sums; generated quantities need each term).
+  vector normal_pointwise(vector y, vector mu, vector sigma) {
+    return -0.5 * square((y - mu) ./ sigma) - log(sigma) - 0.5 * log(2 * pi());
+  }
+}
+
+data {
+  // ---- sizes ------------------------------------------------------------------------------
+  int<lower=1> K;                                  // base models (weights)
+  int<lower=1> B;                                  // benchmarks
+  int<lower=1> N_fam;                              // model families
+  int<lower=1> N_cat;                              // benchmark categories
+  int<lower=0> N;                                  // scores
+  int<lower=1> L;                                  // cells: (base model, category) with a score
+  int<lower=2> G;                                  // monthly grid points of the frontier curves
+  int<lower=1> W;                                  // growth knots inside the data window
+  int<lower=0> n_back;                             // growth knots before the window
+  int<lower=0> n_ahead;                            // growth knots after the window
+  int<lower=2> K_t;                                // knots of the category trends
+  int<lower=0> P;                                  // free trend coordinates, 0 = no trends
+  int<lower=0> N_rich;                             // multi-category cells with a centred deviation
+  int<lower=0> N_poor;                             // multi-category cells, non-centred deviation
+  int<lower=1> E;                                  // effort classes, the provider default included
+  int<lower=0> B_sig;                              // sigmoid-link benchmarks
+  int<lower=0> N_sig;                              // scores on sigmoid-link benchmarks
+  int<lower=0> B_lin;                              // linear-link benchmarks
+  int<lower=0> N_lin;                              // scores on linear-link benchmarks
+
+  // ---- switches (0/1; spec switch and data together, as frontier_pymc decides) ------------
+  int<lower=0, upper=1> use_effort_category;       // effort x category deviations (E > 1, N_cat > 1)
+  int<lower=0, upper=1> use_public_shift;          // public/private contrast (both kinds fitted)
+  int<lower=0, upper=1> use_provider;              // provider penalty (switch on, a host score)
+  int<lower=0, upper=1> use_self_report;           // self-report offset (switch on, a self score)
+
+  // ---- constants --------------------------------------------------------------------------
+  real<lower=0> grid_step;                         // grid spacing, years (1/12)
+  real<lower=0> sqrt_knot_step;                    // sqrt of the growth-knot spacing, sqrt(years)
+  array[2] int<lower=1, upper=2 * G> grid_origin;  // origin in the stacked grid (closed, open)
+  real<lower=0> reporting_sd;                      // reporting resolution of scores
+
+  // ---- frontier curves --------------------------------------------------------------------
+  matrix[G, n_back + W + n_ahead] growth_interp;   // grid <- growth knots (linear)
+
+  // ---- category trends (frontier_pymc.trend_map; zero columns without trends) -------------
+  matrix[P, P] trend_chol;                         // Cholesky of the unit-scale trend covariance
+  matrix[K_t * N_cat, P] trend_map;                // free coordinates -> knot values (row-major)
+  matrix[L, P] cell_trend;                         // free coordinates -> trend at each cell's release
+
+  // ---- base models ------------------------------------------------------------------------
+  array[K] int<lower=1, upper=N_fam> base_family;  // family of each base model
+  vector<lower=0, upper=1>[K] base_single;         // 1 = scored in one category only
+  // frontier points around each release in to_vector(frontier) (closed and open alternate)
+  array[K] int<lower=1, upper=2 * G> base_left;    // grid point left of the release
+  array[K] int<lower=1, upper=2 * G> base_right;   // the grid point after it
+  vector<lower=0, upper=1>[K] base_frac;           // release position between the two
+
+  // ---- cells ------------------------------------------------------------------------------
+  array[L] int<lower=1, upper=K> cell_base;        // base model of each cell
+  array[L] int<lower=1, upper=max(N_rich, 1)> rich_idx; // its rich-cell term (1 if none)
+  vector<lower=0, upper=1>[L] rich_mask;           // 1 = the cell has a rich (centred) term
+  array[L] int<lower=1, upper=max(N_poor, 1)> poor_idx; // its poor-cell term (1 if none)
+  vector<lower=0, upper=1>[L] poor_mask;           // 1 = the cell has a poor (non-centred) term
+
+  // ---- benchmarks -------------------------------------------------------------------------
+  vector[B] bench_public_centred;                  // 1 = public benchmark, minus its mean
+  array[B] int<lower=1, upper=N_cat> bench_category; // category of each benchmark
+  matrix[N_cat, N_cat - 1] shift_category_basis;   // category contrasts -> category shifts
+
+  // ---- scores -----------------------------------------------------------------------------
+  array[N] int<lower=1, upper=L> obs_cell;         // cell of each score
+  array[N] int<lower=1, upper=B> obs_bench;        // benchmark of each score
+  // (non-default effort class, category) of each score, row-major (1 for the default class)
+  array[N] int<lower=1, upper=max((E - 1) * N_cat, 1)> obs_effort_idx;
+  vector<lower=0, upper=1>[N] obs_effort_mask;     // 1 = a non-default effort class
+  vector<lower=0, upper=1>[N] obs_open;            // 1 = open-weights base model
+  vector<lower=0, upper=1>[N] obs_host;            // 1 = open model served by a third-party host
+  vector<lower=0, upper=1>[N] obs_self;            // 1 = self-reported score
+
+  // ---- sigmoid-link scores ----------------------------------------------------------------
+  array[N_sig] int<lower=1, upper=N> sig_obs;      // score index
+  array[N_sig] int<lower=1, upper=B_sig> sig_bench; // sigmoid-benchmark index
+  vector[N_sig] y_sig;                             // score, proportion
+  vector<lower=0>[N_sig] se_sig;                   // file standard error, 0 = none
+  vector<lower=0, upper=1>[N_sig] chance_sig;      // chance floor
+  vector<lower=0>[N_sig] binomial_per_item_sig;    // 1/n_items when binomial variance applies
+  vector[B_sig] ceiling_mu;                        // prior mean of logit(1 - ceiling) (label errors)
+  vector<lower=0>[B_sig] ceiling_sigma;            // prior sd of logit(1 - ceiling)
+
+  // ---- linear-link scores (standardised) --------------------------------------------------
+  array[N_lin] int<lower=1, upper=N> lin_obs;      // score index
+  array[N_lin] int<lower=1, upper=B_lin> lin_bench; // linear-benchmark index
+  vector[N_lin] y_lin;                             // standardised score
+  vector<lower=0>[N_lin] se_lin;                   // standardised standard error, 0 = none
+
+  // ---- priors (spec [priors]: normal mu/sigma, half-normal sigma) -------------------------
+  real mu_log_growth_start;                        // prior mean, log growth rate at the window start
+  real<lower=0> sigma_log_growth_start;            // prior sd
+  real<lower=0> sigma_growth_rw;                   // half-normal, log-growth walk sd per sqrt(year)
+  real mu_closed_level;                            // prior mean, closed frontier at the origin
+  real<lower=0> sigma_closed_level;                // prior sd
+  real mu_open_level;                              // prior mean, open minus closed at the origin
+  real<lower=0> sigma_open_level;                  // prior sd
+  real<lower=0> sigma_category_trend;              // half-normal, trend scale per sqrt(year)
+  real<lower=0> sigma_frontier_noise;              // half-normal, symmetric per-model term
+  real mu_shortfall_log_scale;                     // prior mean, log typical shortfall scale
+  real<lower=0> sigma_shortfall_log_scale;         // prior sd
+  real<lower=0> sigma_shortfall_family_sd;         // half-normal, family sd of the log scale
+  real<lower=0> sigma_category_dev;                // half-normal, base model x category sd
+  real mu_effort;                                  // prior mean, effort-class effects
+  real<lower=0> sigma_effort;                      // prior sd
+  real<lower=0> sigma_effort_category;             // half-normal, effort x category sd
+  real mu_public_shift;                            // prior mean, open shift on public benchmarks
+  real<lower=0> sigma_public_shift;                // prior sd
+  real<lower=0> sigma_category_shift;              // half-normal, category shift sd
+  real<lower=0> sigma_benchmark_shift;             // half-normal, benchmark shift sd
+  real<lower=0> sigma_provider_penalty;            // half-normal, provider penalty
+  real mu_self_report_offset;                      // prior mean, self-report offset
+  real<lower=0> sigma_self_report_offset;          // prior sd
+  real<lower=0> sigma_difficulty;                  // sd of the zero-sum difficulties
+  real<lower=0> sigma_log_slope_sd;                // half-normal, sd of the zero-sum log slopes
+  real mu_noise_log_sd;                            // prior mean, log overdispersion sd
+  real<lower=0> sigma_noise_log_sd;                // prior sd
+  real mu_linear_log_slope;                        // prior mean, log slope, linear benchmarks
+  real<lower=0> sigma_linear_log_slope;            // prior sd
+  real mu_linear_intercept;                        // prior mean, intercept, linear benchmarks
+  real<lower=0> sigma_linear_intercept;            // prior sd
+  real mu_linear_noise_log_sd;                     // prior mean, log residual sd, linear benchmarks
+  real<lower=0> sigma_linear_noise_log_sd;         // prior sd
+}
+
+transformed data {
+  int K_g = n_back + W + n_ahead;                  // all growth knots
+  int B_zs = B_sig > 1 ? B_sig : 0;                // zero-sum difficulties and log slopes
+  int use_category_shift = N_cat > 1;              // category shifts need two categories
+  // Zero-sum bases (PyMC's ZeroSumTransform): Q z maps free coordinates to sum-zero vectors
+  // (a product with data keeps the result struct-of-arrays)
+  matrix[B_sig, B_sig > 0 ? B_sig - 1 : 0] zs_sig = zero_sum_basis(B_sig);
+  matrix[B, B - 1] zs_bench = zero_sum_basis(B);
+  matrix[N_cat - 1, N_cat] zs_cat_t = zero_sum_basis(N_cat)';  // transposed: rows of z
+  // The walk as products with 0/1 matrices (see the header): knot values (2 x K_g) =
+  // log_growth * window_to_knots + step sd * (growth_back_z * back_to_knots
+  // + growth_ahead_z * ahead_to_knots). window_to_knots copies the window's knots and repeats
+  // its first (last) knot over the knots before (after) it; back_to_knots makes minus the
+  // reverse cumulative sums (the walk run backwards), ahead_to_knots the cumulative sums.
+  matrix[W, K_g] window_to_knots = rep_matrix(0, W, K_g);
+  matrix[n_back, K_g] back_to_knots = rep_matrix(0, n_back, K_g);
+  matrix[n_ahead, K_g] ahead_to_knots = rep_matrix(0, n_ahead, K_g);
+  vector[W] first_knot = one_hot_vector(W, 1);     // log_growth * this: the first column
+  matrix[W, W - 1] knot_diff = rep_matrix(0, W, W - 1); // log_growth * this: the increments
+  // Stacked grid (closed 1..G, open G+1..2G): previous point, 0 at each curve's first point
+  // (no trapezoid increment there), 1 on the open curve, and the rows of the 2 x G matrix.
+  array[2 * G] int grid_prev;
+  vector[2 * G] grid_first_mask = rep_vector(1, 2 * G);
+  vector[2 * G] grid_open = append_row(rep_vector(0, G), rep_vector(1, G));
+  array[2 * G] int grid_group;                     // 1 closed, 2 open
+  vector[2] closed_row = [1, 0]';                  // outer products build the 2 x G matrix
+  vector[2] open_row = [0, 1]';
+  for (j in 1:W) {
+    window_to_knots[j, n_back + j] = 1;
+  }
+  window_to_knots[1, 1:n_back] = rep_row_vector(1, n_back);
+  window_to_knots[W, (n_back + W + 1):K_g] = rep_row_vector(1, n_ahead);
+  for (i in 1:n_back) {
+    for (j in 1:i) {
+      back_to_knots[i, j] = -1;
+    }
+  }
+  for (i in 1:n_ahead) {
+    for (j in i:n_ahead) {
+      ahead_to_knots[i, n_back + W + j] = 1;
+    }
+  }
+  for (j in 1:(W - 1)) {
+    knot_diff[j, j] = -1;
+    knot_diff[j + 1, j] = 1;
+  }
+  for (j in 1:(2 * G)) {
+    grid_prev[j] = j == 1 ? 1 : j - 1;
+    grid_group[j] = j <= G ? 1 : 2;
+  }
+  grid_first_mask[1] = 0;
+  grid_first_mask[G + 1] = 0;
+}
+
+parameters {
+  // ---- frontier curves --------------------------------------------------------------------
+  real<lower=0> growth_rw_sd;                      // log-growth random-walk sd per sqrt(year)
+  matrix[2, W] log_growth;                         // log growth rate at the window's knots (centred)
+  matrix[2, n_back] growth_back_z;                 // standardised increments before the window
+  matrix[2, n_ahead] growth_ahead_z;               // standardised increments after the window
+  real closed_level;                               // closed frontier at the origin
+  real open_level;                                 // open minus closed frontier at the origin
+  // ---- category trends --------------------------------------------------------------------
+  array[P > 0] real<lower=0> category_trend_sd;    // trend scale
+  vector[P] category_trend;                        // free trend coordinates (centred)
+  // ---- soft frontier ----------------------------------------------------------------------
+  real<lower=0> category_dev_sd;                   // sd of base model x category deviations
+  real<lower=0> frontier_noise_sd;                 // sd of the symmetric per-model term v
+  real shortfall_log_scale;                        // log typical shortfall scale
+  real<lower=0> shortfall_family_sd;               // sd of the log scale across families
+  vector[N_fam] shortfall_family_z;                // standardised family effects
+  vector[K] ability;                               // base-model abilities (centred skew-normal)
+  vector[N_rich] category_dev;                     // deviations of rich cells (centred)
+  vector[N_poor] category_dev_z;                   // deviations of poor cells (standardised)
+  // ---- effort -----------------------------------------------------------------------------
+  vector[E - 1] effort;                            // effort-class effects vs the provider default
+  array[use_effort_category] real<lower=0> effort_category_sd; // sd of effort x category terms
+  // free coordinates of the standardised effort x category terms (zero sum per effort class)
+  matrix[use_effort_category * (E - 1), N_cat - 1] effort_category_z_zerosum;
+  // ---- open-vs-closed shifts --------------------------------------------------------------
+  array[use_public_shift] real public_shift;       // open models' shift on public benchmarks
+  array[use_category_shift] real<lower=0> category_shift_sd; // sd of category shifts
+  vector[use_category_shift * (N_cat - 1)] category_shift_z; // standardised category contrasts
+  real<lower=0> benchmark_shift_sd;                // sd of the benchmark shifts
+  vector[B - 1] benchmark_shift_zerosum;           // free coordinates of the benchmark shifts
+  // ---- bias terms -------------------------------------------------------------------------
+  array[use_provider] real<lower=0> provider_penalty;  // lost on host-served open scores
+  array[use_self_report] real self_report_offset;      // added on self-reported scores
+  // ---- sigmoid links ----------------------------------------------------------------------
+  vector[B_zs > 0 ? B_zs - 1 : 0] difficulty_zerosum; // free coordinates of the difficulties
+  array[B_zs > 0] real<lower=0> log_slope_sd;      // sd of the zero-sum log slopes
+  vector[B_zs > 0 ? B_zs - 1 : 0] log_slope_zerosum;  // free coordinates of the log slopes
+  vector[B_sig] ceiling_z;                         // standardised logit(1 - ceiling)
+  vector[B_sig] noise_z;                           // standardised log overdispersion sd
+  // ---- linear links -----------------------------------------------------------------------
+  vector[B_lin] linear_slope_z;                    // standardised log slopes
+  vector[B_lin] linear_intercept_z;                // standardised intercepts
+  vector[B_lin] linear_noise_z;                    // standardised log residual sd
+}
+
+transformed parameters {
+  matrix[2, G] frontier;                           // general frontier on the grid (closed, open)
+  matrix[P > 0 ? K_t : 0, N_cat] category_trend_knots; // category trends at the trend knots
+  matrix[use_effort_category * (E - 1), N_cat] effort_category_z; // zero sum per effort class
+  vector[B] benchmark_shift;                       // benchmark part of the shift (sum zero)
+  vector[B] open_shift;                            // open-vs-closed shift, mean zero
+  vector[B_zs] difficulty;                         // benchmark difficulty (sum zero)
+  vector[B_zs] log_slope;                          // log slope (sum zero)
+  vector[B_zs] slope;                              // slope
+  vector[B_sig] ceiling;                           // upper asymptote
+  vector[B_sig] noise_sd;                          // overdispersion sd at p = 0.5
+  vector[B_lin] linear_slope;                      // slope, linear benchmarks
+  vector[B_lin] linear_intercept;                  // intercept, linear benchmarks
+  vector[B_lin] linear_noise_sd;                   // residual sd, linear benchmarks
+  {
+    // log growth rate at every knot: the window's values, continued before and after it by
+    // the non-centred walk from the window's first and last knots
+    matrix[2, K_g] knots = log_growth * window_to_knots
+                           + (growth_rw_sd * sqrt_knot_step)
+                             * (growth_back_z * back_to_knots + growth_ahead_z * ahead_to_knots);
+    // growth rate on the stacked grid (G x 2, to_vector is column-major: closed, open)
+    // (not to_vector(x') of a parameter matrix: under autodiff, stanc --O1 and Stan Math
+    // 4.9 read such a transpose in storage order, measured as a wrong log density)
+    vector[2 * G] rate = to_vector(exp(growth_interp * knots'));
+    // trapezoid integral along each curve; relative to the origin, plus the curve's level
+    vector[2 * G] cum = cumulative_sum(grid_first_mask
+                                       .* (0.5 * (rate + rate[grid_prev]) * grid_step));
+    vector[2 * G] flat = cum - cum[grid_origin][grid_group]
+                         + (closed_level + open_level * grid_open);
+    frontier = closed_row * flat[1:G]' + open_row * flat[(G + 1):(2 * G)]';
+  }
+  if (P > 0) {
+    // trend_map rows are (knot, category) row-major, as frontier_pymc reshapes them. (The
+    // P trend coordinates are array-of-structs anyway: multi_normal_cholesky needs it.)
+    category_trend_knots = to_matrix(trend_map * category_trend, K_t, N_cat, 0);
+  }
+  effort_category_z = effort_category_z_zerosum * zs_cat_t;
+  benchmark_shift = zs_bench * benchmark_shift_zerosum;
+  open_shift = open_shifts(public_shift, category_shift_sd, category_shift_z, benchmark_shift,
+                           bench_public_centred, shift_category_basis, bench_category);
+  if (B_zs > 0) {
+    difficulty = zs_sig * difficulty_zerosum;
+    log_slope = zs_sig * log_slope_zerosum;
+    slope = exp(log_slope);
+  }
+  ceiling = 1.0 - inv_logit(ceiling_mu + ceiling_sigma .* ceiling_z);
+  noise_sd = exp(mu_noise_log_sd + sigma_noise_log_sd * noise_z);
+  linear_slope = exp(mu_linear_log_slope + sigma_linear_log_slope * linear_slope_z);
+  linear_intercept = mu_linear_intercept + sigma_linear_intercept * linear_intercept_z;
+  linear_noise_sd = exp(mu_linear_noise_log_sd + sigma_linear_noise_log_sd * linear_noise_z);
+}
+
+model {
+  // ---- priors (half-normals through the lower bounds) -------------------------------------
+  growth_rw_sd ~ normal(0, sigma_growth_rw);
+  // GaussianRandomWalk: first knot ~ N(start), increments ~ N(0, growth_rw_sd sqrt(dt))
+  log_growth * first_knot ~ normal(mu_log_growth_start, sigma_log_growth_start);
+  to_vector(log_growth * knot_diff) ~ normal(0, growth_rw_sd * sqrt_knot_step);
+  to_vector(growth_back_z) ~ std_normal();
+  to_vector(growth_ahead_z) ~ std_normal();
+  closed_level ~ normal(mu_closed_level, sigma_closed_level);
+  open_level ~ normal(mu_open_level, sigma_open_level);
+  category_trend_sd ~ normal(0, sigma_category_trend);
+  if (P > 0) {
+    category_trend ~ multi_normal_cholesky(rep_vector(0, P), category_trend_sd[1] * trend_chol);
+  }
+  frontier_noise_sd ~ normal(0, sigma_frontier_noise);
+  shortfall_log_scale ~ normal(mu_shortfall_log_scale, sigma_shortfall_log_scale);
+  shortfall_family_sd ~ normal(0, sigma_shortfall_family_sd);
+  shortfall_family_z ~ std_normal();
+  category_dev_sd ~ normal(0, sigma_category_dev);
+  {
+    // Composed error: ability = frontier at release + v - u, v ~ N(0, sv_k), u half-normal
+    // with scale su (by family) is skew-normal with sd sqrt(su^2 + sv_k^2) and shape
+    // -su / sv_k. A base model scored in one category has its category deviation in v
+    // (exact marginalisation).
+    // column-major: closed and open alternate (index 2 (j - 1) + group); see the note on
+    // to_vector(x') in transformed parameters
+    vector[2 * G] flat = to_vector(frontier);
+    vector[K] at_release = flat[base_left] .* (1.0 - base_frac) + flat[base_right] .* base_frac;
+    vector[K] su = exp(shortfall_log_scale + shortfall_family_sd * shortfall_family_z)
+                   [base_family];
+    vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)
+                        + square(category_dev_sd) * base_single);
+    ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);
+  }
+  category_dev ~ normal(0, category_dev_sd);
+  category_dev_z ~ std_normal();
+  effort ~ normal(mu_effort, sigma_effort);
+  effort_category_sd ~ normal(0, sigma_effort_category);
+  // ZeroSumNormal(1) along the categories: N(0, 1) on the free coordinates
+  to_vector(effort_category_z_zerosum) ~ std_normal();
+  public_shift ~ normal(mu_public_shift, sigma_public_shift);
+  category_shift_sd ~ normal(0, sigma_category_shift);
+  category_shift_z ~ std_normal();
+  benchmark_shift_sd ~ normal(0, sigma_benchmark_shift);
+  benchmark_shift_zerosum ~ normal(0, benchmark_shift_sd);
+  provider_penalty ~ normal(0, sigma_provider_penalty);
+  self_report_offset ~ normal(mu_self_report_offset, sigma_self_report_offset);
+  // ZeroSumNormal(sigma): N(0, sigma) on the n - 1 free coordinates (Q is orthonormal)
+  difficulty_zerosum ~ normal(0, sigma_difficulty);
+  log_slope_sd ~ normal(0, sigma_log_slope_sd);
+  if (B_zs > 0) {
+    log_slope_zerosum ~ normal(0, log_slope_sd[1]);
+  }
+  ceiling_z ~ std_normal();
+  noise_z ~ std_normal();
+  linear_slope_z ~ std_normal();
+  linear_intercept_z ~ std_normal();
+  linear_noise_z ~ std_normal();
+
+  // ---- likelihood -------------------------------------------------------------------------
+  {
+    vector[N] theta = capability(ability, category_trend, category_dev, category_dev_z,
+                                 category_dev_sd, effort, effort_category_sd,
+                                 effort_category_z, open_shift, provider_penalty,
+                                 self_report_offset, cell_trend, cell_base, rich_idx,
+                                 rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
+                                 obs_effort_mask, obs_bench, obs_open, obs_host, obs_self);
+    if (N_sig > 0) {
+      // zs_sig * (no coordinates) = [0]: a single sigmoid benchmark has difficulty 0 and
+      // slope 1, without the (then size-0) transformed parameters
+      vector[N_sig] p = sigmoid_mean(theta[sig_obs], chance_sig, ceiling[sig_bench],
+                                     exp(zs_sig * log_slope_zerosum)[sig_bench],
+                                     (zs_sig * difficulty_zerosum)[sig_bench]);
+      y_sig ~ normal(p, sigmoid_sd(p, se_sig, binomial_per_item_sig, noise_sd[sig_bench],
+                                   reporting_sd));
+    }
+    if (N_lin > 0) {
+      y_lin ~ normal(linear_intercept[lin_bench] + linear_slope[lin_bench] .* theta[lin_obs],
+                     sqrt(square(se_lin) + square(linear_noise_sd[lin_bench])));
+    }
+  }
+}
+
+generated quantities {
+  vector[N_sig] log_lik_y_sig;                     // pointwise log-likelihood, sigmoid scores
+  vector[N_lin] log_lik_y_lin;                     // pointwise log-likelihood, linear scores
+  vector[N_sig] y_sig_rep;                         // posterior predictive sigmoid scores
+  vector[N_lin] y_lin_rep;                         // posterior predictive linear scores
+  {
+    vector[N] theta = capability(ability, category_trend, category_dev, category_dev_z,
+                                 category_dev_sd, effort, effort_category_sd,
+                                 effort_category_z, open_shift, provider_penalty,
+                                 self_report_offset, cell_trend, cell_base, rich_idx,
+                                 rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
+                                 obs_effort_mask, obs_bench, obs_open, obs_host, obs_self);
+    if (N_sig > 0) {
+      vector[N_sig] p = sigmoid_mean(theta[sig_obs], chance_sig, ceiling[sig_bench],
+                                     exp(zs_sig * log_slope_zerosum)[sig_bench],
+                                     (zs_sig * difficulty_zerosum)[sig_bench]);
+      vector[N_sig] sd = sigmoid_sd(p, se_sig, binomial_per_item_sig, noise_sd[sig_bench],
+                                    reporting_sd);
+      log_lik_y_sig = normal_pointwise(y_sig, p, sd);
+      y_sig_rep = to_vector(normal_rng(p, sd));
+    }
+    if (N_lin > 0) {
+      vector[N_lin] mu = linear_intercept[lin_bench] + linear_slope[lin_bench] .* theta[lin_obs];
+      vector[N_lin] sd = sqrt(square(se_lin) + square(linear_noise_sd[lin_bench]));
+      log_lik_y_lin = normal_pointwise(y_lin, mu, sd);
+      y_lin_rep = to_vector(normal_rng(mu, sd));
+    }
+  }
+}
