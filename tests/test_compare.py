@@ -42,7 +42,8 @@ from gapbayes.model.compare import (
     comparison_manifest,
     score_log_likelihood,
 )
-from gapbayes.model.design import build_model_data, load_model_data
+from gapbayes.model.design import build_model_data
+from gapbayes.model.design_io import load_design
 from gapbayes.model.fit import FitInput, FitResult, run_fit
 from gapbayes.model.kfold import kfold_result
 from gapbayes.model.results import LoadedResult
@@ -59,7 +60,9 @@ TRUTH = {
     "self_report_offset": 0.2, "gap_mean": 14.0, "gap_rw_sd": 8.0,
 }
 SETTINGS = SamplerSettings(chains=2, draws=200, tune=200, seed=1, progressbar=False)
-SPECS = ("constant-gap", "default")
+CONSTANT = Path(__file__).parent / "fixtures" / "specs" / "constant-gap.toml"
+SPECS = ("constant-gap", "timeshift-v1")
+SPEC_SOURCES = {"constant-gap": CONSTANT, "timeshift-v1": "timeshift-v1"}
 QUIET = {"log": lambda *a: None}
 
 
@@ -69,7 +72,7 @@ def shrinking_world() -> FitInput:
 
     Cached: simulated once per session, so test_sensitivity gets the very same data object.
     """
-    spec = load_spec("default")
+    spec = load_spec("timeshift-v1")
     models, benchmarks, _ = synthetic_design(n_models=N_MODELS, n_benchmarks=N_BENCH,
                                              n_linear=1, seed=DESIGN_SEED)
     # a stream of its own: synthetic_design's first draws with the same seed are the access
@@ -101,11 +104,11 @@ def fits(tmp_path_factory) -> dict[str, FitResult]:
     inp = shrinking_world()
     out = {}
     for s in SPECS:
-        r = run_fit(inp, load_spec(s), settings=SETTINGS, out_root=fit_root(tmp_path_factory),
-                    make_plots=False, **QUIET)
+        r = run_fit(inp, load_spec(SPEC_SOURCES[s]), settings=SETTINGS,
+                    out_root=fit_root(tmp_path_factory), make_plots=False, **QUIET)
         if r.dt is None:  # reused from the folder (test_sensitivity ran first)
             r = replace(r, dt=xr.open_datatree(r.path / "posterior.nc", engine="h5netcdf"),
-                        data=load_model_data(r.path / "design.npz"))
+                        data=load_design(r.path / "design.npz"))
         out[s] = r
     return out
 
@@ -117,19 +120,20 @@ def result(fits):
 
 def test_loo_prefers_the_true_time_varying_gap(result):
     row = result.table.set_index("spec")
-    assert list(result.table["spec"]) == ["default", "constant-gap"], result.format("text")
+    assert list(result.table["spec"]) == ["timeshift-v1", "constant-gap"], result.format("text")
     # the wrong spec is worse by more than twice the standard error of the difference
     assert row.loc["constant-gap", "elpd_diff"] < -2 * row.loc["constant-gap", "dse"]
-    assert row.loc["default", "elpd"] - row.loc["constant-gap", "elpd"] == pytest.approx(
+    assert row.loc["timeshift-v1", "elpd"] - row.loc["constant-gap", "elpd"] == pytest.approx(
         -row.loc["constant-gap", "elpd_diff"])
-    assert row.loc["default", "weight"] > 0.9
+    assert row.loc["timeshift-v1", "weight"] > 0.9
     # the true gap shrinks to ~3 months: the true spec's last-month gap is below the wrong one's
-    assert row.loc["default", "gap_overall_median"] < row.loc["constant-gap", "gap_overall_median"]
+    assert (row.loc["timeshift-v1", "gap_overall_median"]
+            < row.loc["constant-gap", "gap_overall_median"])
 
 
 def test_table_counts_gaps_and_outputs(result, fits, tmp_path):
     t = result.table
-    n_scores = fits["default"].manifest["data"]["n_scores"]
+    n_scores = fits["timeshift-v1"].manifest["data"]["n_scores"]
     assert (t["n_obs"] == n_scores).all() and (t["criterion"] == "psis-loo").all()
     assert result.pointwise.shape == (n_scores, 2)
     np.testing.assert_allclose(result.pointwise.sum().loc[list(t["spec"])], t["elpd"])
@@ -155,7 +159,7 @@ def test_table_counts_gaps_and_outputs(result, fits, tmp_path):
     assert all(p.stat().st_size > 0 for p in written)
     manifest = comparison_manifest(result, [fits[s] for s in SPECS])
     assert [f["spec"] for f in manifest["fits"]] == list(SPECS)
-    assert manifest["data"]["hash"] == fits["default"].manifest["data"]["hash"]
+    assert manifest["data"]["hash"] == fits["timeshift-v1"].manifest["data"]["hash"]
 
 
 def test_kfold_pointwise_values_are_on_the_scale_of_the_stored_log_likelihood(fits):
@@ -167,11 +171,11 @@ def test_kfold_pointwise_values_are_on_the_scale_of_the_stored_log_likelihood(fi
     """
     from gapbayes.studies.heldout import predictive_moments, score_rows, split
 
-    fit = fits["default"]
+    fit = fits["timeshift-v1"]
     data, post = fit.data, fit.dt["posterior"].to_dataset()
     rows = np.arange(len(data.y))
     _, test = split(data, rows, rows)  # training rows = all rows: the full data's scaling
-    mu, sd = predictive_moments(post, test, load_spec("default"))
+    mu, sd = predictive_moments(post, test, load_spec("timeshift-v1"))
     lin = test.bench_linear[test.obs_bench] == 1
     assert lin.sum() > 2  # both links are checked
     lpd = score_rows(test.y, mu, sd, -np.log(np.where(lin, test.lin_scale[test.obs_bench], 1)))
@@ -278,12 +282,12 @@ def test_compare_command_arguments():
 
     parser = argparse.ArgumentParser()
     command.register(parser.add_subparsers())
-    args = parser.parse_args(["compare", "default", "constant-gap", "--draws", "300",
+    args = parser.parse_args(["compare", "timeshift-v1", str(CONSTANT), "--draws", "300",
                               "--kfold", "always", "--max-models", "80"])
-    assert args.specs == ["default", "constant-gap"] and args.kfold == "always"
+    assert args.specs == ["timeshift-v1", str(CONSTANT)] and args.kfold == "always"
     assert args.draws == 300 and args.max_models == 80
     assert parser.parse_args(["compare", "a", "b"]).kfold == "never"
-    same = parser.parse_args(["compare", "default", "default"])
+    same = parser.parse_args(["compare", "timeshift-v1", "timeshift-v1"])
     with pytest.raises(GapbayesError, match="^gapbayes compare needs at least two different"):
         same.func(same)
 
@@ -294,7 +298,7 @@ def test_exact_kfold_ranks_the_specs_like_psis_loo(fits, tmp_path):
     res = compare_fits([fits[s] for s in SPECS], kfold="always", k=2, kfold_dir=tmp_path,
                        **QUIET)
     assert res.criterion == "kfold-2"
-    assert res.table["spec"].iloc[0] == "default", res.format("text")
+    assert res.table["spec"].iloc[0] == "timeshift-v1", res.format("text")
     worse = res.table.set_index("spec").loc["constant-gap"]
     assert worse["elpd_diff"] < -2 * worse["dse"], res.format("text")
     again = compare_fits([fits[s] for s in SPECS], kfold="always", k=2, kfold_dir=tmp_path,

@@ -5,10 +5,9 @@ import pytest
 from gapbayes.model.design import (
     build_model_data,
     interp_matrix,
-    load_model_data,
     random_walk_matrix,
-    save_model_data,
 )
+from gapbayes.model.design_io import load_design, save_design
 from gapbayes.model.simulate import synthetic_design
 from gapbayes.model.spec import load_spec
 
@@ -54,7 +53,7 @@ def test_inclusion_rule_drops_benchmarks_without_enough_open_models():
     # b05 keeps only two open models
     b05_open = scores[(scores["benchmark_id"] == "b05") & scores["model_id"].isin(open_ids)]
     scores = scores.drop(b05_open.index[2:])
-    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    data = build_model_data(models, benchmarks, scores, load_spec("timeshift-v1"))
     assert "b05" not in data.bench_ids
     row = data.inclusion.set_index("benchmark_id").loc["b05"]
     assert not row["included"] and row["open_models"] == 2
@@ -65,13 +64,13 @@ def test_models_before_start_date_and_unknown_access_are_left_out():
     models, benchmarks, scores = _tables()
     models.loc[0, "release_date"] = pd.Timestamp("2022-06-01")
     models.loc[1, "access"] = "unknown"
-    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    data = build_model_data(models, benchmarks, scores, load_spec("timeshift-v1"))
     assert "m000" not in data.model_ids and "m001" not in data.model_ids
 
 
 def test_linear_benchmarks_are_standardised_and_indices_consistent():
     models, benchmarks, scores = _tables()
-    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    data = build_model_data(models, benchmarks, scores, load_spec("timeshift-v1"))
     lin = data.bench_ids.index("b00")
     rows = data.obs_bench == lin
     assert data.bench_linear[lin] == 1
@@ -92,7 +91,7 @@ def test_percent_and_log_transforms():
     scores.loc[sel, "score"] = 40.0
     scores.loc[sel, "stderr"] = 2.0
     scores.loc[scores["benchmark_id"] == "b00", "stderr"] = 3.0
-    data = build_model_data(models, benchmarks, scores, load_spec("default"))
+    data = build_model_data(models, benchmarks, scores, load_spec("timeshift-v1"))
     b01 = data.obs_bench == data.bench_ids.index("b01")
     np.testing.assert_allclose(data.y[b01], 0.4)
     np.testing.assert_allclose(data.se[b01], 0.02)
@@ -101,15 +100,32 @@ def test_percent_and_log_transforms():
 
 def test_model_data_round_trips_through_npz(tmp_path):
     models, benchmarks, scores = _tables()
-    data = build_model_data(models, benchmarks, scores, load_spec("default"))
-    save_model_data(data, tmp_path / "design.npz")
-    back = load_model_data(tmp_path / "design.npz")
+    data = build_model_data(models, benchmarks, scores, load_spec("timeshift-v1"))
+    save_design(data, tmp_path / "design.npz")
+    back = load_design(tmp_path / "design.npz")
+    assert type(back) is type(data)
     assert back.model_ids == data.model_ids and back.report_dates == data.report_dates
     np.testing.assert_array_equal(back.gap_interp_model, data.gap_interp_model)
     pd.testing.assert_frame_equal(back.inclusion, data.inclusion, check_dtype=False)
 
 
+def test_frontier_data_round_trips_through_npz(tmp_path):
+    from gapbayes.model.frontier_design import build_frontier_data
+    from gapbayes.model.frontier_simulate import frontier_design
+
+    models, benchmarks, scores = frontier_design(n_models=50, n_benchmarks=5, seed=2)
+    data = build_frontier_data(models, benchmarks, scores.assign(score=0.5),
+                               load_spec("default"))
+    save_design(data, tmp_path / "design.npz")
+    back = load_design(tmp_path / "design.npz")
+    assert type(back) is type(data)
+    assert back.window == data.window and isinstance(back.window, tuple)
+    assert back.effort_names == data.effort_names and back.base_ids == data.base_ids
+    np.testing.assert_array_equal(back.trend_chol, data.trend_chol)
+    assert back.last_open_time == data.last_open_time
+
+
 def test_no_scores_left_is_a_clear_error():
     models, benchmarks, scores = _tables()
     with pytest.raises(ValueError, match="no scores left after the spec's inclusion rule"):
-        build_model_data(models, benchmarks, scores.iloc[:0], load_spec("default"))
+        build_model_data(models, benchmarks, scores.iloc[:0], load_spec("timeshift-v1"))

@@ -26,7 +26,7 @@ LARGE = {"n_models": 300, "n_benchmarks": 40, "n_linear": 2}
 
 @pytest.fixture(scope="module")
 def small_fit():
-    return simulate_and_fit(load_spec("default"), SMALL, FIXED, seed=11)
+    return simulate_and_fit(load_spec("timeshift-v1"), SMALL, FIXED, seed=11)
 
 
 def _check_recovery(world, data, dt):
@@ -55,7 +55,7 @@ def test_location_and_scale_are_pinned(small_fit):
 def test_data_identify_growth_and_gap(small_fit):
     """Posterior sd far below prior sd: the data, not the prior, determine these."""
     _, _, dt = small_fit
-    spec = load_spec("default")
+    spec = load_spec("timeshift-v1")
     for name, prior in [("frontier_log_growth", "frontier_log_growth"),
                         ("gap_mean", "gap_mean"), ("public_offset", "public_offset")]:
         sd = float(dt["posterior"][name].std())
@@ -75,4 +75,4 @@ def test_constraint_removes_the_shift_invariance():
 @slow
 def test_recovery_on_a_design_like_the_real_one():
     assert SLOW
-    _check_recovery(*simulate_and_fit(load_spec("default"), LARGE, FIXED, seed=5, draws=600))
+    _check_recovery(*simulate_and_fit(load_spec("timeshift-v1"), LARGE, FIXED, seed=5, draws=600))

@@ -14,7 +14,8 @@ DESIGN = {"n_models": 300, "n_benchmarks": 20, "n_linear": 0, "closed_per_open":
 
 
 def test_baseline_biased_upward_model_within_half_a_month():
-    world, data, dt = simulate_and_fit(load_spec("constant-gap"), DESIGN, FIXED, seed=0)
+    constant = load_spec("timeshift-v1").with_changes(switches={"time_varying_gap": False})
+    world, data, dt = simulate_and_fit(constant, DESIGN, FIXED, seed=0)
     scores = world.scores.merge(world.models, on="model_id")
     n_closed = (scores["access"] == "closed").sum()
     n_open = (scores["access"] == "open").sum()

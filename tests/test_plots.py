@@ -16,7 +16,7 @@ from PIL import Image
 from gapbayes.cli import main
 from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.fit import FitInput, run_fit
-from gapbayes.model.simulate import simulate_world, synthetic_design
+from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 
 PNGS = ("gap_by_access", "gap_by_category", "gap_forward_vs_backward", "benchmark_curves",
@@ -29,8 +29,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished fit result folder (with its plots) from a small synthetic world."""
     spec = load_spec("default")
-    models, benchmarks, scores = synthetic_design(n_models=40, n_benchmarks=5, seed=0)
-    world = simulate_world(models, benchmarks, scores, spec, seed=1)
+    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
+    world = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=1)
     inp = FitInput(world.models, world.benchmarks, world.scores, "synthetic-plots", "synth")
     result = run_fit(
         inp, spec,

@@ -24,8 +24,8 @@ from gapbayes.commands import report as report_cmd
 from gapbayes.errors import GapbayesError
 from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.fit import FitInput, run_fit
+from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.report import ATTRIBUTION_URL, REPORT_FILE, png_size
-from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import load_spec
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -99,8 +99,8 @@ def check_self_contained(page: str) -> None:
 def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished fit result folder (with plots) from a small synthetic world."""
     spec = load_spec("default")
-    models, benchmarks, scores = synthetic_design(n_models=40, n_benchmarks=5, seed=0)
-    world = simulate_world(models, benchmarks, scores, spec, seed=1)
+    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
+    world = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=1)
     inp = FitInput(world.models, world.benchmarks, world.scores, "synthetic-report", "synth")
     result = run_fit(
         inp, spec,

@@ -30,7 +30,7 @@ QUANTITIES = ["gap_early", "gap_middle", "gap_last", "public_offset", "provider_
 
 @pytest.fixture(scope="module")
 def design():
-    spec = load_spec("default")
+    spec = load_spec("timeshift-v1")
     data = build_model_data(*synthetic_design(**DESIGN), spec)
     return spec, data
 

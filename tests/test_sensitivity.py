@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +23,9 @@ from gapbayes.model.sensitivity import (
 from gapbayes.model.spec import load_spec
 
 GROUPS = {"overall", "private", "public"}
-BASE = "constant-gap"
+# the wrong (and cheaper) of test_compare's two fits: timeshift-v1 with a constant gap
+BASE = str(Path(__file__).parent / "fixtures" / "specs" / "constant-gap.toml")
+BASE_NAME = "constant-gap"
 
 
 def test_variants_cover_the_grid_and_the_switches():
@@ -97,8 +100,8 @@ def test_sensitivity_table_has_grid_and_switch_off_rows(study, tmp_path):
     assert len(fits) == 4
     groups = set(t["group"])
     assert groups == GROUPS
-    expected = [f"{BASE} (base)", "provider_penalty sigma 0.3", "self_report_offset sigma 0.3",
-                "provider_degradation off", "self_report off"]
+    expected = [f"{BASE_NAME} (base)", "provider_penalty sigma 0.3",
+                "self_report_offset sigma 0.3", "provider_degradation off", "self_report off"]
     assert list(dict.fromkeys(t["variant"])) == expected
     assert len(t) == len(expected) * len(groups)
     off = t[t["kind"] == "switch_off"]
@@ -152,8 +155,8 @@ def test_sensitivity_command_arguments():
 
     parser = argparse.ArgumentParser()
     command.register(parser.add_subparsers())
-    args = parser.parse_args(["sensitivity", "--grid", "0.2,2", "--spec", "constant-gap"])
-    assert args.grid == [0.2, 2.0] and args.spec == "constant-gap"
+    args = parser.parse_args(["sensitivity", "--grid", "0.2,2", "--spec", BASE])
+    assert args.grid == [0.2, 2.0] and args.spec == BASE
     assert parser.parse_args(["sensitivity"]).grid == [0.1, 0.3, 1.0]
 
 

@@ -98,7 +98,7 @@ def tiny_tables():
 
 @pytest.fixture(scope="module")
 def tiny_data(tiny_tables):
-    return build_model_data(*tiny_tables, load_spec("default"))
+    return build_model_data(*tiny_tables, load_spec("timeshift-v1"))
 
 
 def test_kfold_holds_out_every_cell_exactly_once(tiny_data):
@@ -111,7 +111,7 @@ def test_kfold_holds_out_every_cell_exactly_once(tiny_data):
     assert (per.max(axis=1) - per.min(axis=1) <= 1).all()
 
     settings = SamplerSettings(chains=1, draws=10, tune=10)
-    tasks = heldout_tasks(data, load_spec("default"), settings, k=4, protocols=("kfold",),
+    tasks = heldout_tasks(data, load_spec("timeshift-v1"), settings, k=4, protocols=("kfold",),
                           methods=("gapbayes",))
     held = np.concatenate([t.test_rows for t in tasks])
     assert np.array_equal(np.sort(held), np.arange(len(data.y)))  # each row exactly once
@@ -125,7 +125,7 @@ def test_kfold_holds_out_every_cell_exactly_once(tiny_data):
 
 
 def test_lfo_split_and_no_leak_through_linear_standardisation(tiny_tables, tiny_data):
-    data, spec = tiny_data, load_spec("default")
+    data, spec = tiny_data, load_spec("timeshift-v1")
     settings = SamplerSettings(chains=1, draws=10, tune=10)
     (task,) = heldout_tasks(data, spec, settings, protocols=("lfo",), methods=("irt",),
                             cutoff="2025-01-01")
@@ -167,7 +167,7 @@ def test_predictive_moments_match_pymc(method, tiny_tables):
     """Prior draws treated as a posterior: predictive_moments' (mu, sd) per draw must describe
     the draws pm.sample_posterior_predictive makes from the same parameter values (the scores
     themselves do not matter for this, so no fit is needed)."""
-    spec = load_spec("default").with_changes(switches={"country": True})
+    spec = load_spec("timeshift-v1").with_changes(switches={"country": True})
     data = build_model_data(*tiny_tables, spec)
     assert data.obs_host.any() and data.obs_self.any() and data.model_chinese.any()
     model = (build_pymc_model if method == "gapbayes" else build_irt_model)(data, spec)
