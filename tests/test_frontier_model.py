@@ -75,3 +75,16 @@ def test_the_prior_is_generative():
     F = draws["prior"]["frontier"].values                          # (1, 50, 2, G)
     assert np.all(np.diff(F, axis=-1) > 0)                          # monotone frontiers
     assert np.allclose(draws["prior"]["open_shift"].values.sum(axis=-1), 0.0, atol=1e-9)
+
+
+def test_simulated_world_carries_its_scores():
+    """The world's design arrays hold the simulated scores (a fit of world.data fits them)."""
+    from gapbayes.model.frontier_simulate import CALM_WORLD, simulate_frontier_world
+
+    spec = load_spec("default")
+    models, benchmarks, scores = frontier_design(n_models=30, n_benchmarks=4, seed=2)
+    world = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=3)
+    data = world.data
+    native = data.y * data.lin_scale[data.obs_bench] + data.lin_center[data.obs_bench]
+    np.testing.assert_allclose(native, world.scores["score"].to_numpy())
+    assert not np.allclose(data.y, build_frontier_data(models, benchmarks, scores, spec).y)

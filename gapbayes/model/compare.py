@@ -78,7 +78,9 @@ class _Fit:
     def spec(self) -> Spec:
         """Return the spec as recorded in the manifest."""
         values = self.manifest["spec"]
+        # manifests written before model v2 have no "model" key: they are version-1 fits
         return Spec(**{k: values[k] for k in ("name", "description", *SECTIONS)},
+                    model=values.get("model", "timeshift-v1"),
                     source=f"{self.path}/manifest.json")
 
 

@@ -9,7 +9,7 @@ Worlds the model did not generate come from :mod:`gapbayes.model.frontier_worlds
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -98,4 +98,6 @@ def simulate_frontier_world(models: pd.DataFrame, benchmarks: pd.DataFrame,
         "third_party_host": data.obs_host.astype(bool),
         "raw_row": np.arange(len(y)) + 2,
     })
-    return FrontierWorld(models, benchmarks, sim, truth, data)
+    # the design's arrays with the simulated scores (model scale), so the truth's link
+    # parameters keep the standardisation they were drawn under
+    return FrontierWorld(models, benchmarks, sim, truth, replace(data, y=y))
