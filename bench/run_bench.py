@@ -1,19 +1,27 @@
 """Performance benchmark of the gapbayes samplers on the real data (``make bench``).
 
-Runs the default fit (default spec, bundled Epoch data) with
+Fits each spec of ``--specs`` (default: the new ``default`` spec, family "frontier", next to
+the old model kept as ``timeshift-v1``) on the bundled Epoch data with
 
-(a) PyMC + nutpie (the default), (b) PyMC's own NUTS, (c) Stan through CmdStan (skipped
-with a note when the Stan backend or CmdStan is missing),
+(a) PyMC + nutpie (the default), (b) PyMC's own NUTS, (c) Stan through CmdStan, the
+family's own Stan program (skipped with a note when the Stan backend or CmdStan is missing),
 
-calling each backend's ``sample()`` directly (no result-folder cache), and prints a markdown
-table: wall time split into compile/setup, sampling and post-processing, gradient
-evaluations, the smallest bulk ESS over the gap quantities, ESS per second, the largest
-R-hat, divergences, and ratios relative to nutpie. Then a scaling study (nutpie only) on
-random subsets of 25/50/100% of the models and of the benchmarks. The same markdown goes to
-``--out`` (default ``bench/results.md``). ``bench/README.md`` explains how to read it.
+calling each backend's ``sample()`` directly (no result-folder cache). Every spec is built and
+summarised through its family (``gapbayes.model.families.family``): its design data, its PyMC
+model or Stan program, its derived gap quantities. All specs are sampled with the same settings
+(the default spec's ``[sampler]``: 4 chains x (1000 + 1000)), so their ESS compare directly.
 
-This is a script, not a test: the full run takes 20+ minutes. ``--quick`` (2 chains x 200
-draws after 200 tuning steps) with ``--max-models``/``--benchmarks`` checks that it works.
+It prints markdown tables: per (spec, sampler) the wall time split into compile/setup,
+sampling and post-processing, gradient evaluations, the smallest bulk ESS over the gap
+quantities, ESS per second, the largest R-hat, divergences and ratios relative to nutpie of the
+same spec; then, per sampler, the ratios of the default spec to timeshift-v1 (each later spec of
+``--specs``); with ``--scaling``, a scaling study (default spec, nutpie only) on random subsets
+of 25/50/100% of the models and of the benchmarks. The same markdown goes to ``--out``
+(default ``bench/results.md``). ``bench/README.md`` explains how to read it.
+
+This is a script, not a test: the full run is meant to take about 45 minutes on 2 cores
+(``--scaling`` adds 4 nutpie fits on subsets). ``--quick`` (2 chains x 200 draws after 200
+tuning steps) with ``--max-models``/``--benchmarks`` checks that it works.
 """
 
 from __future__ import annotations
@@ -30,15 +38,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from gapbayes.atomic import write_text
 from gapbayes.model.backends import SamplerSettings, get_backend
-from gapbayes.model.derived import gap_quantities
-from gapbayes.model.design import ModelData, build_model_data
 from gapbayes.model.diagnostics import GAP_VARS, run_diagnostics
+from gapbayes.model.families import family
 from gapbayes.model.fit import FitInput, restrict
 from gapbayes.model.inputs import load_fit_input
 from gapbayes.model.results import versions
@@ -46,8 +54,16 @@ from gapbayes.model.spec import Spec, load_spec
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "results.md"
+DEFAULT_SPECS = ("default", "timeshift-v1")
+SCALING_SPEC = "default"            # the subset helpers and the scaling study use this spec
 FRACTIONS = (0.25, 0.5, 1.0)
 QUICK = {"chains": 2, "draws": 200, "tune": 200}
+# Sampler key (``--samplers``) -> row label.
+SAMPLERS = {"nutpie": "PyMC + nutpie", "pymc": "PyMC NUTS", "stan": "Stan (CmdStan)"}
+# Targets for the default spec (bench/README.md): sampling time of the nutpie fit, and Stan's
+# ESS/s relative to nutpie's.
+TARGET_SAMPLING_S = 60.0
+TARGET_STAN_ESS_RATIO = 0.5
 # Per-draw count of leapfrog steps (= gradient evaluations) under the names the backends use.
 STEP_STATS = ("n_steps", "n_leapfrog", "n_leapfrog__", "tree_size")
 
@@ -57,6 +73,8 @@ class Run:
     """Measurements of one sampler run (NaN where a number is not available)."""
 
     label: str
+    spec: str = ""                       # spec name
+    sampler: str = ""                    # key of SAMPLERS
     n_models: int = 0
     n_benchmarks: int = 0
     n_scores: int = 0
@@ -68,6 +86,7 @@ class Run:
     ess_bulk_min: float = float("nan")
     rhat_max: float = float("nan")
     divergences: float = float("nan")
+    gap_vars: tuple[str, ...] = ()       # the gap quantities the ESS is taken over
     note: str = ""
     ok: bool = True
     extra: dict = field(default_factory=dict)
@@ -86,6 +105,13 @@ class Run:
     def ess_per_kgrad(self) -> float:
         """Smallest gap ESS per 1000 gradient evaluations (machine-independent)."""
         return 1000 * self.ess_bulk_min / self.grad_evals if self.grad_evals > 0 else float(
+            "nan")
+
+    @property
+    def ms_per_grad(self) -> float:
+        """Milliseconds of sampling per gradient evaluation after tuning (rough: the sampling
+        clock includes tuning, whose steps are not counted)."""
+        return 1000 * self.sampling_s / self.grad_evals if self.grad_evals > 0 else float(
             "nan")
 
 
@@ -127,11 +153,21 @@ def gradient_evaluations(dt: xr.DataTree) -> float:
     return float("nan")
 
 
-def measure(dt: xr.DataTree, data: ModelData, spec: Spec, backend_name: str,
+def sizes(data: Any) -> tuple[int, int, int]:
+    """Models, benchmarks and scores of a family's design data."""
+    return len(data.model_ids), len(data.bench_ids), len(data.y)
+
+
+def measure(dt: xr.DataTree, data: Any, spec: Spec, backend_name: str,
             settings: SamplerSettings, run: Run) -> None:
-    """Fill ESS, R-hat and divergences of ``run`` exactly as a fit's diagnostics do."""
-    derived = gap_quantities(dt["posterior"].to_dataset(), data)
+    """Fill ESS, R-hat and divergences of ``run`` exactly as a fit's diagnostics do.
+
+    The family derives its gap quantities; the ESS is the smallest over those of
+    ``GAP_VARS`` it produces (the diagnostics skip the others).
+    """
+    derived = family(spec).gap_quantities(dt["posterior"].to_dataset(), data)
     dt["posterior"] = xr.DataTree(xr.merge([dt["posterior"].to_dataset(), derived]))
+    run.gap_vars = tuple(v for v in GAP_VARS if v in derived)
     free = get_backend(backend_name).free_parameters(data, spec)
     checks = {c.name: c for c in run_diagnostics(dt, free, settings.max_treedepth).checks}
     run.ess_bulk_min = checks["ess_bulk_min_gap"].value
@@ -153,11 +189,16 @@ def stan_available() -> str | None:
     return None
 
 
-def run_pymc(data: ModelData, spec: Spec, settings: SamplerSettings, label: str) -> Run:
+def new_run(data: Any, spec: Spec, sampler: str, label: str | None = None) -> Run:
+    """An empty Run for ``sampler`` on ``data``."""
+    return Run(label or SAMPLERS[sampler], spec.name, sampler, *sizes(data))
+
+
+def run_pymc(data: Any, spec: Spec, settings: SamplerSettings, label: str | None = None) -> Run:
     """Sample with the PyMC backend (nutpie or PyMC's NUTS per ``settings.sampler``)."""
     import pymc as pm
 
-    run = Run(label, len(data.model_ids), len(data.bench_ids), len(data.y))
+    run = new_run(data, spec, settings.sampler, label)
     post: list[float] = []
     backend = get_backend("pymc")
     start = time.perf_counter()
@@ -173,19 +214,21 @@ def run_pymc(data: ModelData, spec: Spec, settings: SamplerSettings, label: str)
     return run
 
 
-def run_stan(data: ModelData, spec: Spec, settings: SamplerSettings) -> Run:
-    """Compile (timed on its own; cached builds take a fraction of a second) and sample."""
+def run_stan(data: Any, spec: Spec, settings: SamplerSettings) -> Run:
+    """Compile the family's program (timed on its own; cached builds take about a second) and
+    sample."""
     import cmdstanpy
 
     from gapbayes.model import backend_stan
 
-    run = Run("Stan (CmdStan)", len(data.model_ids), len(data.bench_ids), len(data.y))
+    run = new_run(data, spec, "stan")
+    stan_file = family(spec).stan().stan_file
     start = time.perf_counter()
-    backend_stan.compile_model()
+    backend_stan.compile_model(stan_file)
     compile_s = time.perf_counter() - start
     # A cached build loads in about a second; say which case this row measured.
-    run.note = ("compiled program from the cache" if compile_s < 5
-                else f"program built in this run ({compile_s:.0f} s)")
+    run.note = (f"{stan_file.name}: " + ("compiled program from the cache" if compile_s < 5
+                                         else f"built in this run ({compile_s:.0f} s)"))
     sampling: list[float] = []
     post: list[float] = []
     backend = get_backend("stan")
@@ -196,34 +239,38 @@ def run_stan(data: ModelData, spec: Spec, settings: SamplerSettings) -> Run:
     call_s = time.perf_counter() - start
     run.sampling_s = sum(sampling)
     run.post_s = sum(post)
-    # The second compile_model() inside sample() is a cache hit; it counts as setup.
+    # The second compile_model() inside sample() is a cache hit; it counts as setup, as do
+    # the start points (built from the family's PyMC model).
     run.compile_s = compile_s + call_s - run.sampling_s - run.post_s
     run.total_s = compile_s + call_s
     measure(dt, data, spec, "stan", settings, run)
     return run
 
 
-def guarded(label: str, fn: Callable[[], Run]) -> Run:
-    """Run one measurement; a failure becomes a table row instead of ending the benchmark."""
+def guarded(label: str, fn: Callable[[], Run], row: Run) -> Run:
+    """Run one measurement; a failure becomes a table row (``row`` with a note) instead of
+    ending the benchmark."""
     log(f"{label}: start")
     try:
         run = fn()
     except Exception as exc:  # noqa: BLE001 - report and go on with the other samplers
         traceback.print_exc(file=sys.stderr)
-        return Run(label, ok=False, note=f"failed: {type(exc).__name__}: {exc}"[:200])
-    log(f"{label}: {run.total_s:.0f} s, min bulk ESS {run.ess_bulk_min:.0f}")
+        return replace(row, ok=False, note=f"failed: {type(exc).__name__}: {exc}"[:200])
+    log(f"{label}: {run.total_s:.0f} s (sampling {run.sampling_s:.0f} s), "
+        f"min bulk ESS {run.ess_bulk_min:.0f}")
     return run
 
 
-# ---- subsets for the scaling study -----------------------------------------------------------
+# ---- subsets for the scaling study (default spec) --------------------------------------------
 
 
-def model_subset(inp: FitInput, data: ModelData, fraction: float, seed: int) -> FitInput:
+def model_subset(inp: FitInput, data: Any, fraction: float, seed: int) -> FitInput:
     """A random ``fraction`` of the full fit's models, on the full fit's benchmarks.
 
-    Drawn from the models the full fit uses (not every scored model: older ones fall before
-    the spec's start date), so 25% means a quarter of the fit's models. The inclusion rule
-    still applies, so a benchmark with too few open or closed models left drops out.
+    ``data`` is the default spec's design data. Drawn from the models the full fit uses (not
+    every scored model: older ones fall before the spec's start date), so 25% means a quarter
+    of the fit's models. The inclusion rule still applies, so a benchmark with too few open or
+    closed models left drops out.
     """
     keep = inp.scores["model_id"].isin(data.model_ids) & inp.scores["benchmark_id"].isin(
         data.bench_ids)
@@ -231,12 +278,40 @@ def model_subset(inp: FitInput, data: ModelData, fraction: float, seed: int) -> 
     return restrict(base, None, max(2, round(fraction * len(data.model_ids))), seed)
 
 
-def benchmark_subset(inp: FitInput, data: ModelData, fraction: float, seed: int) -> FitInput:
+def benchmark_subset(inp: FitInput, data: Any, fraction: float, seed: int) -> FitInput:
     """A random ``fraction`` of the full fit's benchmarks (fixed seed), all their models."""
     rng = np.random.default_rng(seed)
     n = max(1, round(fraction * len(data.bench_ids)))
     chosen = sorted(rng.choice(sorted(data.bench_ids), size=n, replace=False).tolist())
     return restrict(inp, chosen, None, seed)
+
+
+def scaling_study(inp: FitInput, data: Any, spec: Spec, settings: SamplerSettings,
+                  full: Run | None, seed: int) -> list[Run]:
+    """Nutpie on 25/50/100% of the models and of the benchmarks of the default spec's fit.
+
+    The 100% rows reuse ``full`` (the nutpie run of the sampler table) when it succeeded.
+    """
+    nutpie = replace(settings, sampler="nutpie")
+    runs: list[Run] = []
+    for kind, subset in (("models", model_subset), ("benchmarks", benchmark_subset)):
+        for frac in FRACTIONS:
+            label = f"{frac:.0%} of {kind}"
+            if frac == 1.0 and full is not None:
+                # The full-size nutpie fit was just measured: reuse it, don't refit.
+                runs.append(replace(full, label=f"{label} (the run above)"))
+                continue
+            sub = subset(inp, data, frac, seed)
+            try:
+                sub_data = family(spec).build_data(sub.models, sub.benchmarks, sub.scores, spec)
+            except ValueError as exc:
+                # Small (development) inputs can leave no benchmark passing the rule.
+                log(f"scaling {label}: skipped ({exc})")
+                runs.append(Run(label, spec.name, "nutpie", ok=False, note=f"skipped: {exc}"))
+                continue
+            runs.append(guarded(f"scaling {label}", lambda d=sub_data, lab=label: run_pymc(
+                d, spec, nutpie, lab), Run(label, spec.name, "nutpie")))
+    return runs
 
 
 # ---- markdown ----------------------------------------------------------------------------------
@@ -253,18 +328,25 @@ def ratio(x: float, ref: float) -> str:
     """``x / ref`` as 'N.NNx'; '-' when either is missing."""
     if not (np.isfinite(x) and np.isfinite(ref)) or ref == 0:
         return "-"
-    return f"{x / ref:.2f}x"
+    q = x / ref
+    return f"{q:.2f}x" if q == 0 or abs(q) >= 0.1 else f"{q:.2g}x"  # 0.0083x, not 0.01x
+
+
+def plain_table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table from a header and rows of cells."""
+    head = "| " + " | ".join(header) + " |\n" + "|---" * len(header) + "|\n"
+    return head + "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
+# Columns a failed run still shows.
+LABEL_COLUMNS = ("spec", "sampler", "subset", "note")
 
 
 def markdown_table(runs: list[Run], columns: list[tuple[str, Callable[[Run], str]]]) -> str:
     """One row per run; a failed run shows its label, dashes and its note."""
-    head = "| " + " | ".join(name for name, _ in columns) + " |\n" + "|---" * len(columns) + "|\n"
-    rows = []
-    for r in runs:
-        cells = [cell(r) if r.ok or name in ("sampler", "subset", "note") else "-"
-                 for name, cell in columns]
-        rows.append("| " + " | ".join(cells) + " |")
-    return head + "\n".join(rows) + "\n"
+    rows = [[cell(r) if r.ok or name in LABEL_COLUMNS else "-" for name, cell in columns]
+            for r in runs]
+    return plain_table([name for name, _ in columns], rows)
 
 
 # Every column a table may show: header -> cell of one run.
@@ -287,18 +369,62 @@ COLUMNS: dict[str, Callable[[Run], str]] = {
 }
 
 
+def nutpie_of(runs: list[Run], spec: str) -> Run | None:
+    """The successful nutpie run of ``spec``, if any."""
+    return next((r for r in runs if r.spec == spec and r.sampler == "nutpie" and r.ok), None)
+
+
 def sampler_table(runs: list[Run]) -> str:
-    """The comparison of samplers, ratios relative to the first (nutpie) row."""
-    ref = runs[0]
+    """Every (spec, sampler) run; ratios relative to nutpie of the same spec."""
+    nan = float("nan")
+
+    def vs_nutpie(r: Run, value: Callable[[Run], float]) -> str:
+        ref = nutpie_of(runs, r.spec)
+        return ratio(value(r), value(ref)) if ref is not None else ratio(nan, nan)
+
     names = ["compile + setup (s)", "sampling (s)", "post-processing (s)", "total (s)",
              "gradient evals", "min bulk ESS (gap)", "ESS/s sampling", "ESS/s total",
              "ESS per 1k grads", "R-hat max", "divergences"]
     return markdown_table(runs, [
-        ("sampler", lambda r: r.label), *[(n, COLUMNS[n]) for n in names],
-        ("sampling time vs nutpie", lambda r: ratio(r.sampling_s, ref.sampling_s)),
-        ("ESS/s vs nutpie", lambda r: ratio(r.ess_per_s, ref.ess_per_s)),
+        ("spec", lambda r: r.spec), ("sampler", lambda r: r.label),
+        *[(n, COLUMNS[n]) for n in names],
+        ("sampling time vs nutpie", lambda r: vs_nutpie(r, lambda x: x.sampling_s)),
+        ("ESS/s vs nutpie", lambda r: vs_nutpie(r, lambda x: x.ess_per_s)),
         ("note", COLUMNS["note"]),
     ])
+
+
+# Quantities compared between specs: header -> value of one run.
+SPEC_RATIOS: dict[str, Callable[[Run], float]] = {
+    "compile + setup": lambda r: r.compile_s,
+    "sampling time": lambda r: r.sampling_s,
+    "gradient evals": lambda r: r.grad_evals,
+    "time per gradient": lambda r: r.ms_per_grad,
+    "min bulk ESS (gap)": lambda r: r.ess_bulk_min,
+    "ESS/s sampling": lambda r: r.ess_per_s,
+    "ESS per 1k grads": lambda r: r.ess_per_kgrad,
+}
+
+
+def spec_table(runs: list[Run], specs: list[str]) -> str:
+    """Per sampler: each of the first spec's numbers divided by each later spec's."""
+    rows = []
+    new = specs[0]
+    for sampler, label in SAMPLERS.items():
+        a = next((r for r in runs if r.spec == new and r.sampler == sampler), None)
+        for old in specs[1:]:
+            b = next((r for r in runs if r.spec == old and r.sampler == sampler), None)
+            if a is None or b is None:
+                continue
+            if not (a.ok and b.ok):
+                rows.append([label, f"{new} / {old}", *["-"] * len(SPEC_RATIOS),
+                             "a run failed or was skipped"])
+                continue
+            rows.append([label, f"{new} / {old}",
+                         *[ratio(value(a), value(b)) for value in SPEC_RATIOS.values()], ""])
+    if not rows:
+        return "(no sampler ran for two specs)\n"
+    return plain_table(["sampler", "ratio", *SPEC_RATIOS, "note"], rows)
 
 
 def scaling_table(runs: list[Run]) -> str:
@@ -307,6 +433,33 @@ def scaling_table(runs: list[Run]) -> str:
              "min bulk ESS (gap)", "ESS/s sampling", "R-hat max", "divergences", "note"]
     return markdown_table(runs, [("subset", lambda r: r.label),
                                  *[(n, COLUMNS[n]) for n in names]])
+
+
+def target_lines(runs: list[Run], partial: bool) -> list[str]:
+    """The default spec's targets (bench/README.md): met, missed or not measured.
+
+    ``partial``: a --quick or subset run, whose verdicts say nothing about the targets.
+    """
+    if partial:
+        note = " (--quick/subset run: not a verdict)"
+        return [line + note for line in target_lines(runs, partial=False)]
+    nutpie = nutpie_of(runs, SCALING_SPEC)
+    stan = next((r for r in runs if r.spec == SCALING_SPEC and r.sampler == "stan" and r.ok),
+                None)
+    if nutpie is None:
+        return [f"- targets: not measured (no successful nutpie run of spec {SCALING_SPEC})"]
+    met = "met" if nutpie.sampling_s <= TARGET_SAMPLING_S else "MISSED"
+    lines = [f"- target: {SCALING_SPEC} with nutpie samples in <= {TARGET_SAMPLING_S:.0f} s: "
+             f"{nutpie.sampling_s:.1f} s, {met}"]
+    if stan is None:
+        lines.append(f"- target: Stan within 2x of nutpie's ESS/s on {SCALING_SPEC}: "
+                     "not measured")
+    else:
+        rel = stan.ess_per_s / nutpie.ess_per_s if nutpie.ess_per_s > 0 else float("nan")
+        met = "met" if rel >= TARGET_STAN_ESS_RATIO else "MISSED"
+        lines.append(f"- target: Stan within 2x of nutpie's ESS/s on {SCALING_SPEC} "
+                     f"(ESS/s vs nutpie >= {TARGET_STAN_ESS_RATIO:.2f}x): {fmt(rel, 2)}x, {met}")
+    return lines
 
 
 def machine_line() -> str:
@@ -328,16 +481,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--chains", type=int, help="chains (default: the spec's, 4; --quick: 2)")
-    p.add_argument("--draws", type=int, help="draws per chain (spec: 1000; --quick: 200)")
-    p.add_argument("--tune", type=int, help="tuning steps per chain (spec: 1000; --quick: 200)")
+    p.add_argument("--specs", nargs="+", default=list(DEFAULT_SPECS), metavar="SPEC",
+                   help="specs to fit, by shipped name or .toml path, space- or "
+                        "comma-separated; ratios between specs divide the first by each "
+                        "later one (default: default timeshift-v1)")
+    p.add_argument("--chains", type=int,
+                   help="chains (default: the default spec's, 4; --quick: 2)")
+    p.add_argument("--draws", type=int, help="draws per chain (default spec: 1000; --quick: 200)")
+    p.add_argument("--tune", type=int,
+                   help="tuning steps per chain (default spec: 1000; --quick: 200)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 chains x 200 draws after 200 tuning steps")
     p.add_argument("--seed", type=int, default=0, help="sampler and subset seed (default 0)")
     p.add_argument("--cores", type=int, default=2, help="parallel chains (default 2)")
     p.add_argument("--samplers", default="nutpie,pymc,stan",
                    help="comma-separated subset of nutpie,pymc,stan (default: all three)")
-    p.add_argument("--no-scaling", action="store_true", help="skip the scaling study")
+    scaling = p.add_mutually_exclusive_group()
+    scaling.add_argument("--scaling", action="store_true",
+                         help="also run the scaling study (default spec, nutpie, 4 extra fits)")
+    scaling.add_argument("--no-scaling", action="store_false", dest="scaling",
+                         help=argparse.SUPPRESS)  # the old opt-out, now the default
     p.add_argument("--max-models", type=int,
                    help="fit a random subset of this many models (development runs)")
     p.add_argument("--benchmarks", help="comma-separated benchmark ids (development runs)")
@@ -350,11 +513,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the markdown and write it to ``--out``."""
     args = parse_args(argv)
     samplers = [s.strip() for s in args.samplers.split(",") if s.strip()]
-    unknown = sorted(set(samplers) - {"nutpie", "pymc", "stan"})
+    unknown = sorted(set(samplers) - set(SAMPLERS))
     if unknown or not samplers:
         raise SystemExit(f"run_bench.py: unknown sampler(s) {unknown}: use nutpie,pymc,stan")
-    spec = load_spec("default")
-    cfg = {**spec.sampler, **(QUICK if args.quick else {})}
+    samplers = [s for s in SAMPLERS if s in samplers]          # table order
+    names = list(dict.fromkeys(s.strip() for arg in args.specs for s in arg.split(",")
+                               if s.strip()))
+    if not names:
+        raise SystemExit("run_bench.py: --specs needs at least one spec")
+    specs = [load_spec(name) for name in names]
+    # One set of sampler settings for every spec (the default spec's), so ESS compare directly.
+    cfg = {**load_spec("default").sampler, **(QUICK if args.quick else {})}
     settings = SamplerSettings(
         chains=args.chains or cfg["chains"], draws=args.draws or cfg["draws"],
         tune=args.tune or cfg["tune"], seed=args.seed, cores=args.cores,
@@ -363,73 +532,87 @@ def main(argv: list[str] | None = None) -> int:
     benchmarks = args.benchmarks.split(",") if args.benchmarks else None
     if benchmarks or args.max_models:
         inp = restrict(inp, benchmarks, args.max_models, args.seed)
-    data = build_model_data(inp.models, inp.benchmarks, inp.scores, spec)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine_before = machine_line()
-    log(f"data {inp.label} {inp.data_hash}: {len(data.model_ids)} models, "
-        f"{len(data.bench_ids)} benchmarks, {len(data.y)} scores; {settings.chains} chains x "
-        f"({settings.tune} + {settings.draws})")
+    reason = stan_available() if "stan" in samplers else None
+    if reason is not None:
+        log(f"Stan skipped: {reason}")
 
     runs: list[Run] = []
-    if "nutpie" in samplers:
-        runs.append(guarded("PyMC + nutpie", lambda: run_pymc(
-            data, spec, replace(settings, sampler="nutpie"), "PyMC + nutpie")))
-    if "pymc" in samplers:
-        runs.append(guarded("PyMC NUTS", lambda: run_pymc(
-            data, spec, replace(settings, sampler="pymc"), "PyMC NUTS")))
-    if "stan" in samplers:
-        reason = stan_available()
-        if reason is None:
-            runs.append(guarded("Stan (CmdStan)", lambda: run_stan(data, spec, settings)))
-        else:
-            log(f"Stan skipped: {reason}")
-            runs.append(Run("Stan (CmdStan)", ok=False, note=f"skipped: {reason}"))
+    data_of: dict[str, Any] = {}
+    spec_lines: list[str] = []
+    for spec in specs:
+        fam = family(spec)
+        try:
+            data = fam.build_data(inp.models, inp.benchmarks, inp.scores, spec)
+        except ValueError as exc:
+            log(f"{spec.name}: no data ({exc})")
+            spec_lines.append(f"- spec {spec.name} ({spec.spec_id}, family {fam.name}): "
+                              f"no data: {exc}")
+            runs += [Run(SAMPLERS[s], spec.name, s, ok=False, note=f"failed: {exc}"[:200])
+                     for s in samplers]
+            continue
+        data_of[spec.name] = data
+        m, b, n = sizes(data)
+        spec_lines.append(f"- spec {spec.name} ({spec.spec_id}, family {fam.name}): {m} models, "
+                          f"{b} benchmarks, {n} scores")
+        log(f"{spec.name} (family {fam.name}): {m} models, {b} benchmarks, {n} scores; "
+            f"{settings.chains} chains x ({settings.tune} + {settings.draws})")
+        for sampler in samplers:
+            label = f"{spec.name}: {SAMPLERS[sampler]}"
+            if sampler == "stan":
+                if reason is None:
+                    runs.append(guarded(label, lambda d=data, s=spec: run_stan(d, s, settings),
+                                        Run(SAMPLERS[sampler], spec.name, sampler)))
+                else:
+                    runs.append(Run(SAMPLERS[sampler], spec.name, sampler, ok=False,
+                                    note=f"skipped: {reason}"))
+            else:
+                runs.append(guarded(
+                    label, lambda d=data, s=spec, k=sampler: run_pymc(
+                        d, s, replace(settings, sampler=k)),
+                    Run(SAMPLERS[sampler], spec.name, sampler)))
 
     scaling: list[Run] = []
-    if not args.no_scaling:
-        nutpie = replace(settings, sampler="nutpie")
-        full = next((r for r in runs if r.label == "PyMC + nutpie" and r.ok), None)
-        for kind, subset in (("models", model_subset), ("benchmarks", benchmark_subset)):
-            for frac in FRACTIONS:
-                label = f"{frac:.0%} of {kind}"
-                if frac == 1.0 and full is not None:
-                    # The full-size nutpie fit was just measured: reuse it, don't refit.
-                    scaling.append(replace(full, label=f"{label} (the run above)"))
-                    continue
-                sub = subset(inp, data, frac, args.seed)
-                try:
-                    sub_data = build_model_data(sub.models, sub.benchmarks, sub.scores, spec)
-                except ValueError as exc:
-                    # Small (development) inputs can leave no benchmark passing the rule.
-                    log(f"{label}: skipped ({exc})")
-                    scaling.append(Run(label, ok=False, note=f"skipped: {exc}"))
-                    continue
-                scaling.append(guarded(label, lambda d=sub_data, lab=label: run_pymc(
-                    d, spec, nutpie, lab)))
+    if args.scaling:
+        spec = next((s for s in specs if s.name == SCALING_SPEC), None) or load_spec(SCALING_SPEC)
+        data = data_of.get(spec.name)
+        if data is None:
+            data = family(spec).build_data(inp.models, inp.benchmarks, inp.scores, spec)
+        scaling = scaling_study(inp, data, spec, settings, nutpie_of(runs, spec.name), args.seed)
 
+    gap_vars = {r.spec: r.gap_vars for r in runs if r.ok and r.gap_vars}
+    ess_line = "; ".join(f"{s}: {', '.join(v)}" for s, v in gap_vars.items()) or "-"
+    v = versions()
     lines = [
         "# gapbayes sampler benchmark",
         "",
-        f"- started {started}; gapbayes {versions()['gapbayes']}, pymc {versions()['pymc']}, "
-        f"nutpie {versions()['nutpie']}, cmdstanpy {versions()['cmdstanpy']}",
-        f"- data {inp.label} {inp.data_hash}, spec default ({spec.spec_id}): "
-        f"{len(data.model_ids)} models, {len(data.bench_ids)} benchmarks, {len(data.y)} scores"
+        f"- started {started}; gapbayes {v['gapbayes']}, pymc {v['pymc']}, "
+        f"nutpie {v['nutpie']}, cmdstanpy {v['cmdstanpy']}",
+        f"- data {inp.label} {inp.data_hash}"
         + (f" (subset: max_models={args.max_models}, benchmarks={args.benchmarks})"
            if benchmarks or args.max_models else ""),
-        f"- {settings.chains} chains x ({settings.tune} tuning + {settings.draws} draws), "
-        f"target_accept {settings.target_accept}, {settings.cores} parallel chains, seed "
-        f"{settings.seed}" + (" (--quick)" if args.quick else ""),
+        *spec_lines,
+        f"- every spec: {settings.chains} chains x ({settings.tune} tuning + {settings.draws} "
+        f"draws), target_accept {settings.target_accept}, {settings.cores} parallel chains, "
+        f"seed {settings.seed}" + (" (--quick)" if args.quick else ""),
         f"- machine at start: {machine_before}",
         f"- machine at end: {machine_line()}",
-        f"- ESS: smallest bulk ESS over {', '.join(GAP_VARS)}; gradient evaluations: leapfrog "
-        "steps after tuning; ratios relative to PyMC + nutpie (see bench/README.md)",
+        f"- ESS: smallest bulk ESS over the gap quantities ({ess_line}); gradient evaluations: "
+        "leapfrog steps after tuning; ratios relative to PyMC + nutpie of the same spec "
+        "(see bench/README.md)",
+        *target_lines(runs, args.quick or bool(benchmarks or args.max_models)),
         "",
         "## Samplers",
         "",
         sampler_table(runs) if runs else "(no sampler run)\n",
     ]
+    spec_names = [s.name for s in specs]
+    if len(spec_names) > 1:
+        lines += [f"## {spec_names[0]} relative to {', '.join(spec_names[1:])} (same sampler)",
+                  "", spec_table(runs, spec_names)]
     if scaling:
-        lines += ["## Scaling (nutpie)", "", scaling_table(scaling)]
+        lines += [f"## Scaling ({SCALING_SPEC} spec, nutpie)", "", scaling_table(scaling)]
     text = "\n".join(lines)
     print(text)
     write_text(args.out, text)
