@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from gapbayes.model.design import ModelData, years_since
+from gapbayes.model.links import crossing_row
 
 NAMED_DATES = {"2025-01-20": pd.Timestamp("2025-01-20")}
 THRESHOLD_STEP = 0.05
@@ -171,18 +172,6 @@ def threshold_gaps(post: xr.Dataset, data: ModelData, max_draws: int = 1000) -> 
             inside = ok & (t_c >= t_lo) & (t_o <= t_hi)
             if inside.mean() < 0.5:
                 continue
-            q = np.quantile(g[inside], [0.05, 0.25, 0.5, 0.75, 0.95])
-            rows.append({
-                "benchmark_id": data.bench_ids[b],
-                "access_type": "public" if data.bench_public[b] else "private",
-                "threshold": round(float(y), 2),
-                "closed_crossing": _date(data, np.median(t_c[inside])),
-                "open_crossing": _date(data, np.median(t_o[inside])),
-                "gap_median": q[2], "gap_q05": q[0], "gap_q25": q[1], "gap_q75": q[3],
-                "gap_q95": q[4], "share_of_draws_in_window": float(inside.mean()),
-            })
+            rows.append(crossing_row(data, b, y, t_c, t_o, g, inside))
     return pd.DataFrame(rows)
 
-
-def _date(data: ModelData, t: float) -> str:
-    return f"{data.origin + pd.Timedelta(days=float(t) * 365.25):%Y-%m-%d}"

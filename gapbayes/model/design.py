@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gapbayes.model.links import LinkIndices
 from gapbayes.model.spec import Spec
 
 DAYS_PER_YEAR = 365.25
@@ -26,7 +27,7 @@ REPORTING_SD = 0.005
 
 
 @dataclass(frozen=True)
-class ModelData:
+class ModelData(LinkIndices):
     """Arrays for one fit. Times are years since ``origin``; gaps are months."""
 
     origin: pd.Timestamp
@@ -69,26 +70,6 @@ class ModelData:
     cell_bench: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (C,)
     cell_observed: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (C,)
     inclusion: pd.DataFrame = field(default_factory=pd.DataFrame)  # benchmark inclusion table
-
-    @property
-    def sig_idx(self) -> np.ndarray:
-        """Observation indices on sigmoid-link benchmarks."""
-        return np.flatnonzero(self.bench_linear[self.obs_bench] == 0)
-
-    @property
-    def lin_idx(self) -> np.ndarray:
-        """Observation indices on linear-link benchmarks."""
-        return np.flatnonzero(self.bench_linear[self.obs_bench] == 1)
-
-    @property
-    def sig_benchmarks(self) -> np.ndarray:
-        """Benchmark indices with a sigmoid link."""
-        return np.flatnonzero(self.bench_linear == 0)
-
-    @property
-    def lin_benchmarks(self) -> np.ndarray:
-        """Benchmark indices with a linear (log-minutes) link."""
-        return np.flatnonzero(self.bench_linear == 1)
 
     def coords(self) -> dict[str, list]:
         """Named dimensions shared by both backends."""

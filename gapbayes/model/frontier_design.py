@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gapbayes.model.design import _transform, select_for_fit, years_since
+from gapbayes.model.design import _transform, interp_matrix, select_for_fit, years_since
 from gapbayes.model.label_errors import ceiling_priors
+from gapbayes.model.links import LinkIndices
 from gapbayes.model.spec import Spec
 
 GRID_STEP_YEARS = 1.0 / 12.0
@@ -61,7 +62,7 @@ def effort_suffix(model_id: str, base_model: str) -> str:
 
 
 @dataclass(frozen=True)
-class FrontierData:
+class FrontierData(LinkIndices):
     """Arrays of one fit of the frontier model. Times are years since ``origin``."""
 
     origin: pd.Timestamp
@@ -122,26 +123,6 @@ class FrontierData:
     inclusion: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
-    def sig_idx(self) -> np.ndarray:
-        """Observation indices on sigmoid-link benchmarks."""
-        return np.flatnonzero(self.bench_linear[self.obs_bench] == 0)
-
-    @property
-    def lin_idx(self) -> np.ndarray:
-        """Observation indices on linear-link benchmarks."""
-        return np.flatnonzero(self.bench_linear[self.obs_bench] == 1)
-
-    @property
-    def sig_benchmarks(self) -> np.ndarray:
-        """Benchmark indices with a sigmoid link."""
-        return np.flatnonzero(self.bench_linear == 0)
-
-    @property
-    def lin_benchmarks(self) -> np.ndarray:
-        """Benchmark indices with a linear link."""
-        return np.flatnonzero(self.bench_linear == 1)
-
-    @property
     def n_effort(self) -> int:
         """Effort classes present (the default class always counts)."""
         return len(self.effort_names)
@@ -182,20 +163,6 @@ def aligned_knots(start: float, end: float, months: int) -> np.ndarray:
     first = int(np.floor(start * 12 / months + 1e-9))
     last = int(np.ceil(end * 12 / months - 1e-9))
     return np.arange(first, last + 1) * months / 12.0
-
-
-def interp_matrix(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
-    """``W @ f(knots)`` = linear interpolation of f at x (flat beyond the ends)."""
-    W = np.zeros((len(x), len(knots)))
-    if len(knots) == 1:
-        W[:, 0] = 1.0
-        return W
-    xc = np.clip(x, knots[0], knots[-1])
-    j = np.clip(np.searchsorted(knots, xc, side="right") - 1, 0, len(knots) - 2)
-    frac = (xc - knots[j]) / (knots[j + 1] - knots[j])
-    W[np.arange(len(x)), j] = 1.0 - frac
-    W[np.arange(len(x)), j + 1] = frac
-    return W
 
 
 def zero_sum_basis(weights: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ import xarray as xr
 
 from gapbayes.model.design import years_since
 from gapbayes.model.frontier_design import FrontierData
+from gapbayes.model.links import crossing_row
 
 NAMED_DATES = {"2025-01-20": pd.Timestamp("2025-01-20")}
 CHANGE_MONTHS = (6, 12)
@@ -223,19 +224,6 @@ def threshold_gaps(post: xr.Dataset, data: FrontierData, max_draws: int = 400) -
             inside = ok & (t_c >= lo) & (t_o <= hi) & (t_c <= hi)
             if inside.mean() < 0.5:
                 continue
-            g = (t_o - t_c)[inside] * 12.0
-            q = np.quantile(g, [0.05, 0.25, 0.5, 0.75, 0.95])
-            rows.append({
-                "benchmark_id": data.bench_ids[b],
-                "access_type": "public" if data.bench_public[b] else "private",
-                "threshold": round(float(y), 2),
-                "closed_crossing": _date(data, np.median(t_c[inside])),
-                "open_crossing": _date(data, np.median(t_o[inside])),
-                "gap_median": q[2], "gap_q05": q[0], "gap_q25": q[1], "gap_q75": q[3],
-                "gap_q95": q[4], "share_of_draws_in_window": float(inside.mean()),
-            })
+            rows.append(crossing_row(data, b, y, t_c, t_o, (t_o - t_c) * 12.0, inside))
     return pd.DataFrame(rows)
 
-
-def _date(data: FrontierData, t: float) -> str:
-    return f"{data.origin + pd.Timedelta(days=float(t) * 365.25):%Y-%m-%d}"

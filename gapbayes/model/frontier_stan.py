@@ -23,6 +23,7 @@ import numpy as np
 
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
+from gapbayes.model.links import observed_scores, require_finite
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -204,12 +205,7 @@ def from_stan_point(inits: dict[str, Any]) -> dict[str, np.ndarray]:
 
 def observed_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
     """Observed variables under their PyMC names (only those the PyMC model defines)."""
-    obs = {}
-    if len(data.sig_idx):
-        obs["y_sig"] = data.y[data.sig_idx]
-    if len(data.lin_idx):
-        obs["y_lin"] = data.y[data.lin_idx]
-    return obs
+    return observed_scores(data)
 
 
 def _position(selected: np.ndarray, n: int) -> np.ndarray:
@@ -254,9 +250,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
     ValueError
         When the data cannot be handed to Stan (a non-finite score or standard error).
     """
-    for name, values in (("score", data.y), ("standard error", data.se)):
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"non-finite {name} in the model data: Stan needs finite values")
+    require_finite(data)
     on = _switches(data, spec)
     sig_i, lin_i = data.sig_idx, data.lin_idx
     sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks

@@ -28,6 +28,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from gapbayes.model.design import GRID_STEP_YEARS, REPORTING_SD, ModelData
+from gapbayes.model.links import add_linear_likelihood
 from gapbayes.model.spec import Spec
 
 OBSERVED = ("y_sig", "y_lin", "evaluated")
@@ -167,8 +168,7 @@ def add_score_likelihood(
         None: log slopes of sigmoid benchmarks sum to zero (fixes the capability scale).
         Otherwise their mean.
     """
-    sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks
-    sig_i, lin_i = data.sig_idx, data.lin_idx
+    sig_b, sig_i = data.sig_benchmarks, data.sig_idx
     ob = data.obs_bench
     # ---- sigmoid benchmarks ----------------------------------------------------------
     if len(sig_b):
@@ -215,32 +215,4 @@ def add_score_likelihood(
         y_sig = pm.Data("y_sig_data", data.y[sig_i], dims="sig_obs")
         pm.Normal("y_sig", mu=p, sigma=pt.sqrt(var), observed=y_sig, dims="sig_obs")
 
-    # ---- linear benchmarks (standardised) --------------------------------------------
-    if len(lin_b):
-        pos = np.full(len(data.bench_ids), -1)
-        pos[lin_b] = np.arange(len(lin_b))
-        k = pos[ob[lin_i]]
-        lp, ip, npl = (spec.prior(n) for n in
-                       ("linear_log_slope", "linear_intercept", "linear_noise_log_sd"))
-        lin_slope = pm.Deterministic(
-            "linear_slope",
-            pt.exp(lp["mu"] + lp["sigma"] * pm.Normal(
-                "linear_slope_z", 0.0, 1.0, dims="lin_benchmark")),
-            dims="lin_benchmark",
-        )
-        lin_icpt = pm.Deterministic(
-            "linear_intercept",
-            ip["mu"] + ip["sigma"] * pm.Normal(
-                "linear_intercept_z", 0.0, 1.0, dims="lin_benchmark"),
-            dims="lin_benchmark",
-        )
-        lin_tau = pm.Deterministic(
-            "linear_noise_sd",
-            pt.exp(npl["mu"] + npl["sigma"] * pm.Normal(
-                "linear_noise_z", 0.0, 1.0, dims="lin_benchmark")),
-            dims="lin_benchmark",
-        )
-        mu = lin_icpt[k] + lin_slope[k] * theta[lin_i]
-        sd = pt.sqrt(data.se[lin_i] ** 2 + lin_tau[k] ** 2)
-        y_lin = pm.Data("y_lin_data", data.y[lin_i], dims="lin_obs")
-        pm.Normal("y_lin", mu=mu, sigma=sd, observed=y_lin, dims="lin_obs")
+    add_linear_likelihood(data, spec, theta)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gapbayes.model.design import GRID_STEP_YEARS, REPORTING_SD, ModelData
+from gapbayes.model.links import observed_scores, require_finite
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -116,11 +117,7 @@ def stan_point(point: dict[str, Any]) -> dict[str, Any]:
 
 def observed_data(data: ModelData, spec: Spec) -> dict[str, np.ndarray]:
     """Observed variables under their PyMC names (only those the PyMC model defines)."""
-    obs = {}
-    if len(data.sig_idx):
-        obs["y_sig"] = data.y[data.sig_idx]
-    if len(data.lin_idx):
-        obs["y_lin"] = data.y[data.lin_idx]
+    obs = observed_scores(data)
     if spec.switches["selection"]:
         obs["evaluated"] = np.asarray(data.cell_observed, int)
     return obs
@@ -151,9 +148,7 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
     sig_i, lin_i = data.sig_idx, data.lin_idx
     sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks
     om, ob = data.obs_model, data.obs_bench
-    for name, values in (("score", data.y), ("standard error", data.se)):
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"non-finite {name} in the model data: Stan needs finite values")
+    require_finite(data)
     open_obs = np.flatnonzero(data.model_open[om] == 1)
     n_items = np.maximum(data.bench_n_items[ob[sig_i]], 1)
     n_cells = len(data.cell_model) if sw["selection"] else 0

@@ -1,0 +1,112 @@
+"""Pieces both model families share: link index sets, the linear-link likelihood, crossing rows.
+
+Both families (``timeshift-v1`` and ``frontier``) score benchmarks through a sigmoid link
+(proportions) or a linear link (standardised non-proportion scores); their design classes
+mix in :class:`LinkIndices`, their PyMC models add :func:`add_linear_likelihood`, their
+Stan data builders name the observed scores with :func:`observed_scores` and their threshold
+tables build rows with :func:`crossing_row`. This module imports nothing from gapbayes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+
+class LinkIndices:
+    """Index sets of a design with ``bench_linear`` (B,) and ``obs_bench`` (N,) arrays."""
+
+    bench_linear: np.ndarray
+    obs_bench: np.ndarray
+
+    @property
+    def sig_idx(self) -> np.ndarray:
+        """Observation indices on sigmoid-link benchmarks."""
+        return np.flatnonzero(self.bench_linear[self.obs_bench] == 0)
+
+    @property
+    def lin_idx(self) -> np.ndarray:
+        """Observation indices on linear-link benchmarks."""
+        return np.flatnonzero(self.bench_linear[self.obs_bench] == 1)
+
+    @property
+    def sig_benchmarks(self) -> np.ndarray:
+        """Benchmark indices with a sigmoid link."""
+        return np.flatnonzero(self.bench_linear == 0)
+
+    @property
+    def lin_benchmarks(self) -> np.ndarray:
+        """Benchmark indices with a linear (standardised-score) link."""
+        return np.flatnonzero(self.bench_linear == 1)
+
+
+def observed_scores(data: Any) -> dict[str, np.ndarray]:
+    """Scores under the PyMC names of their observed variables (``y_sig``, ``y_lin``)."""
+    obs = {}
+    if len(data.sig_idx):
+        obs["y_sig"] = data.y[data.sig_idx]
+    if len(data.lin_idx):
+        obs["y_lin"] = data.y[data.lin_idx]
+    return obs
+
+
+def add_linear_likelihood(data: Any, spec: Any, theta: pt.TensorVariable) -> None:
+    """Linear links (non-centred slope, intercept, residual sd) and ``y_lin`` (model in context).
+
+    A standardised score is intercept + slope * capability with Normal noise of variance
+    se^2 + residual sd^2; nothing is added when the design has no linear benchmark.
+    """
+    lin_b, lin_i = data.lin_benchmarks, data.lin_idx
+    if not len(lin_b):
+        return
+    pos = np.full(len(data.bench_ids), -1)
+    pos[lin_b] = np.arange(len(lin_b))
+    k = pos[data.obs_bench[lin_i]]
+    lp, ip, npl = (spec.prior(n) for n in
+                   ("linear_log_slope", "linear_intercept", "linear_noise_log_sd"))
+    dims = "lin_benchmark"
+    slope = pm.Deterministic("linear_slope", pt.exp(lp["mu"] + lp["sigma"] * pm.Normal(
+        "linear_slope_z", 0.0, 1.0, dims=dims)), dims=dims)
+    intercept = pm.Deterministic("linear_intercept", ip["mu"] + ip["sigma"] * pm.Normal(
+        "linear_intercept_z", 0.0, 1.0, dims=dims), dims=dims)
+    noise = pm.Deterministic("linear_noise_sd", pt.exp(npl["mu"] + npl["sigma"] * pm.Normal(
+        "linear_noise_z", 0.0, 1.0, dims=dims)), dims=dims)
+    mu = intercept[k] + slope[k] * theta[lin_i]
+    sd = pt.sqrt(data.se[lin_i] ** 2 + noise[k] ** 2)
+    y = pm.Data("y_lin_data", data.y[lin_i], dims="lin_obs")
+    pm.Normal("y_lin", mu=mu, sigma=sd, observed=y, dims="lin_obs")
+
+
+def date_string(origin: pd.Timestamp, t: float) -> str:
+    """Format a time in years since ``origin`` as YYYY-MM-DD."""
+    return f"{origin + pd.Timedelta(days=float(t) * 365.25):%Y-%m-%d}"
+
+
+def crossing_row(data: Any, b: int, threshold: float, t_closed: np.ndarray,
+                 t_open: np.ndarray, gap: np.ndarray, inside: np.ndarray) -> dict[str, Any]:
+    """One row of a threshold-gap table: crossing dates and gap quantiles over the draws.
+
+    ``t_closed``, ``t_open`` and ``gap`` hold one value per draw; ``inside`` marks the draws
+    whose crossings both fall in the report window (the only ones summarised).
+    """
+    q = np.quantile(gap[inside], [0.05, 0.25, 0.5, 0.75, 0.95])
+    return {
+        "benchmark_id": data.bench_ids[b],
+        "access_type": "public" if data.bench_public[b] else "private",
+        "threshold": round(float(threshold), 2),
+        "closed_crossing": date_string(data.origin, np.median(t_closed[inside])),
+        "open_crossing": date_string(data.origin, np.median(t_open[inside])),
+        "gap_median": q[2], "gap_q05": q[0], "gap_q25": q[1], "gap_q75": q[3],
+        "gap_q95": q[4], "share_of_draws_in_window": float(inside.mean()),
+    }
+
+
+def require_finite(data: Any) -> None:
+    """Raise ValueError when a score or standard error is not finite (Stan needs finite data)."""
+    for name, values in (("score", data.y), ("standard error", data.se)):
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"non-finite {name} in the model data: Stan needs finite values")
