@@ -70,13 +70,19 @@ def prior_tables(fam: Family, data, spec: Spec, post: xr.Dataset, seed: int
     if not fam.hyperparameters:
         return {}
     from gapbayes.model.prior_check import gap_change_table, prior_draws, prior_quantiles
+    from gapbayes.model.prior_predictive import prior_gap_table, prior_score_table
 
     model = fam.build_pymc(data, spec)
-    needed = [*fam.hyperparameters, "frontier", "category_trend_knots", "open_shift"]
+    needed = [*fam.hyperparameters, "frontier", "category_trend_knots", "open_shift", "y_sig"]
     prior = prior_draws(model, needed, seed=seed)
     prior_gaps = fam.gap_quantities(prior, data)
-    return {"prior_check": prior_quantiles(post, prior, fam.hyperparameters),
-            "gap_change": gap_change_table(post["gap_change"], prior_gaps["gap_change"])}
+    tables = {"prior_check": prior_quantiles(post, prior, fam.hyperparameters),
+              "gap_change": gap_change_table(post["gap_change"], prior_gaps["gap_change"]),
+              "prior_gap_over_time": prior_gap_table(prior_gaps)}
+    if "y_sig" in prior:
+        scores = prior["y_sig"].values.reshape(-1, prior["y_sig"].shape[-1])
+        tables["prior_predictive_scores"] = prior_score_table(scores, data)
+    return tables
 
 
 def _check_summary(tables: dict[str, pd.DataFrame]) -> dict:

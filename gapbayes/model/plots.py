@@ -366,6 +366,12 @@ def write_fit_plots(
     fig = ppc_figure(dt, data)
     if fig is not None:
         written += save_figure(fig, out_dir / "ppc")
+    if "prior_gap_over_time" in tables and "prior_predictive_scores" in tables:
+        from gapbayes.model.prior_predictive import prior_predictive_figure
+
+        fig = prior_predictive_figure(tables["prior_gap_over_time"], tables["gap_over_time"],
+                                      tables["prior_predictive_scores"])
+        written += save_figure(fig, out_dir / "prior_predictive")
     return written
 
 

@@ -24,7 +24,10 @@ BAND = (0.01, 0.99)
 
 def prior_draws(model, var_names: list[str], draws: int = PRIOR_DRAWS, seed: int = 0
                 ) -> xr.Dataset:
-    """Draws of ``var_names`` from the model's prior, with (chain, draw) dims."""
+    """Draws of ``var_names`` from the model's prior, with (chain, draw) dims.
+
+    Observed variables among ``var_names`` come from the prior predictive and are merged in.
+    """
     import pymc as pm
 
     present = [v for v in var_names if v in model.named_vars]
@@ -32,7 +35,10 @@ def prior_draws(model, var_names: list[str], draws: int = PRIOR_DRAWS, seed: int
         warnings.simplefilter("ignore")
         dt = pm.sample_prior_predictive(draws=draws, model=model, var_names=present,
                                         random_seed=seed)
-    return dt["prior"].to_dataset()
+    prior = dt["prior"].to_dataset()
+    if "prior_predictive" in dt.children:
+        prior = xr.merge([prior, dt["prior_predictive"].to_dataset()])
+    return prior
 
 
 def prior_quantiles(posterior: xr.Dataset, prior: xr.Dataset, names: tuple[str, ...]

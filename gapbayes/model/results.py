@@ -22,7 +22,8 @@ from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 
 TABLES = ("gap_over_time", "gap_at_dates", "bias_terms", "threshold_gaps", "parameters",
-          "inclusion", "benchmark_gaps", "gap_change", "prior_check")
+          "inclusion", "benchmark_gaps", "gap_change", "prior_check",
+          "prior_gap_over_time", "prior_predictive_scores")
 PACKAGES = ("pymc", "pytensor", "arviz", "arviz-base", "arviz-stats", "nutpie", "cmdstanpy",
             "numpy", "pandas", "xarray")
 
