@@ -39,10 +39,14 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
                    help="NUTS implementation for the pymc backend (default: %(default)s)")
     p.add_argument("--adaptation", choices=["diag", "low_rank"],
                    help="nutpie's mass-matrix adaptation (default: from the spec's [sampler])")
-    p.add_argument("--chains", type=int, help="number of chains (default: from the spec, 4)")
-    p.add_argument("--draws", type=int, help="draws per chain after tuning (spec default 1000)")
-    p.add_argument("--tune", type=int, help="tuning steps per chain (spec default 1000)")
-    p.add_argument("--target-accept", type=float, help="NUTS target acceptance (spec: 0.9)")
+    spec_default = default_sampler()
+    for flag, kind, what in (("chains", int, "number of chains"),
+                             ("draws", int, "draws per chain after tuning"),
+                             ("tune", int, "tuning steps per chain"),
+                             ("target_accept", float, "NUTS target acceptance")):
+        p.add_argument(f"--{flag.replace('_', '-')}", type=kind,
+                       help=f"{what} (default: the spec's [sampler] {flag}; "
+                            f"{spec_default.get(flag)} in the default spec)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--cores", type=int, default=2, help="parallel chains (default: %(default)s)")
     p.add_argument("--data", type=Path, help="data folder holding tidy/ (default: bundled data)")
@@ -54,6 +58,13 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="refit even if a cached result exists")
     p.add_argument("--no-plots", action="store_true", help="skip the per-fit figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def default_sampler() -> dict[str, Any]:
+    """Return the ``[sampler]`` section of the shipped default spec (for ``--help`` texts)."""
+    from gapbayes.model.spec import load_spec
+
+    return load_spec("default").sampler
 
 
 def add_format_argument(p: argparse.ArgumentParser) -> None:
