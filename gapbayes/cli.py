@@ -27,6 +27,7 @@ import importlib
 import sys
 
 from gapbayes import __version__
+from gapbayes.commands.argtypes import OneLineParser
 from gapbayes.errors import GapbayesError
 
 COMMAND_MODULES = [
@@ -37,7 +38,7 @@ COMMAND_MODULES = [
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every available subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="gapbayes",
         description="How many months open-weight AI models trail the closed frontier, "
         "as a calibrated posterior.",

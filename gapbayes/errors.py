@@ -1,15 +1,28 @@
-"""Error types that the CLI turns into one clear line and a fixed exit code."""
+"""Error types that the CLI turns into one clear line and a fixed exit code.
+
+Exit codes: 2 for anything the user can fix (a bad flag, file, spec or result folder: the
+default of :class:`GapbayesError`), 1 for a run that failed although its input was valid
+(:class:`RunFailure`), 3 for ``--strict`` runs whose diagnostics failed, 130 for Ctrl-C.
+"""
 
 from __future__ import annotations
 
 EXIT_BAD_INPUT = 2
 EXIT_DIAGNOSTICS_FAILED = 3
+EXIT_RUN_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 class GapbayesError(Exception):
-    """Base class for errors reported to the user without a traceback."""
+    """Base class for errors reported to the user without a traceback (bad input: exit 2)."""
 
-    exit_code = 1
+    exit_code = EXIT_BAD_INPUT
+
+
+class RunFailure(GapbayesError):
+    """A computation failed on valid input (a sampler, compiler or refit failure): exit 1."""
+
+    exit_code = EXIT_RUN_FAILED
 
 
 class InputError(GapbayesError):

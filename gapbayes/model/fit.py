@@ -53,7 +53,7 @@ def restrict(inp: FitInput, benchmarks: list[str] | None, max_models: int | None
             raise ValueError(f"unknown benchmark(s) in --benchmarks: {', '.join(unknown)}")
         sc = sc[sc["benchmark_id"].isin(benchmarks)]
     models = inp.models
-    if max_models:
+    if max_models is not None:
         ids = np.sort(sc["model_id"].unique())
         rng = np.random.default_rng(seed)
         keep = rng.choice(ids, size=min(max_models, len(ids)), replace=False)
