@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from gapbayes.errors import GapbayesError, os_reason
+
 
 def write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file + rename)."""
@@ -36,6 +38,35 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 def write_text(path: str | Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def check_writable_folder(folder: str | Path, what: str) -> None:
+    """Refuse, without writing anything, a folder that cannot be created or written into.
+
+    Parameters
+    ----------
+    folder
+        The output folder (it need not exist yet).
+    what
+        How the error names it (``--out results``).
+
+    Raises
+    ------
+    GapbayesError
+        ``folder`` or its nearest existing parent is a file, or is not writable (tested by
+        making and removing an empty temporary folder in it).
+    """
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        where = "is" if probe == folder else f"cannot be created: {probe} is"
+        raise GapbayesError(f"{what}: {where} not a folder")
+    try:   # a real write test: permissions, read-only mounts and /proc all answer it
+        os.rmdir(tempfile.mkdtemp(prefix=".gapbayes-tmp-probe-", dir=probe))
+    except OSError as exc:
+        raise GapbayesError(f"{what}: cannot write into {probe} ({os_reason(exc)})") from None
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ import sys
 
 from gapbayes import __version__
 from gapbayes.commands.argtypes import OneLineParser
-from gapbayes.errors import GapbayesError
+from gapbayes.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, GapbayesError, os_error_line
 
 COMMAND_MODULES = [
     "data", "baseline", "fit", "summary", "plot", "specs", "compare", "sensitivity", "report",
@@ -68,9 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     except GapbayesError as exc:
         print(f"gapbayes: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:   # a path the user gave cannot be read or written
+        print(f"gapbayes: error: {os_error_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("gapbayes: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

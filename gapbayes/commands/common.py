@@ -141,9 +141,12 @@ def fit_input(args: argparse.Namespace) -> tuple[FitInput, dict]:
     GapbayesError
         An unknown benchmark in ``--benchmarks``.
     """
+    from gapbayes.atomic import check_writable_folder
     from gapbayes.model.fit import restrict
     from gapbayes.model.inputs import load_fit_input
 
+    # an unusable --out must fail now, not when the result is written after the sampling
+    check_writable_folder(out_root(args), f"--out {out_root(args)}")
     inp = load_fit_input(args.data)
     benchmarks = None
     if args.benchmarks is not None:

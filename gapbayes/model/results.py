@@ -75,8 +75,36 @@ class LoadedResult:
     tables: dict[str, pd.DataFrame]
 
     def posterior(self) -> xr.DataTree:
-        """Open posterior.nc."""
-        return xr.open_datatree(self.path / "posterior.nc", engine="h5netcdf")
+        """Open posterior.nc; one clear error when it is missing or damaged."""
+        path = self.path / "posterior.nc"
+        try:
+            return xr.open_datatree(path, engine="h5netcdf")
+        except FileNotFoundError:
+            raise GapbayesError(f"{path}: missing from the result folder") from None
+        except (OSError, ValueError) as exc:
+            reason = " ".join(str(exc).split())[:120]
+            raise GapbayesError(f"{path}: damaged posterior, not readable as NetCDF ({reason}); "
+                                "refit with 'gapbayes fit --force'") from None
+
+
+def read_manifest(path: Path) -> dict:
+    """Read a ``manifest.json``; one clear error when it is damaged.
+
+    Raises
+    ------
+    GapbayesError
+        Not UTF-8, not valid JSON or not a JSON object.
+    """
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise GapbayesError(f"{path}: damaged manifest (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise GapbayesError(f"{path}: damaged manifest (not valid JSON: {exc.msg} at line "
+                            f"{exc.lineno})") from None
+    if not isinstance(manifest, dict):
+        raise GapbayesError(f"{path}: damaged manifest (not a JSON object)")
+    return manifest
 
 
 def load_result(path: str | Path) -> LoadedResult:
@@ -85,7 +113,7 @@ def load_result(path: str | Path) -> LoadedResult:
     man = path / "manifest.json"
     if not man.is_file():
         raise GapbayesError(f"{path}: not a gapbayes result folder (no manifest.json)")
-    manifest = json.loads(man.read_text())
+    manifest = read_manifest(man)
     tables = {}
     for name in TABLES:
         f = path / f"{name}.csv"
@@ -100,4 +128,4 @@ def latest_result(root: Path) -> Path:
              ("baseline", "sbc")]
     if not found:
         raise GapbayesError(f"no fit results under {root}: run 'gapbayes fit' first")
-    return max(found, key=lambda p: json.loads((p / "manifest.json").read_text())["created"])
+    return max(found, key=lambda p: str(read_manifest(p / "manifest.json").get("created", "")))

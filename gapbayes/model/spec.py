@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gapbayes import __version__
-from gapbayes.errors import SpecError
+from gapbayes.errors import SpecError, os_reason
 from gapbayes.model.spec_check import check_sections, unknown_key
 
 SECTIONS = ("data", "time", "switches", "priors", "sampler")
@@ -42,8 +42,7 @@ def _read_toml(source: str | Path) -> tuple[dict[str, Any], str]:
         except UnicodeDecodeError:
             raise SpecError(f"{label}: not a UTF-8 text file") from None
         except OSError as exc:
-            raise SpecError(f"{label}: cannot read the spec file: "
-                            f"{exc.strerror or exc}") from None
+            raise SpecError(f"{label}: cannot read the spec file: {os_reason(exc)}") from None
     else:
         name = str(source)
         ref = resources.files("gapbayes.specs").joinpath(f"{name}.toml")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,7 @@ import pytest
 
 from gapbayes.cli import main
 
+ROOT = Path(__file__).resolve().parents[2]
 ERROR_LINE = re.compile(r"gapbayes(?: [a-z-]+)*: error: [^\n]+\n")
 
 
@@ -32,11 +36,15 @@ class Case:
         Given an empty workspace folder, makes the files the case needs and returns the argv.
     message
         Regular expression the one error line must contain (``re.search``).
+    unprivileged
+        Run the CLI in a subprocess without the capabilities that let root read any file
+        (``setpriv``), so that a file of mode 000 is unreadable as it is for a user.
     """
 
     kind: str
     prepare: Callable[[Path], list[str]]
     message: str
+    unprivileged: bool = False
 
 
 def snapshot(root: Path) -> dict[str, tuple]:
@@ -58,6 +66,18 @@ def snapshot(root: Path) -> dict[str, tuple]:
     return out
 
 
+def _run_unprivileged(argv: list[str], ws: Path) -> tuple[int, str, str]:
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: cannot make a file unreadable")
+        prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GAPBAYES_RESULTS": str(ws / "default-results")}
+    proc = subprocess.run([*prefix, sys.executable, "-m", "gapbayes", *argv], cwd=ws, env=env,
+                          capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def _no_sampling(*args, **kwargs):
     raise AssertionError("a bad-input case reached a sampler backend")
 
@@ -73,11 +93,14 @@ def run_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr("gapbayes.model.fit.get_backend", _no_sampling)
     argv = case.prepare(ws)
     before = snapshot(ws)
-    try:
-        code = main(argv)
-    except SystemExit as exc:   # argparse's errors
-        code = exc.code
-    out, err = capsys.readouterr()
+    if case.unprivileged:
+        code, out, err = _run_unprivileged(argv, ws)
+    else:
+        try:
+            code = main(argv)
+        except SystemExit as exc:   # argparse's errors
+            code = exc.code
+        out, err = capsys.readouterr()
     assert ERROR_LINE.fullmatch(err), f"not one error line: {err!r}"
     assert re.search(case.message, err), err
     assert code == 2, (code, err)

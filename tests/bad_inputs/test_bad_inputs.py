@@ -7,10 +7,11 @@ checks the contract.
 from __future__ import annotations
 
 import pytest
+from cases_files import CASES as FILE_CASES
 from cases_values import CASES as VALUE_CASES
 from harness import Case, run_case
 
-CASES: list[Case] = [*VALUE_CASES]
+CASES: list[Case] = [*VALUE_CASES, *FILE_CASES]
 
 
 def test_kinds_are_distinct() -> None:
