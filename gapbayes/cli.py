@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from gapbayes import __version__
@@ -56,6 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit cannot raise BrokenPipeError again.
+
+    The reader of a pipe (``gapbayes specs | head -3``) chose to stop reading: that is not an
+    error, so the command ends quietly with exit code 0.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):   # stdout without a file descriptor (captured)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the process exit code."""
     parser = build_parser()
@@ -64,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0 if args.command is None else 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()   # a reader that went away (| head) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
     except GapbayesError as exc:
         print(f"gapbayes: error: {exc}", file=sys.stderr)
         return exc.exit_code
