@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from gapbayes import __version__
+from gapbayes.atomic import is_staging
 from gapbayes.errors import GapbayesError
 
 TABLES = ("gap_over_time", "gap_at_dates", "bias_terms", "threshold_gaps", "parameters",
@@ -123,9 +124,12 @@ def load_result(path: str | Path) -> LoadedResult:
 
 
 def latest_result(root: Path) -> Path:
-    """Return the most recently created result folder under ``root``."""
+    """Return the most recently created result folder under ``root``.
+
+    Staging folders (``.gapbayes-tmp-*``, possibly left by a killed run) never count.
+    """
     found = [p.parent for p in root.glob("*/manifest.json") if p.parent.name not in
-             ("baseline", "sbc")]
+             ("baseline", "sbc") and not is_staging(p.parent.name)]
     if not found:
         raise GapbayesError(f"no fit results under {root}: run 'gapbayes fit' first")
     return max(found, key=lambda p: str(read_manifest(p / "manifest.json").get("created", "")))
