@@ -11,6 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from gapbayes.atomic import staged_dir
+from gapbayes.errors import GapbayesError
 from gapbayes.model import results
 from gapbayes.model.backends import SamplerSettings, get_backend
 from gapbayes.model.design_io import save_design
@@ -125,9 +126,13 @@ def run_fit(
     fid = results.fit_id(key)
     folder = out_root / f"{inp.label}-{spec.name}-{fid}"
     if (folder / "manifest.json").is_file() and not force:
-        loaded = results.load_result(folder)
-        log(f"reusing cached result {folder} (use --force to refit)")
-        return FitResult(folder, loaded.manifest, reused=True)
+        try:
+            loaded = results.load_result(folder)     # verifies the checksums
+        except GapbayesError as exc:
+            log(f"not reusing the cached result: {exc}; fitting again")
+        else:
+            log(f"reusing cached result {folder} (use --force to refit)")
+            return FitResult(folder, loaded.manifest, reused=True)
 
     fam = family(spec)
     data = fam.build_data(inp.models, inp.benchmarks, inp.scores, spec)
@@ -168,7 +173,7 @@ def run_fit(
         "versions": results.versions(),
     }
     with staged_dir(folder) as tmp:
-        results.write_result_files(tmp, dt, tables, manifest)
+        results.write_result_files(tmp, dt, tables)
         save_design(data, tmp / "design.npz")
         if make_plots:
             from gapbayes.model.plots import load_baseline_points, make_fit_plots
@@ -179,5 +184,6 @@ def run_fit(
                 log(f"note: baseline datapoints not overlaid ({exc})")
                 points = None
             make_fit_plots(tmp, dt, data, tables, points)
+        manifest = results.write_manifest(tmp, manifest)
     log(f"sampling took {wall:.0f} s; result written to {folder}")
     return FitResult(folder, manifest, reused=False, diagnostics=diag, data=data, dt=dt)

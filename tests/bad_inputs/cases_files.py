@@ -8,6 +8,8 @@ from pathlib import Path
 
 from harness import ROOT, Case
 
+from gapbayes.model.results import write_manifest
+
 BUNDLED = ROOT / "data"
 
 
@@ -53,6 +55,30 @@ def result_folder(kind: str, command: list[str], manifest: str | None, message: 
         return [*command, str(ws / "res")]
 
     return Case(kind, prepare, message)
+
+
+def damaged_result(kind: str, command: list[str], damage, message: str) -> Case:
+    """``gapbayes <command> ws/res`` on a result folder damaged after its manifest was written."""
+    def prepare(ws: Path) -> list[str]:
+        res = ws / "res"
+        res.mkdir()
+        (res / "posterior.nc").write_bytes(bytes(range(256)) * 64)
+        (res / "design.npz").write_bytes(b"PK" + bytes(100))
+        (res / "gap_at_dates.csv").write_text("group,date,median\noverall,2025-01-01,5.0\n")
+        write_manifest(res, {"kind": "fit", "created": "2026-01-01T00:00:00Z"})
+        damage(res)
+        return [*command, str(res)]
+
+    return Case(kind, prepare, message)
+
+
+def _truncate(res: Path) -> None:
+    post = res / "posterior.nc"
+    post.write_bytes(post.read_bytes()[:1000])
+
+
+def _scramble(res: Path) -> None:
+    (res / "posterior.nc").write_bytes(bytes(reversed(range(256))) * 64)
 
 
 def _loop(path: Path) -> Path:
@@ -143,6 +169,12 @@ CASES = [
                   r"res/manifest\.json: damaged manifest \(not a JSON object\)"),
     result_folder("not a result folder", ["plot"], None,
                   r"res: not a gapbayes result folder \(no manifest\.json\)"),
+    damaged_result("truncated posterior.nc", ["summary"], _truncate,
+                   r"res/posterior\.nc: damaged \(its sha256 differs from the manifest's"),
+    damaged_result("random-byte posterior.nc", ["report"], _scramble,
+                   r"res/posterior\.nc: damaged \(its sha256 differs"),
+    damaged_result("result file missing", ["plot"], lambda res: (res / "design.npz").unlink(),
+                   r"res/design\.npz: missing from the result folder \(listed in its manifest\)"),
     Case("latest without results", lambda ws: ["summary", "--latest"],
          r"no fit results under .*default-results: run 'gapbayes fit' first"),
 ]
