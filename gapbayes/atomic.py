@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,8 @@ from gapbayes.errors import GapbayesError, os_reason
 STAGING_PREFIX = ".gapbayes-tmp-"
 _OWNED = re.compile(r"\.gapbayes-(?:tmp|old)-(\d+)-")
 _STARTED = time.time()
+# Held during the two renames that swap a result in: a forced exit on Ctrl-C waits for it.
+SWAP_LOCK = threading.Lock()
 
 
 def _staging_prefix() -> str:
@@ -171,14 +174,15 @@ def _swap_in(tmp: Path, final: Path) -> None:
     fd = os.open(final.parent, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        if final.exists():
-            os.replace(final, old)
-        try:
-            os.replace(tmp, final)
-        except BaseException:
-            if old.exists() and not final.exists():
-                os.replace(old, final)      # put the previous result back
-            raise
+        with SWAP_LOCK:
+            if final.exists():
+                os.replace(final, old)
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                if old.exists() and not final.exists():
+                    os.replace(old, final)      # put the previous result back
+                raise
     finally:
         os.close(fd)            # closing releases the lock
     shutil.rmtree(old, ignore_errors=True)

@@ -71,7 +71,15 @@ def _silence_stdout() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the process exit code."""
+    """Run the CLI and return the process exit code.
+
+    Called without ``argv`` (a real command line), Ctrl-C is also guarded by the watchdog of
+    :mod:`gapbayes.interrupt`: the process ends with code 130 within two seconds.
+    """
+    if argv is None:
+        from gapbayes.interrupt import install_watchdog
+
+        install_watchdog()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
