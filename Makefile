@@ -9,19 +9,31 @@ STAMP := $(VENV)/.installed-stamp
 CMDSTAN_STAMP := $(VENV)/.cmdstan-path
 PYTEST_ARGS ?=
 
-.PHONY: help install data run baseline test test-slow test-deps lint cmdstan bench sbc clean
+.PHONY: help install lock data run baseline test test-slow test-deps lint cmdstan bench sbc clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@py=$$(scripts/find-python.sh) || exit 1; \
 	  if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install gapbayes with its dependencies
+install: $(STAMP)  ## create .venv and install gapbayes with the exact versions of requirements.lock
+
+# `make lock` resolves pyproject.toml's version ranges afresh (newest releases) in a throwaway
+# venv and rewrites requirements.lock from it; `make install` then moves .venv to those versions.
+LOCK_VENV := $(VENV)-lock
+lock:  ## re-resolve the newest allowed versions into requirements.lock (then run make test)
+	@py=$$(scripts/find-python.sh) || exit 1; rm -rf $(LOCK_VENV) && "$$py" -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@{ sed -n '/^#/p' requirements.lock; $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } \
+	  > requirements.lock.new && mv requirements.lock.new requirements.lock
+	rm -rf $(LOCK_VENV)
+	@echo "requirements.lock rewritten: review 'git diff requirements.lock', then make install test"
 
 data: $(STAMP)  ## rebuild the tidy tables under data/tidy from data/raw
 	$(GAPBAYES) data build

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from gapbayes import __version__
-from gapbayes.errors import GapbayesError
+from gapbayes.commands.argtypes import OneLineParser
+from gapbayes.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, GapbayesError, os_error_line
 
 COMMAND_MODULES = [
     "data", "baseline", "fit", "summary", "plot", "specs", "compare", "sensitivity", "report",
@@ -37,7 +39,7 @@ COMMAND_MODULES = [
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every available subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="gapbayes",
         description="How many months open-weight AI models trail the closed frontier, "
         "as a calibrated posterior.",
@@ -55,21 +57,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit cannot raise BrokenPipeError again.
+
+    The reader of a pipe (``gapbayes specs | head -3``) chose to stop reading: that is not an
+    error, so the command ends quietly with exit code 0.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):   # stdout without a file descriptor (captured)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the process exit code."""
+    """Run the CLI and return the process exit code.
+
+    Called without ``argv`` (a real command line), Ctrl-C is also guarded by the watchdog of
+    :mod:`gapbayes.interrupt`: the process ends with code 130 within two seconds.
+    """
+    if argv is None:
+        from gapbayes.interrupt import install_watchdog
+
+        install_watchdog()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0 if args.command is None else 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()   # a reader that went away (| head) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
     except GapbayesError as exc:
         print(f"gapbayes: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:   # a path the user gave cannot be read or written
+        print(f"gapbayes: error: {os_error_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("gapbayes: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -16,14 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gapbayes.errors import GapbayesError
+from gapbayes.errors import RunFailure
 from gapbayes.paths import PROJECT_ROOT, cache_dir
 
 BUNDLE = PROJECT_ROOT.parent / "shared" / "cmdstan" / "cmdstan-offline.tar.gz"
 INSTALLER = BUNDLE.parent / "install-cmdstan-offline.sh"
 
 
-class CmdStanNotFound(GapbayesError):
+class CmdStanNotFound(RunFailure):
     """No CmdStan install could be found or made."""
 
 

@@ -1,4 +1,4 @@
-"""The baseline overstates the gap when closed models are more numerous (docs/methods.md s. 2).
+"""The baseline overstates the gap when closed models are more numerous (docs/methods.md section 2).
 
 Simulation: the closed frontier rises linearly (2 points a month on a percent scale), every
 open model sits exactly 6 months behind it, models are released uniformly at random and each
@@ -69,7 +69,7 @@ def mean_gap(n_closed: int, n_open: int, noise: float) -> tuple[float, float]:
 def test_winners_curse_inflates_the_gap():
     biased, se_b = mean_gap(n_closed=60, n_open=20, noise=4.0)
     control, se_c = mean_gap(n_closed=30, n_open=30, noise=0.0)
-    # methods.md reports ~7.6 months for this set-up; the control sits near the true 6.
+    # docs/methods.md s.2 reports ~7.6 months for this set-up; the control sits near the true 6.
     assert biased > TRUE_GAP + 0.75 and biased - TRUE_GAP > 5 * se_b
     assert abs(control - TRUE_GAP) < 0.5
     assert biased - control > 5 * np.hypot(se_b, se_c)

@@ -127,7 +127,7 @@ def test_plot_command_with_baseline_and_out(fit_folder: Path, baseline_dir: Path
 def test_plot_rejects_non_result_folder(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "notes.txt").write_text("not a result\n")
-    assert main(["plot", str(tmp_path)]) == 1
+    assert main(["plot", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "not a gapbayes result folder" in err
     assert str(tmp_path) in err
@@ -137,6 +137,6 @@ def test_plot_rejects_non_result_folder(tmp_path: Path,
 def test_plot_rejects_missing_baseline(fit_folder: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     before = sorted(p.name for p in (fit_folder / "plots").iterdir())
-    assert main(["plot", str(fit_folder), "--baseline", str(tmp_path)]) == 1
+    assert main(["plot", str(fit_folder), "--baseline", str(tmp_path)]) == 2
     assert "no datapoints.csv" in capsys.readouterr().err
     assert sorted(p.name for p in (fit_folder / "plots").iterdir()) == before

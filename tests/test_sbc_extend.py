@@ -133,17 +133,23 @@ def test_divergent_fits_get_a_second_refit_with_smaller_steps(tmp_path, capsys):
             "target_accept 0.98.") in md
 
 
-def test_refit_target_accept_must_be_above_the_runs(tmp_path):
+def test_refit_target_accept_must_be_above_the_runs(tmp_path, capsys):
     with pytest.raises(GapbayesError, match=r"^--refit-target-accept must be above the run's "
                                             r"target acceptance 0.9 and below 1 \(got 0.9\)$"):
         longer_problem(problem(), 4, attempt=2, target_accept=0.9)
     parser = argparse.ArgumentParser()
     sbc_command.register(parser.add_subparsers())
-    args = parser.parse_args(["sbc", "--backend", "mock", "--extend-not-converged", "4",
-                              "--refit-target-accept", "1.0", "--out", str(tmp_path / "run"),
-                              "--no-progress"])
-    with pytest.raises(GapbayesError, match=r"below 1 \(got 1.0\)$"):
+    argv = ["sbc", "--backend", "mock", "--extend-not-converged", "4", "--out",
+            str(tmp_path / "run"), "--no-progress", "--refit-target-accept"]
+    args = parser.parse_args([*argv, "0.85"])
+    with pytest.raises(GapbayesError, match=r"above the run's target acceptance 0.9 and below 1 "
+                                            r"\(got 0.85\)$"):
         args.func(args)
+    with pytest.raises(SystemExit) as exc:     # 1.0 is refused when the flags are parsed
+        parser.parse_args([*argv, "1.0"])
+    assert exc.value.code == 2
+    assert ("argument --refit-target-accept: must be between 0 and 1 (exclusive), got '1.0'"
+            in capsys.readouterr().err)
     assert not (tmp_path / "run").exists()
 
 

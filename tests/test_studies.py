@@ -70,7 +70,7 @@ def test_winners_curse_baseline_biased_model_closer(tmp_path):
     """At 5:1 with noise the baseline's datapoint mean overshoots; the model's median is closer.
 
     One world of 120 models x 8 benchmarks. The baseline's bias there is 5-7 months (seeds 0
-    and 1: 12.6 and 11.7 against a true 6; methods.md section 2 explains why), while the
+    and 1: 12.6 and 11.7 against a true 6; docs/methods.md section 2 explains why), while the
     model's median was 9.7 and 6.3: both seeds pass the assertions below with a margin of
     more than a month, so the outcome does not hinge on the seed.
     """

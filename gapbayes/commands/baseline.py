@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from gapbayes import paths
+from gapbayes.commands.argtypes import nonnegative_int, positive_float
 from gapbayes.errors import InputError
 
 
@@ -37,10 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="restrict open models to Chinese developers (closed models unchanged)",
     )
     p.add_argument(
-        "--bootstrap", type=int, default=5000, metavar="N", help="bootstrap resamples (5000)"
+        "--bootstrap", type=nonnegative_int, default=5000, metavar="N",
+        help="bootstrap resamples (5000; 0 skips the intervals)"
     )
-    p.add_argument("--sigma-days", type=float, default=60.0, help="Gaussian kernel sd in days (60)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+    p.add_argument("--sigma-days", type=positive_float, default=60.0,
+                   help="Gaussian kernel sd in days (60)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="bootstrap seed (0)")
     p.add_argument("--no-figure", action="store_true", help="do not draw gap.png / gap.svg")
     p.set_defaults(func=run)
 

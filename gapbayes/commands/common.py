@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gapbayes.commands.argtypes import nonnegative_int, open_unit, positive_int
 from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
@@ -39,21 +40,34 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
                    help="NUTS implementation for the pymc backend (default: %(default)s)")
     p.add_argument("--adaptation", choices=["diag", "low_rank"],
                    help="nutpie's mass-matrix adaptation (default: from the spec's [sampler])")
-    p.add_argument("--chains", type=int, help="number of chains (default: from the spec, 4)")
-    p.add_argument("--draws", type=int, help="draws per chain after tuning (spec default 1000)")
-    p.add_argument("--tune", type=int, help="tuning steps per chain (spec default 1000)")
-    p.add_argument("--target-accept", type=float, help="NUTS target acceptance (spec: 0.9)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--cores", type=int, default=2, help="parallel chains (default: %(default)s)")
+    spec_default = default_sampler()
+    for flag, kind, what in (("chains", positive_int, "number of chains"),
+                             ("draws", positive_int, "draws per chain after tuning"),
+                             ("tune", nonnegative_int, "tuning steps per chain"),
+                             ("target_accept", open_unit, "NUTS target acceptance in (0, 1)")):
+        p.add_argument(f"--{flag.replace('_', '-')}", type=kind,
+                       help=f"{what} (default: the spec's [sampler] {flag}; "
+                            f"{spec_default.get(flag)} in the default spec)")
+    p.add_argument("--seed", type=nonnegative_int, default=0,
+                   help="random seed (default: %(default)s)")
+    p.add_argument("--cores", type=positive_int, default=2,
+                   help="parallel chains (default: %(default)s)")
     p.add_argument("--data", type=Path, help="data folder holding tidy/ (default: bundled data)")
     p.add_argument("--benchmarks", help="comma-separated benchmark ids: fit only these "
                                         "(still subject to the spec's inclusion rule)")
-    p.add_argument("--max-models", type=int,
+    p.add_argument("--max-models", type=positive_int,
                    help="fit a random subset of this many models (quick runs)")
     p.add_argument("--out", type=Path, help="results root (default: results/)")
     p.add_argument("--force", action="store_true", help="refit even if a cached result exists")
     p.add_argument("--no-plots", action="store_true", help="skip the per-fit figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def default_sampler() -> dict[str, Any]:
+    """Return the ``[sampler]`` section of the shipped default spec (for ``--help`` texts)."""
+    from gapbayes.model.spec import load_spec
+
+    return load_spec("default").sampler
 
 
 def add_format_argument(p: argparse.ArgumentParser) -> None:
@@ -100,11 +114,16 @@ def sampler_settings(args: argparse.Namespace, spec: Spec) -> SamplerSettings:
     from gapbayes.model.backends import SamplerSettings
 
     cfg = spec.sampler
+
+    def pick(flag: str, default: Any) -> Any:
+        value = getattr(args, flag)
+        return default if value is None else value   # 0 is a value, not "use the default"
+
     return SamplerSettings(
-        chains=args.chains or cfg["chains"], draws=args.draws or cfg["draws"],
-        tune=args.tune or cfg["tune"], seed=args.seed, cores=args.cores,
-        target_accept=args.target_accept or cfg["target_accept"], sampler=args.sampler,
-        adaptation=args.adaptation or cfg.get("adaptation", "diag"),
+        chains=pick("chains", cfg["chains"]), draws=pick("draws", cfg["draws"]),
+        tune=pick("tune", cfg["tune"]), seed=args.seed, cores=args.cores,
+        target_accept=pick("target_accept", cfg["target_accept"]), sampler=args.sampler,
+        adaptation=pick("adaptation", cfg.get("adaptation", "diag")),
         progressbar=not args.no_progress,
     )
 
@@ -122,13 +141,20 @@ def fit_input(args: argparse.Namespace) -> tuple[FitInput, dict]:
     GapbayesError
         An unknown benchmark in ``--benchmarks``.
     """
+    from gapbayes.atomic import check_writable_folder
     from gapbayes.model.fit import restrict
     from gapbayes.model.inputs import load_fit_input
 
+    # an unusable --out must fail now, not when the result is written after the sampling
+    check_writable_folder(out_root(args), f"--out {out_root(args)}")
     inp = load_fit_input(args.data)
-    benchmarks = args.benchmarks.split(",") if args.benchmarks else None
+    benchmarks = None
+    if args.benchmarks is not None:
+        benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
+        if not benchmarks:
+            raise GapbayesError(f"--benchmarks: no benchmark id in '{args.benchmarks}'")
     subset = {k: v for k, v in {"benchmarks": benchmarks, "max_models": args.max_models}.items()
-              if v}
+              if v is not None}
     try:
         inp = restrict(inp, benchmarks, args.max_models, args.seed)
     except ValueError as exc:

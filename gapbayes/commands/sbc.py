@@ -45,6 +45,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gapbayes.commands.argtypes import nonnegative_int, open_unit, positive_int, unit_rate
 from gapbayes.errors import EXIT_DIAGNOSTICS_FAILED, GapbayesError
 
 if TYPE_CHECKING:
@@ -70,39 +71,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="pymc",
                    choices=["pymc", "stan", "mock", "mock-prior", "mock-biased"],
                    help="pymc (nutpie, compiled once), stan, or a mock (default: %(default)s)")
-    p.add_argument("--simulations", type=int, default=400,
+    p.add_argument("--simulations", type=positive_int, default=400,
                    help="number of simulations (default: %(default)s; 400 detects a bias of "
                         "0.2 posterior sd)")
     g = p.add_argument_group("synthetic design (defaults: like the bundled data)")
-    g.add_argument("--n-models", type=int, default=440)
-    g.add_argument("--n-benchmarks", type=int, default=16)
-    g.add_argument("--n-linear", type=int, default=1, help="benchmarks with a linear link")
-    g.add_argument("--eval-rate", type=float, default=0.25,
+    g.add_argument("--n-models", type=positive_int, default=440)
+    g.add_argument("--n-benchmarks", type=positive_int, default=16)
+    g.add_argument("--n-linear", type=nonnegative_int, default=1,
+                   help="benchmarks with a linear link")
+    g.add_argument("--eval-rate", type=unit_rate, default=0.25,
                    help="share of eligible pairs evaluated (default %(default)s)")
-    g.add_argument("--design-seed", type=int, default=0)
+    g.add_argument("--design-seed", type=nonnegative_int, default=0)
     s = p.add_argument_group("sampling")
-    s.add_argument("--draws", type=int, default=500, help="per chain (default %(default)s)")
-    s.add_argument("--tune", type=int, default=500, help="per chain (default %(default)s)")
-    s.add_argument("--chains", type=int, default=2, help="(default %(default)s)")
-    s.add_argument("--thin", type=int, default=10,
+    s.add_argument("--draws", type=positive_int, default=500,
+                   help="per chain (default %(default)s)")
+    s.add_argument("--tune", type=nonnegative_int, default=500,
+                   help="per chain (default %(default)s)")
+    s.add_argument("--chains", type=positive_int, default=2, help="(default %(default)s)")
+    s.add_argument("--thin", type=positive_int, default=10,
                    help="keep every n-th draw for ranks (default %(default)s: L = 100)")
-    s.add_argument("--target-accept", type=float, default=0.9)
-    s.add_argument("--cores", type=int,
+    s.add_argument("--target-accept", type=open_unit, default=0.9)
+    s.add_argument("--cores", type=positive_int,
                    help="chains in parallel per fit (default: cpu count / workers)")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=positive_int, default=1,
                    help="local worker processes (default %(default)s)")
     p.add_argument("--scheduler", help="Dask scheduler address: run the fits on that cluster")
-    p.add_argument("--seed", type=int, default=0, help="(default %(default)s)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="(default %(default)s)")
     p.add_argument("--out", type=Path, help="run folder (default results/sbc/<spec>-<id>/)")
     p.add_argument("--retry-failed", action="store_true",
                    help="fit again simulations recorded as failed")
     p.add_argument("--include-not-converged", action="store_true",
                    help="rank non-converged fits too (smoke runs with short chains)")
-    p.add_argument("--extend-not-converged", type=int, metavar="F",
+    p.add_argument("--extend-not-converged", type=positive_int, metavar="F",
                    help="after the run, refit the fits that did not converge with F times "
                         "the draws and the thinning (same L) and fresh seeds; then refit "
                         "those still not converged once more with --refit-target-accept")
-    p.add_argument("--refit-target-accept", type=float, metavar="A", default=0.98,
+    p.add_argument("--refit-target-accept", type=open_unit, metavar="A", default=0.98,
                    help="NUTS target acceptance of the second refit (default %(default)s)")
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the report of the existing run folder, fit nothing")
@@ -130,9 +134,6 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
     from gapbayes.sbc.extend import check_target_accept
     from gapbayes.sbc.runner import SBCProblem, check_same_structure
 
-    for flag in ("simulations", "draws", "tune", "chains", "thin", "workers"):
-        if getattr(args, flag) < 1:
-            raise GapbayesError(f"--{flag} must be at least 1")
     if args.extend_not_converged is not None and args.extend_not_converged < 2:
         raise GapbayesError("--extend-not-converged must be at least 2 "
                             f"(got {args.extend_not_converged})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gapbayes.commands.argtypes import finite_float, nonnegative_int, open_unit, positive_int
 from gapbayes.errors import GapbayesError, InputError
 
 
@@ -28,26 +29,28 @@ def _names(text: str, flag: str, allowed: tuple[str, ...]) -> list[str]:
 
 
 def _sampler_flags(p: argparse.ArgumentParser, draws: int) -> None:
-    p.add_argument("--chains", type=int, default=2, help="chains per fit (default: %(default)s)")
-    p.add_argument("--draws", type=int, default=draws,
+    p.add_argument("--chains", type=positive_int, default=2,
+                   help="chains per fit (default: %(default)s)")
+    p.add_argument("--draws", type=positive_int, default=draws,
                    help="draws per chain (default: %(default)s)")
-    p.add_argument("--tune", type=int, default=draws,
+    p.add_argument("--tune", type=nonnegative_int, default=draws,
                    help="tuning steps per chain (default: %(default)s)")
-    p.add_argument("--target-accept", type=float, default=0.9,
+    p.add_argument("--target-accept", type=open_unit, default=0.9,
                    help="NUTS target acceptance (default: %(default)s)")
     p.add_argument("--sampler", choices=["nutpie", "pymc"], default="nutpie",
                    help="NUTS implementation (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=positive_int, default=1,
                    help="parallel processes, one fit each; every fit then runs "
                         "max(1, CPUs / workers) chains in parallel (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default: %(default)s)")
+    p.add_argument("--seed", type=nonnegative_int, default=0,
+                   help="base seed (default: %(default)s)")
     p.add_argument("--out", type=Path,
                    help="studies root (default: results/studies); the study writes "
                         "<out>/<study>-<id>/ and keeps finished fits in <out>/.work/")
 
 
 def _sim_flags(p: argparse.ArgumentParser, ratios: str) -> None:
-    p.add_argument("--replications", type=int, default=4,
+    p.add_argument("--replications", type=positive_int, default=4,
                    help="simulated worlds per cell (default: %(default)s)")
     p.add_argument("--ratios", default=ratios,
                    help="closed:open evaluation ratios, comma-separated (default: %(default)s)")
@@ -57,10 +60,11 @@ def _sim_flags(p: argparse.ArgumentParser, ratios: str) -> None:
     p.add_argument("--truth", choices=["constant", "time-varying"], default="constant",
                    help="constant gap (constant-gap spec) or a random-walk gap drawn from the "
                         "default spec (default: %(default)s)")
-    p.add_argument("--true-gap", type=float, default=6.0,
+    p.add_argument("--true-gap", type=finite_float, default=6.0,
                    help="true mean gap in months (default: %(default)s)")
-    p.add_argument("--n-models", type=int, default=200, help="models per world (default: 200)")
-    p.add_argument("--n-benchmarks", type=int, default=12,
+    p.add_argument("--n-models", type=positive_int, default=200,
+                   help="models per world (default: 200)")
+    p.add_argument("--n-benchmarks", type=positive_int, default=12,
                    help="benchmarks per world (default: %(default)s)")
     _sampler_flags(p, draws=300)
 
@@ -104,7 +108,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ho.add_argument("--spec", default="timeshift-v1",
                     help="spec to check, timeshift-v1 family (default: %(default)s)")
     ho.add_argument("--data", type=Path, help="data folder holding tidy/ (default: bundled)")
-    ho.add_argument("--folds", type=int, default=5, help="K of K-fold (default: %(default)s)")
+    ho.add_argument("--folds", type=positive_int, default=5,
+                    help="K of K-fold (default: %(default)s)")
     ho.add_argument("--cutoff", default="2025-07-01",
                     help="leave-future-out cut-off release date (default: %(default)s)")
     ho.add_argument("--protocols", default="kfold,lfo",

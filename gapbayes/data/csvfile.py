@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gapbayes.errors import InputError
+from gapbayes.errors import InputError, os_reason
 
 _WHITESPACE = re.compile(r"\s+")
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -135,6 +135,8 @@ def read_csv(path: str | Path, label: str | None = None) -> CsvTable:
         raise InputError(label, "file not found") from None
     except IsADirectoryError:
         raise InputError(label, "is a folder, expected a CSV file") from None
+    except OSError as exc:
+        raise InputError(label, os_reason(exc)) from None
     return parse_csv(data, label)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from gapbayes.data.csvfile import read_csv
-from gapbayes.errors import InputError
+from gapbayes.errors import InputError, os_reason
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "scale": ("proportion", "percent", "minutes", "elo", "points"),
@@ -147,6 +147,8 @@ def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(str(path), "metadata file not found") from None
+    except OSError as exc:
+        raise InputError(str(path), os_reason(exc)) from None
     except UnicodeDecodeError as exc:
         raise InputError(str(path), f"not valid UTF-8 ({exc.reason})") from None
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gapbayes.errors import InputError
+from gapbayes.errors import InputError, os_reason
 
 OTHER = "other"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -177,6 +177,8 @@ def load_rules(path: str | Path) -> ModelRules:
         doc = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(str(path), "model rules file not found (pass --rules)") from None
+    except OSError as exc:
+        raise InputError(str(path), os_reason(exc)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(str(path), f"not a valid UTF-8 TOML file: {exc}") from None
     loc = _Locator(str(path), text)

@@ -313,6 +313,9 @@ def check_links(
     """Check that scores refer to known models and benchmarks and lie on their scale."""
     lines = lines or {}
     scores, label = tables["scores"], labels["scores"]
+    if scores.empty:
+        raise InputError(label, "no scores: the table has no rows below its header (an import "
+                                "whose score cells were all empty?)")
     bench = tables["benchmarks"].set_index("benchmark_id")
 
     def fail(mask: pd.Series, column: str, message: str) -> None:

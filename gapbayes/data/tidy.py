@@ -115,7 +115,7 @@ def read_tables(
     tables, labels, lines = {}, {}, {}
     for name in names:
         path = tidy_dir / SPECS[name].file
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():   # a link loop is named by read_csv
             raise InputError(
                 str(path),
                 "tidy table not found; run `gapbayes data build` (or `gapbayes data import`)",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import xarray as xr
 
-from gapbayes.errors import GapbayesError
+from gapbayes.errors import RunFailure
 from gapbayes.model.backends import PPC_DRAWS, Backend, SamplerSettings, _drop_object_vars
 from gapbayes.model.families import STAN_DIR, family
 from gapbayes.model.spec import Spec
@@ -44,11 +44,11 @@ STAT_NAMES = {"tree_depth": "depth"}
 _INCLUDE = re.compile(r'^\s*#include\s+[<"]?([^>"\s]+)[>"]?', re.MULTILINE)
 
 
-class StanCompileError(GapbayesError):
+class StanCompileError(RunFailure):
     """The Stan program does not compile (the message carries stanc's or the compiler's)."""
 
 
-class StanSamplingError(GapbayesError):
+class StanSamplingError(RunFailure):
     """CmdStan failed while sampling (e.g. no chain could initialise)."""
 
 

@@ -155,11 +155,24 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
                                     progressbar=settings.progressbar)
     began = time.time()
     with bars:
-        dt = nutpie.sample(
+        # Non-blocking, polled from Python: nutpie's blocking call answers Ctrl-C by returning
+        # the draws made so far, which would become a short "result"; here Ctrl-C discards
+        # the run and propagates as KeyboardInterrupt (exit 130, nothing written).
+        sampler = nutpie.sample(
             compiled, draws=settings.draws, tune=settings.tune, chains=settings.chains,
             cores=settings.cores, seed=settings.seed, save_warmup=False, progress_bar=False,
             progress_callback=bars.update, target_accept=settings.target_accept,
-            maxdepth=settings.max_treedepth, adaptation=settings.adaptation)
+            maxdepth=settings.max_treedepth, adaptation=settings.adaptation, blocking=False)
+        try:
+            while True:
+                try:
+                    dt = sampler.wait(timeout=0.2)   # TimeoutError: still sampling
+                    break
+                except TimeoutError:
+                    continue
+        except BaseException:
+            sampler.cancel()
+            raise
     patch_nutpie_idata(dt, model, sampling_time=time.time() - began)
     return dt
 

@@ -72,7 +72,7 @@ class _Fit:
     def posterior(self) -> xr.DataTree:
         """Return the fit's DataTree (in memory after a fresh fit, else posterior.nc)."""
         if self.dt is None:
-            self.dt = xr.open_datatree(self.path / "posterior.nc", engine="h5netcdf")
+            self.dt = LoadedResult(self.path, self.manifest, {}).posterior()
         return self.dt
 
     def spec(self) -> Spec:

@@ -1,6 +1,6 @@
 """Gap quantities computed per posterior draw (the same code serves both backends).
 
-Definitions (methods.md section 4), with D_b(t) the backward gap on benchmark b in months:
+Definitions (docs/methods.md section 4), with D_b(t) the backward gap on benchmark b in months:
 
 - backward gap of a group of benchmarks at t: D(t) + mean over the group of the benchmark
   offsets (public/private, category, benchmark effect): how far back the closed frontier stood

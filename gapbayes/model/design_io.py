@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.atomic import write_bytes
+from gapbayes.errors import GapbayesError
 
 
 def _classes() -> dict[str, type]:
@@ -48,10 +50,20 @@ def save_design(data: Any, path: str | Path) -> None:
 
 
 def load_design(path: str | Path) -> Any:
-    """Read a file written by :func:`save_design` (or by gapbayes 0.1's ``save_model_data``)."""
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files if k != "__meta__"}
-        meta = json.loads(str(z["__meta__"]))
+    """Read a file written by :func:`save_design` (or by gapbayes 0.1's ``save_model_data``).
+
+    Raises
+    ------
+    GapbayesError
+        The file is missing or damaged (not an ``.npz`` written by :func:`save_design`).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files if k != "__meta__"}
+            meta = json.loads(str(z["__meta__"]))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise GapbayesError(f"{path}: damaged or missing design file "
+                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:80]})") from None
     cls = _classes()[meta.pop("__class__", "ModelData")]
     names = {f.name: f for f in dataclasses.fields(cls)}
     meta["origin"] = pd.Timestamp(meta["origin"])

@@ -11,6 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from gapbayes.atomic import staged_dir
+from gapbayes.errors import GapbayesError
 from gapbayes.model import results
 from gapbayes.model.backends import SamplerSettings, get_backend
 from gapbayes.model.design_io import save_design
@@ -53,7 +54,7 @@ def restrict(inp: FitInput, benchmarks: list[str] | None, max_models: int | None
             raise ValueError(f"unknown benchmark(s) in --benchmarks: {', '.join(unknown)}")
         sc = sc[sc["benchmark_id"].isin(benchmarks)]
     models = inp.models
-    if max_models:
+    if max_models is not None:
         ids = np.sort(sc["model_id"].unique())
         rng = np.random.default_rng(seed)
         keep = rng.choice(ids, size=min(max_models, len(ids)), replace=False)
@@ -131,9 +132,13 @@ def run_fit(
     fid = results.fit_id(key)
     folder = out_root / f"{inp.label}-{spec.name}-{fid}"
     if (folder / "manifest.json").is_file() and not force:
-        loaded = results.load_result(folder)
-        log(f"reusing cached result {folder} (use --force to refit)")
-        return FitResult(folder, loaded.manifest, reused=True)
+        try:
+            loaded = results.load_result(folder)     # verifies the checksums
+        except GapbayesError as exc:
+            log(f"not reusing the cached result: {exc}; fitting again")
+        else:
+            log(f"reusing cached result {folder} (use --force to refit)")
+            return FitResult(folder, loaded.manifest, reused=True)
 
     fam = family(spec)
     data = fam.build_data(inp.models, inp.benchmarks, inp.scores, spec)
@@ -174,7 +179,7 @@ def run_fit(
         "versions": results.versions(),
     }
     with staged_dir(folder) as tmp:
-        results.write_result_files(tmp, dt, tables, manifest)
+        results.write_result_files(tmp, dt, tables)
         save_design(data, tmp / "design.npz")
         if make_plots:
             from gapbayes.model.plots import load_baseline_points, make_fit_plots
@@ -185,5 +190,6 @@ def run_fit(
                 log(f"note: baseline datapoints not overlaid ({exc})")
                 points = None
             make_fit_plots(tmp, dt, data, tables, points)
+        manifest = results.write_manifest(tmp, manifest)
     log(f"sampling took {wall:.0f} s; result written to {folder}")
     return FitResult(folder, manifest, reused=False, diagnostics=diag, data=data, dt=dt)

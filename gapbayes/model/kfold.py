@@ -26,7 +26,7 @@ import xarray as xr
 from arviz_stats.utils import ELPDDataLOOKFold
 from scipy.special import logsumexp
 
-from gapbayes.errors import GapbayesError
+from gapbayes.errors import GapbayesError, RunFailure
 from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.design import ModelData
 from gapbayes.model.spec import Spec
@@ -72,7 +72,7 @@ def kfold_result(fold_results: Sequence[dict], data: ModelData, ll: xr.DataArray
     order = np.argsort(rows)
     rows, lpd = rows[order], lpd[order]
     if not np.array_equal(rows, np.sort(ll[OBS_DIM].values)):
-        raise GapbayesError("K-fold: the folds do not cover every score exactly once")
+        raise RunFailure("K-fold: the folds do not cover every score exactly once")
     elpd_i = lpd + full_scale_jacobian(data, rows)
     n_samples = int(ll.sizes["chain"] * ll.sizes["draw"])
     flat = ll.sel({OBS_DIM: rows}).stack(s=("chain", "draw")).transpose(OBS_DIM, "s").values
@@ -139,7 +139,7 @@ def kfold_elpd(
     results, failed = run_tasks(run_heldout_task, tasks, [t.key for t in tasks], work_dir,
                                 log=log)
     if failed:
-        raise GapbayesError(f"K-fold of spec '{spec.name}': refits {', '.join(failed)} failed "
+        raise RunFailure(f"K-fold of spec '{spec.name}': refits {', '.join(failed)} failed "
                             f"(see the log above); re-running retries them ({work_dir})")
     div = [r["divergences"] for r in results]
     rhat = max(r["rhat_max"] for r in results)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from gapbayes import __version__
-from gapbayes.errors import SpecError
+from gapbayes.errors import SpecError, os_reason
+from gapbayes.model.spec_check import check_sections, unknown_key
 
 SECTIONS = ("data", "time", "switches", "priors", "sampler")
 TOP_KEYS = {"name", "description", "extends", "model", *SECTIONS}
@@ -32,8 +33,16 @@ def shipped_spec_names() -> list[str]:
 
 def _read_toml(source: str | Path) -> tuple[dict[str, Any], str]:
     path = Path(source)
-    if path.suffix == ".toml" and path.exists():
-        text, label = path.read_text(encoding="utf-8"), str(path)
+    if path.suffix == ".toml":
+        label = str(path)
+        if not path.exists() and not path.is_symlink():
+            raise SpecError(f"{label}: no such spec file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise SpecError(f"{label}: not a UTF-8 text file") from None
+        except OSError as exc:
+            raise SpecError(f"{label}: cannot read the spec file: {os_reason(exc)}") from None
     else:
         name = str(source)
         ref = resources.files("gapbayes.specs").joinpath(f"{name}.toml")
@@ -44,9 +53,13 @@ def _read_toml(source: str | Path) -> tuple[dict[str, Any], str]:
             )
         text, label = ref.read_text(encoding="utf-8"), f"gapbayes/specs/{name}.toml"
     try:
-        return tomllib.loads(text), label
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{label}: not valid TOML: {exc}") from exc
+    if not raw:
+        raise SpecError(f"{label}: the spec file is empty (start it with extends = \"default\" "
+                        "and set the keys you want to change)")
+    return raw, label
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -63,9 +76,11 @@ def _resolve(source: str | Path, depth: int = 0) -> tuple[dict[str, Any], str]:
     if depth > 5:
         raise SpecError(f"spec '{source}': 'extends' chain is too deep (a cycle?)")
     raw, label = _read_toml(source)
-    unknown = set(raw) - TOP_KEYS
-    if unknown:
-        raise SpecError(f"{label}: unknown key(s) {sorted(unknown)}; allowed: {sorted(TOP_KEYS)}")
+    for key, value in raw.items():
+        if key not in TOP_KEYS:
+            raise unknown_key(label, key, "the top level", TOP_KEYS)
+        if key not in SECTIONS and not isinstance(value, str):
+            raise SpecError(f"{label}: {key} must be a string, got {value!r}")
     parent = raw.pop("extends", None)
     if parent is None:
         return raw, label
@@ -81,27 +96,7 @@ def _check_against_default(values: dict[str, Any], label: str) -> None:
         raise SpecError(f"{label}: unknown model '{family}'; known: {', '.join(FAMILIES)}")
     root = FAMILIES[family]
     default, _ = (_resolve(root) if label != f"gapbayes/specs/{root}.toml" else (values, ""))
-    for section in SECTIONS:
-        got, ref = values.get(section, {}), default.get(section, {})
-        if not isinstance(got, dict):
-            raise SpecError(f"{label}: [{section}] must be a table")
-        for key, value in got.items():
-            if key not in ref:
-                raise SpecError(
-                    f"{label}: unknown key '{key}' in [{section}]; known: {', '.join(sorted(ref))}"
-                )
-            if section == "priors":
-                if not isinstance(value, dict) or set(value) - {"mu", "sigma"}:
-                    raise SpecError(f"{label}: prior '{key}' must be a table of mu/sigma")
-                if value.get("sigma", 1.0) <= 0:
-                    raise SpecError(f"{label}: prior '{key}' needs sigma > 0, got {value['sigma']}")
-            elif type(value) is not type(ref[key]) and not (
-                isinstance(value, int | float) and isinstance(ref[key], int | float)
-            ):
-                raise SpecError(
-                    f"{label}: [{section}] {key} must be {type(ref[key]).__name__}, "
-                    f"got {value!r}"
-                )
+    check_sections(values, default, label, SECTIONS, root)
     if values["data"]["benchmarks"] not in ("published", "all"):
         raise SpecError(f"{label}: [data] benchmarks must be 'published' or 'all'")
 

@@ -1,0 +1,98 @@
+"""Result folders carry sha256 checksums; a damaged file is reported, never used or reused.
+
+One tiny synthetic fit (module-scoped) is made, then copies of it are damaged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gapbayes.cli import main
+from gapbayes.errors import GapbayesError
+from gapbayes.model import results
+from gapbayes.model.backends import SamplerSettings
+from gapbayes.model.fit import FitInput, run_fit
+from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
+from gapbayes.model.spec import load_spec
+
+SETTINGS = SamplerSettings(chains=2, draws=50, tune=50, progressbar=False)
+
+
+@pytest.fixture(scope="module")
+def world() -> FitInput:
+    spec = load_spec("default")
+    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
+    w = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=1)
+    return FitInput(w.models, w.benchmarks, w.scores, "synthetic-checksums", "synth")
+
+
+@pytest.fixture(scope="module")
+def fit_root(tmp_path_factory: pytest.TempPathFactory, world: FitInput) -> Path:
+    root = tmp_path_factory.mktemp("results")
+    run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root, make_plots=False,
+            log=lambda *_: None)
+    return root
+
+
+@pytest.fixture
+def damaged(fit_root: Path, tmp_path: Path) -> Path:
+    """A copy of the fit whose posterior.nc lost its second half."""
+    (folder,) = [p for p in fit_root.iterdir() if p.is_dir()]
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    post = copy / "posterior.nc"
+    post.write_bytes(post.read_bytes()[: post.stat().st_size // 2])
+    return copy
+
+
+def test_manifest_lists_a_checksum_of_every_result_file(fit_root: Path) -> None:
+    (folder,) = [p for p in fit_root.iterdir() if p.is_dir()]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = {p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"}
+    assert {"posterior.nc", "design.npz", "gap_at_dates.csv"} <= files
+    assert set(manifest["checksums"]) == files
+    for name in files:
+        assert manifest["checksums"][name] == results.file_sha256(folder / name)
+
+
+@pytest.mark.parametrize("command", [["summary"], ["report", "--out", "page.html"], ["plot"]])
+def test_truncated_posterior_is_one_line_and_exit_2(damaged: Path, command, monkeypatch,
+                                                    capsys) -> None:
+    monkeypatch.chdir(damaged.parent)
+    before = sorted(p.name for p in damaged.rglob("*"))
+    code = main([command[0], str(damaged), *command[1:]])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "posterior.nc: damaged (its sha256 differs from the manifest's" in err
+    assert sorted(p.name for p in damaged.rglob("*")) == before
+    assert not (damaged.parent / "page.html").exists()
+
+
+def test_damaged_cache_is_refitted_saying_so(world: FitInput, fit_root: Path,
+                                             tmp_path: Path) -> None:
+    (folder,) = [p for p in fit_root.iterdir() if p.is_dir()]
+    root = tmp_path / "root"
+    shutil.copytree(folder, root / folder.name)
+    post = root / folder.name / "posterior.nc"
+    post.write_bytes(b"\x00" * 1000)
+    lines: list[str] = []
+    result = run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root,
+                     make_plots=False, log=lines.append)
+    assert not result.reused
+    assert any("not reusing the cached result" in line and "posterior.nc: damaged" in line
+               for line in lines)
+    results.load_result(result.path)          # the new folder verifies
+    again = run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root,
+                    make_plots=False, log=lines.append)
+    assert again.reused
+
+
+def test_missing_listed_file_is_named(damaged: Path) -> None:
+    (damaged / "design.npz").unlink()
+    with pytest.raises(GapbayesError, match=r"design\.npz: missing from the result folder"):
+        results.load_result(damaged)
