@@ -76,6 +76,18 @@ def _window_line(man: dict) -> str:
             f"forward gaps marked 'forecast' rest on the open curve past that release.\n")
 
 
+def _bias_value(row: pd.Series) -> str:
+    """Format a bias term's interval with its support, or say why there is no number."""
+    status = row.get("status")
+    if not isinstance(status, str) or pd.isna(row.get("n_scores")):
+        return _fmt(row)
+    n = int(row["n_scores"])
+    count = f"{n} score{'' if n == 1 else 's'}"
+    if status != "estimated":
+        return f"{status} ({count})"
+    return f"{_fmt(row)}   ({count})"
+
+
 def _trend_lines(loaded) -> list[str]:
     change = loaded.tables.get("gap_change")
     if change is None or change.empty:
@@ -152,10 +164,11 @@ def print_summary(loaded, fmt: str = "text", out=None) -> None:
                   else "\n| bias term | months |\n|---|---|\n")
         for _, row in bias.iterrows():
             label = BIAS_LABELS.get(row["term"], row["term"])
+            value = _bias_value(row)
             if fmt == "markdown":
-                out.write(f"| {label} | {_fmt(row)} |\n")
+                out.write(f"| {label} | {value} |\n")
             else:
-                out.write(f"  {label:72s} {_fmt(row)}\n")
+                out.write(f"  {label:72s} {value}\n")
     from gapbayes.model.diagnostics import Check, Diagnostics
 
     if fmt == "text":

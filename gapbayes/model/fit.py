@@ -14,6 +14,7 @@ from gapbayes.atomic import staged_dir
 from gapbayes.errors import GapbayesError
 from gapbayes.model import results
 from gapbayes.model.backends import SamplerSettings, get_backend
+from gapbayes.model.bias_support import bias_support, support_summary
 from gapbayes.model.design_io import save_design
 from gapbayes.model.diagnostics import Diagnostics, run_diagnostics
 from gapbayes.model.families import Family, family
@@ -176,6 +177,7 @@ def run_fit(
         "diagnostics": diag.as_dict(),
         "checks_made": diag.as_dict()["checks_made"],
         **_check_summary(tables),
+        "bias_support": support_summary(bias_support(data)),
         "versions": results.versions(),
     }
     with staged_dir(folder) as tmp:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gapbayes.model.bias_support import bias_support, with_support
 from gapbayes.model.diagnostics import interval_table, parameter_summary
 
 FORECAST_SHARE = 0.1
@@ -75,7 +76,7 @@ def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     tables = {
         "gap_over_time": gap_over_time(post),
         "gap_at_dates": gap_at_dates(post),
-        "bias_terms": bias_terms(post),
+        "bias_terms": with_support(bias_terms(post), bias_support(data)),
         "threshold_gaps": fam.threshold_gaps(post, data),
         "parameters": params,
         "inclusion": data.inclusion,

@@ -360,25 +360,39 @@ crossings are noisy maxima (winner's curse), which the model does not use.
 </section>"""
 
 
+def _bias_row(r: pd.Series) -> str:
+    """One table row of a bias term; a term without support shows its status instead."""
+    status = r.get("status")
+    has_support = isinstance(status, str) and not pd.isna(r.get("n_scores"))
+    support = f"{int(r['n_scores'])} scores" if has_support else ""
+    name = (f"<td>{esc(BIAS_LABELS.get(str(r['term']), r['term']))}</td>"
+            f"<td><code>{esc(r['term'])}</code></td>")
+    if has_support and status != "estimated":
+        return (f'<tr>{name}<td class="num" colspan="3">{esc(status)}</td>'
+                f'<td class="num">{esc(support)}</td></tr>')
+    return (f'<tr>{name}<td class="num"><strong>{esc(num(r["median"]))}</strong></td>'
+            f'<td class="num">{esc(interval(r, 50))}</td>'
+            f'<td class="num">{esc(interval(r, 90))}</td>'
+            f'<td class="num">{esc(support)}</td></tr>')
+
+
 def section_bias(bias: pd.DataFrame | None) -> str:
     """Posterior summaries of the bias terms (or a note that the spec has none)."""
     if bias is None or bias.empty:
         body = '<p class="note">This specification has no bias terms.</p>'
     else:
-        rows = "".join(
-            f"<tr><td>{esc(BIAS_LABELS.get(str(r['term']), r['term']))}</td>"
-            f"<td><code>{esc(r['term'])}</code></td>"
-            f'<td class="num"><strong>{esc(num(r["median"]))}</strong></td>'
-            f'<td class="num">{esc(interval(r, 50))}</td>'
-            f'<td class="num">{esc(interval(r, 90))}</td></tr>'
-            for _, r in bias.iterrows())
+        rows = "".join(_bias_row(r) for _, r in bias.iterrows())
         body = f"""
 <table>
-<tr><th>bias term</th><th>name</th><th>median (months)</th><th>50% ETI</th><th>90% ETI</th></tr>
+<tr><th>bias term</th><th>name</th><th>median (months)</th><th>50% ETI</th><th>90% ETI</th>
+<th>support</th></tr>
 {rows}
 </table>
 <p class="note">Capability shifts are converted to months with the closed frontier's growth
-rate at the last data month; the public offset is a gap offset in months already.</p>"""
+rate (model v2: at the release times of the scores they affect; timeshift-v1: at the last data
+month); the public terms are gap differences in months already. Support: the number of scores
+a term acts on; a term no score informs is "not estimable (prior only)", one whose scores carry
+no same-weights contrast is "not identified on this data".</p>"""
     return f"""
 <section id="bias">
 <h2>Bias terms</h2>
