@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gapbayes.commands.summary_by import BY_CHOICES, print_benchmarks, select_groups
 from gapbayes.paths import results_dir
 
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
@@ -31,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--latest", action="store_true", help="use the newest result under results/")
     p.add_argument("--format", choices=["text", "csv", "json", "markdown"], default="text",
                    help="output format (default: %(default)s)")
+    p.add_argument("--by", choices=BY_CHOICES, default=None,
+                   help="one view of the gap vector: access type (overall/private/public), "
+                        "category, or benchmark (with saturated benchmarks marked); "
+                        "default: access types and categories")
     p.set_defaults(func=run)
 
 
@@ -42,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
     if args.result is None and not args.latest:
         raise GapbayesError("give a result folder or --latest")
     path = args.result if args.result is not None else latest_result(results_dir())
-    print_summary(load_result(path), args.format)
+    loaded = load_result(path)
+    if args.by == "benchmark":
+        print_benchmarks(loaded, args.format)
+    else:
+        print_summary(loaded, args.format, by=args.by)
     return 0
 
 
@@ -114,13 +123,16 @@ def _prior_line(man: dict) -> str:
             + ", ".join(f"{k} (quantile {pc['quantiles'][k]:.3f})" for k in outside))
 
 
-def print_summary(loaded, fmt: str = "text", out=None) -> None:
-    """Print a result's gap table, bias terms and diagnostics line in ``fmt``."""
+def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) -> None:
+    """Print a result's gap table, bias terms and diagnostics line in ``fmt``.
+
+    ``by`` ("access" or "category") keeps only those groups; None prints both.
+    """
     from gapbayes.model.results import backend_label
 
     out = out or sys.stdout
     man = loaded.manifest
-    gaps = gap_table(loaded)
+    gaps = select_groups(gap_table(loaded), by)
     bias = loaded.tables.get("bias_terms", pd.DataFrame())
     diag = man["diagnostics"]
     if fmt == "json":

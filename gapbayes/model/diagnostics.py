@@ -20,7 +20,7 @@ BFMI_MIN = 0.3
 DEPTH_SATURATION_MAX = 0.01
 # Parameters whose R-hat is checked besides the gap quantities: every free parameter.
 # Reported gap quantities: R-hat on each, bulk and tail ESS on each (those a family derives).
-GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date", "gap_change")
+GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date", "gap_change", "gap_benchmark")
 
 
 @dataclass

@@ -14,6 +14,7 @@ import xarray as xr
 
 from gapbayes.model.bias_support import bias_support, with_support
 from gapbayes.model.diagnostics import interval_table, parameter_summary
+from gapbayes.model.saturation import identification_table
 
 FORECAST_SHARE = 0.1
 
@@ -60,12 +61,22 @@ def bias_terms(post: xr.Dataset) -> pd.DataFrame:
 
 
 def benchmark_gaps(post: xr.Dataset, data) -> pd.DataFrame:
-    """Backward gap of every benchmark at the named dates, with display names."""
+    """Gap of every benchmark at the named dates, with display names and identification.
+
+    Where the posterior has ``benchmark_position`` (model v2), each row also says whether the
+    benchmark still discriminates where its gap is read (``identified``; ``reason``:
+    saturated or at the floor; :mod:`gapbayes.model.saturation`).
+    """
     if "gap_benchmark" not in post:
         return pd.DataFrame()
     table = interval_table(post["gap_benchmark"])
     names = dict(zip(data.bench_ids, getattr(data, "bench_names", data.bench_ids), strict=True))
     table.insert(1, "name", table["benchmark"].map(names))
+    if "benchmark_position" in post:
+        pos = post["benchmark_position"].stack(sample=("chain", "draw"))
+        ident = identification_table(pos.transpose("sample", ...).values, data,
+                                     [str(d) for d in post["date"].values])
+        table = table.merge(ident, on=["benchmark", "date", "direction"], how="left")
     return table
 
 

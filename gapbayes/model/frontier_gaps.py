@@ -29,6 +29,7 @@ import xarray as xr
 from gapbayes.model.design import years_since
 from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.links import crossing_row
+from gapbayes.model.saturation import frontier_positions
 
 NAMED_DATES = {"2025-01-20": pd.Timestamp("2025-01-20")}
 CHANGE_MONTHS = (6, 12)
@@ -75,12 +76,13 @@ def _monotone(curve: np.ndarray) -> np.ndarray:
     return run + 1e-9 * np.arange(curve.shape[-1])
 
 
-def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray,
+                   with_curves: bool = False) -> tuple:
     """Backward and forward gap (months) of every benchmark at ``times``: (S, B, T) each.
 
     Also returns where the forward solution lies, (S, B, T) years since origin, to tell
-    forecasts apart. A level beyond the grid (``lead_months`` back, ``forecast_months``
+    forecasts apart, and with ``with_curves`` the (closed, opened, shift) arrays used. A
+    level beyond the grid (``lead_months`` back, ``forecast_months``
     ahead) is censored at the grid's end: the gap is then at least the value returned.
     """
     closed, opened = category_curves(post, data)
@@ -101,6 +103,8 @@ def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray
                 t_open = np.interp(closed_now, om + shift[s, b], grid)
                 fwd[s, b] = (t_open - times) * 12.0
                 reach[s, b] = t_open
+    if with_curves:
+        return back, fwd, reach, (closed, opened, shift)
     return back, fwd, reach
 
 
@@ -127,7 +131,7 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
     named = named_times(data)
     times = np.concatenate([data.report_time, list(named.values())])
     R = len(data.report_time)
-    back, fwd, reach = benchmark_gaps(post, data, times)
+    back, fwd, reach, curves = benchmark_gaps(post, data, times, with_curves=True)
     masks = group_masks(data)
     g_back = np.stack([back[:, m].mean(axis=1) for m in masks.values()], axis=1)
     g_fwd = np.stack([fwd[:, m].mean(axis=1) for m in masks.values()], axis=1)
@@ -151,6 +155,14 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
                                 {**groups, **dates, "direction": ["backward", "forward"]}),
         "gap_change": _unstack(change, post, ["group", "span"],
                                {**groups, "span": [f"last {m} months" for m in spans]}),
+        "gap_benchmark": _unstack(np.stack([back[:, :, R:], fwd[:, :, R:]], axis=-1), post,
+                                  ["benchmark", "date", "direction"],
+                                  {"benchmark": list(data.bench_ids), **dates,
+                                   "direction": ["backward", "forward"]}),
+        "benchmark_position": _unstack(
+            frontier_positions(*curves, post, data, times[R:]), post,
+            ["benchmark", "date", "side"],
+            {"benchmark": list(data.bench_ids), **dates, "side": ["open", "closed"]}),
     }
     out.update(bias_terms_months(post, data, out["gap_at_date"]))
     return xr.Dataset(out)
