@@ -20,7 +20,7 @@ from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simula
 from gapbayes.model.spec import load_spec
 
 PNGS = ("gap_by_access", "gap_by_category", "gap_forward_vs_backward", "benchmark_curves",
-        "rank_plots", "ppc")
+        "rank_plots", "ppc", "prior_predictive")
 SVGS = ("gap_by_access", "gap_by_category")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
