@@ -145,3 +145,18 @@ def test_peers_next_to_a_fit(data, capsys):
     md = capsys.readouterr().out
     assert "| method | last month of the data | near 2025-01-20 |" in md
     assert "| posterior forward | 6.3 [1.2, 25.6] at last (2026-04) (forecast) |" in md
+
+
+def test_peers_figure(data, tmp_path, capsys):
+    png, svg = tmp_path / "fig" / "peers.png", tmp_path / "peers.svg"
+    assert main(["peers", "--data", str(data), "--bootstrap", "10", "--figure", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["peers", str(REFERENCE_FIT), "--data", str(data), "--bootstrap", "10",
+                 "--figure", str(svg)]) == 0
+    assert svg.read_text().lstrip().startswith("<?xml")
+    capsys.readouterr()
+    bad = tmp_path / "peers.pdf"
+    assert main(["peers", "--data", str(data), "--figure", str(bad)]) == 2
+    assert one_error_line(capsys) == (
+        f"gapbayes: error: --figure {bad}: the file name must end in .png or .svg")
+    assert not bad.exists()

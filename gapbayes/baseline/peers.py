@@ -31,6 +31,9 @@ from gapbayes.baseline.run import run_baseline
 
 #: Default result folder of each method under the results root.
 FOLDERS = {"threshold": "baseline", "eci": "baseline-eci", "censored": "baseline-censored"}
+#: The table of each method drawn in the peers figure: file in its folder, date columns.
+CURVE_FILES = {"threshold": ("curves.csv", ["date"]), "eci": ("curve.csv", ["date"]),
+               "censored": ("levels.csv", ["set_date", "match_date"])}
 
 
 @dataclass
@@ -45,6 +48,9 @@ class Peers:
         Extra printed lines: the Epoch-window mean, the censored medians by era.
     summaries
         method -> its summary dict.
+    curves
+        method -> its drawn table: the threshold's pooled curve (``date, gap, lo90, hi90``),
+        the ECI-style curve, the censored levels.
     computed
         Methods computed on the fly (no usable folder).
     """
@@ -52,23 +58,27 @@ class Peers:
     rows: list[PeerRow]
     notes: list[str]
     summaries: dict[str, dict[str, Any]]
+    curves: dict[str, pd.DataFrame]
     computed: list[str] = field(default_factory=list)
 
 
-def saved_summary(folder: Path, data_hash: str) -> dict | None:
-    """Return ``folder/summary.json`` if it was made from data ``data_hash`` for all open models.
+def saved_result(folder: Path, method: str, data_hash: str) -> tuple[dict, pd.DataFrame] | None:
+    """Return ``folder``'s summary and drawn table if made from data ``data_hash``.
 
-    None when it is missing, unreadable, from other data or Chinese-only.
+    None when either file is missing or unreadable, or the folder is from other data or
+    Chinese-only: the estimate is then computed again.
     """
+    name, dates = CURVE_FILES[method]
     try:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        table = pd.read_csv(folder / name, parse_dates=dates)
     except (OSError, ValueError):
         return None
     if summary.get("data_hash") != data_hash:
         return None
     if summary.get("parameters", {}).get("chinese_only"):
         return None
-    return summary
+    return summary, table
 
 
 def collect_peers(
@@ -99,28 +109,41 @@ def collect_peers(
     Returns
     -------
     Peers
+
+    Raises
+    ------
+    ValueError
+        When the data has no model the ability fit can use, or no open or no closed one.
     """
     summaries: dict[str, dict] = {}
+    curves: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for method, name in FOLDERS.items():
-        saved = saved_summary(results_root / name, data_hash)
+        saved = saved_result(results_root / name, method, data_hash)
         if saved is not None:
-            summaries[method], sources[method] = saved, str(results_root / name)
+            summaries[method], curves[method] = saved
+            sources[method] = str(results_root / name)
     computed = [m for m in FOLDERS if m not in summaries]
     here = f"computed now (data {data_hash})"
     if "threshold" in computed:
         log("peers: computing the threshold method")
         kw = {} if n_bootstrap is None else {"n_bootstrap": n_bootstrap}
-        summaries["threshold"] = run_baseline(scores, benchmarks, seed=seed, **kw).summary
+        result = run_baseline(scores, benchmarks, seed=seed, **kw)
+        summaries["threshold"], curves["threshold"] = result.summary, result.curves
         sources["threshold"] = here
     if "eci" in computed or "censored" in computed:
         n = DEFAULT_BOOTSTRAP if n_bootstrap is None else n_bootstrap
         log(f"peers: fitting abilities and {n} benchmark-bootstrap refits")
         sample = sample_abilities(scores, benchmarks, n, seed)
         if "eci" in computed:
-            summaries["eci"], sources["eci"] = run_eci(sample).summary, here
+            eci = run_eci(sample)
+            summaries["eci"], curves["eci"], sources["eci"] = eci.summary, eci.curve, here
         if "censored" in computed:
-            summaries["censored"], sources["censored"] = run_censored(sample).summary, here
+            cens = run_censored(sample)
+            summaries["censored"], curves["censored"] = cens.summary, cens.levels
+            sources["censored"] = here
+    th = curves["threshold"]
+    curves["threshold"] = th[th["group"] == "all"].reset_index(drop=True)
     rows = [threshold_row(summaries["threshold"], sources["threshold"]),
             eci_row(summaries["eci"], sources["eci"]),
             censored_row(summaries["censored"], sources["censored"])]
@@ -128,4 +151,4 @@ def collect_peers(
     if computed:
         notes.append("computed now (not saved): " + ", ".join(computed) + "; "
                      "'gapbayes baseline --method METHOD' writes a folder that is then reused")
-    return Peers(rows, notes, summaries, computed)
+    return Peers(rows, notes, summaries, curves, computed)

@@ -31,18 +31,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="bootstrap seed for peers computed now (0)")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text",
                    help="output format (default: %(default)s)")
+    p.add_argument("--figure", type=Path, default=None, metavar="PATH",
+                   help="also draw the gap over time, one line, band or point set per method "
+                        "(.png or .svg)")
     p.set_defaults(func=run)
 
 
-def _fit_rows(args: argparse.Namespace):
-    """Return the posterior rows and the fit's data hash (None, None without a fit)."""
+def _fit(args: argparse.Namespace):
+    """Return the fit's posterior rows, its gap_over_time table and its data hash.
+
+    (None, None, None) without a fit.
+    """
     from gapbayes.baseline.peer_rows import posterior_rows
     from gapbayes.model.results import latest_result, load_result
 
     if args.result is not None and args.latest:
         raise GapbayesError("give a result folder or --latest, not both")
     if args.result is None and not args.latest:
-        return None, None
+        return None, None, None
     path = args.result if args.result is not None else latest_result(paths.results_dir())
     if not path.is_dir():
         raise GapbayesError(f"{path}: no such result folder")
@@ -50,22 +56,35 @@ def _fit_rows(args: argparse.Namespace):
     table = loaded.tables.get("gap_at_dates")
     if table is None:
         raise GapbayesError(f"{path}: no gap_at_dates.csv in this result folder")
-    return posterior_rows(table, str(path)), loaded.manifest.get("data", {}).get("hash")
+    return (posterior_rows(table, str(path)), loaded.tables.get("gap_over_time"),
+            loaded.manifest.get("data", {}).get("hash"))
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the peer table (and the posterior rows of a fit)."""
+    """Print the peer table (and the posterior rows of a fit); draw the figure if asked."""
     from gapbayes.baseline.inputs import load_inputs
     from gapbayes.baseline.peer_rows import format_rows
     from gapbayes.baseline.peers import collect_peers
+    from gapbayes.baseline.peers_figure import SUFFIXES
 
-    fit_rows, fit_hash = _fit_rows(args)
+    # Refuse a bad figure path before any fit is read or any estimate is computed.
+    if args.figure is not None and args.figure.suffix not in SUFFIXES:
+        raise GapbayesError(f"--figure {args.figure}: the file name must end in .png or .svg")
+    fit_rows, over_time, fit_hash = _fit(args)
     data_dir = args.data if args.data is not None else paths.data_dir()
     scores, benchmarks, data_hash = load_inputs(data_dir)
-    peers = collect_peers(scores, benchmarks, data_hash, paths.results_dir(),
-                          n_bootstrap=args.bootstrap, seed=args.seed, log=log_stderr)
+    try:
+        peers = collect_peers(scores, benchmarks, data_hash, paths.results_dir(),
+                              n_bootstrap=args.bootstrap, seed=args.seed, log=log_stderr)
+    except ValueError as exc:   # no fittable model, or no open / no closed model
+        raise GapbayesError(f"{data_dir}: {exc}") from None
     notes = list(peers.notes)
     if fit_hash is not None and fit_hash != data_hash:
         notes.append(f"note: the fit used data {fit_hash}, the peers data {data_hash}")
     format_rows(peers.rows + (fit_rows or []), args.format, notes)
+    if args.figure is not None:
+        from gapbayes.baseline.peers_figure import make_peers_figure, save_peers_figure
+
+        save_peers_figure(make_peers_figure(peers.curves, over_time), args.figure)
+        log_stderr(f"figure written to {args.figure}")
     return 0
