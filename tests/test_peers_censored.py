@@ -67,6 +67,9 @@ def test_wider_window_and_bootstrap_interval():
         hi = np.inf if "hi90" in m["not_reached"] else m["hi90"]
         assert m["lo90"] <= m["median"] <= hi
         assert m["lo90"] < hi                 # level resampling moves the median
+    # The default year holds 3 levels: too few for a median, so no interval either.
+    short = run_censored(sample).summary["medians"]["last"]
+    assert short["too_few_levels"] and short["lo90"] is None and short["hi90"] is None
 
 
 def test_open_model_already_above_a_level_matches_at_zero():

@@ -160,3 +160,16 @@ def test_peers_figure(data, tmp_path, capsys):
     assert one_error_line(capsys) == (
         f"gapbayes: error: --figure {bad}: the file name must end in .png or .svg")
     assert not bad.exists()
+
+
+def test_no_open_model_is_one_line_exit_2(data, tmp_path, capsys):
+    models = pd.read_csv(data / "tidy" / "models.csv", dtype=str, keep_default_na=False)
+    models["access"] = "closed"
+    models.to_csv(data / "tidy" / "models.csv", index=False, lineterminator="\n")
+    out = tmp_path / "out"
+    assert main(["baseline", "--method", "censored", "--data", str(data), "--out", str(out),
+                 "--bootstrap", "5"]) == 2
+    assert one_error_line(capsys) == (
+        f"gapbayes: error: {data}: the ability fit has no open or no closed model: "
+        "no gap to measure; nothing to estimate")
+    assert not out.exists()

@@ -175,7 +175,8 @@ def _describe(months: np.ndarray, matched: np.ndarray, boot: np.ndarray, level: 
     """
     n = int(months.size)
     point = km_median(months, matched) if n >= MIN_LEVELS else float("nan")
-    q = interval(boot, level) if boot.size else np.full(3, np.nan)
+    # Too few levels: no median, and no interval around it either.
+    q = interval(boot, level) if boot.size and n >= MIN_LEVELS else np.full(3, np.nan)
     values = {"median": point, "boot_median": q[0], "lo90": q[1], "hi90": q[2]}
     return {
         "n_levels": n,

@@ -68,7 +68,8 @@ class EciResult:
         end; -inf where the open level is above every closed model (open ahead);
         ``open_ahead_share`` is the share of replicates where open led.
     abilities
-        One row per fitted model with its ability, bootstrap interval and frontier flags.
+        One row per fitted model with its ability, bootstrap interval (each replicate on its
+        own standardised scale, so only roughly comparable) and running-best record flags.
     benchmarks
         ``benchmark_id, status, n_models, slope, difficulty``.
     summary
