@@ -101,7 +101,7 @@ def test_censored_writes_its_folder(data, tmp_path, capsys):
     assert levels["matched"].tolist() == [True, True, True, True, False]
     printed = capsys.readouterr().out
     assert "5 closed frontier levels, 1 unmatched (censored) at 2025-03-01" in printed
-    assert f"all levels{' ' * 23}{days('2024-10-01', '2024-05-01'):.1f} [" in printed
+    assert f"all levels:{' ' * 23}{days('2024-10-01', '2024-05-01'):.1f} [" in printed
 
 
 def test_peers_missing_result_folder_is_one_line_exit_2(data, tmp_path, capsys):

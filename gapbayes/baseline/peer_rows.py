@@ -187,7 +187,7 @@ def censored_lines(summary: dict) -> list[str]:
               for k in ("last", "near_2025_01_20") if med.get(k)]
     for key, label, date in named:
         cell = median_cell(med[key], date)
-        lines.append(f"  {label:32s} {cell.text().replace(f' at {date}', '')}")
+        lines.append(f"  {label + ':':33s} {cell.text().replace(f' at {date}', '')}")
     return lines
 
 
@@ -234,7 +234,9 @@ def format_rows(rows: list[PeerRow], fmt: str = "text", notes: list[str] | None 
         out.writelines(f"| {a} | {b} | {c} |\n" for a, b, c in cells)
         out.write("\n")
         out.writelines(f"- **{r.label}**: {DESCRIPTIONS.get(r.method, '')}\n" for r in rows)
-        out.writelines(f"- {' '.join(n.split())}\n" for n in notes)
+        # An indented note continues the one above it: a nested bullet.
+        out.writelines(f"{'  ' if n[:1].isspace() else ''}- {' '.join(n.split())}\n"
+                       for n in notes)
         return
     w = max(len(c[1]) for c in cells) + 2
     out.write(HEADER + "\n")
