@@ -1,10 +1,14 @@
 """ECI-style gap: months between the open and closed running-best ability curves.
 
 Source: Epoch AI data insight "Open-weight models lag state-of-the-art by around 3 months on
-average" (L. Emberson, 2025-10-30; docs/methods.md sections 3 and 5) on the Epoch Capabilities
-Index (Ho et al. 2025). Abilities come from :mod:`gapbayes.baseline.abilities`; the curves and
-distances from :mod:`gapbayes.baseline.frontiers`. The rules followed and the deviations are
-listed in :data:`RULES` and :data:`DEVIATIONS` and written into every summary.json.
+average" (L. Emberson, 2025-10-30, epoch.ai/data-insights/open-weights-vs-closed-weights-models;
+docs/methods.md sections 3 and 5) on the Epoch Capabilities Index (Ho et al. 2025). Its method
+section: the horizontal distance between the open and closed running-best ECI curves across
+the ECI values where both are drawn, averaged; an open model counts as caught up when its
+difference to the closed one is not statistically significant. Abilities come from
+:mod:`gapbayes.baseline.abilities`, the curves and distances from
+:mod:`gapbayes.baseline.frontiers`. The rules followed and the deviations are listed in
+:data:`RULES` and :data:`DEVIATIONS` and written into every summary.json.
 """
 
 from __future__ import annotations
