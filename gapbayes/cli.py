@@ -3,7 +3,7 @@
 Subcommands (``gapbayes <cmd> --help`` documents every flag)::
 
     data build|validate|import|info   tidy tables from the raw Epoch dump or your own data
-    baseline                          the published threshold-crossing method
+    baseline                          threshold-crossing method; --method eci|censored peers
     fit                               fit a model specification (PyMC or Stan backend)
     summary                           gap table of a fit result
     plot                              figures of a fit result
@@ -13,6 +13,7 @@ Subcommands (``gapbayes <cmd> --help`` documents every flag)::
     report                            one-page self-contained HTML report of a fit
     sbc                               simulation-based calibration
     study                             winner's-curse / provider-degradation / held-out studies
+    peers                             threshold, ECI-style and censored gaps next to a posterior
 
 Each subcommand lives in ``gapbayes.commands.<name>`` and exposes
 ``register(subparsers)``; the parser it adds sets ``func(args) -> int``.
@@ -33,7 +34,7 @@ from gapbayes.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, GapbayesError, os_
 
 COMMAND_MODULES = [
     "data", "baseline", "fit", "summary", "plot", "specs", "compare", "sensitivity", "report",
-    "sbc", "study",
+    "sbc", "study", "peers",
 ]
 
 

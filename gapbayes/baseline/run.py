@@ -102,7 +102,7 @@ def _group_mask(datapoints: pd.DataFrame, group: str) -> pd.Series:
     return datapoints["access_type"] == group
 
 
-def _num(x: float) -> float | None:
+def json_number(x: float) -> float | None:
     """Return ``x`` as a JSON number, or None for NaN/inf."""
     return None if x is None or not math.isfinite(float(x)) else float(x)
 
@@ -124,10 +124,10 @@ def _curve_point(curve: pd.DataFrame, when: pd.Timestamp | None, step_days: int)
         row = curve.iloc[i]
     return {
         "date": row["date"].strftime("%Y-%m-%d"),
-        "gap": _num(row["gap"]),
-        "lo90": _num(row["lo90"]),
-        "hi90": _num(row["hi90"]),
-        "n_eff": _num(row["n_eff"]),
+        "gap": json_number(row["gap"]),
+        "lo90": json_number(row["lo90"]),
+        "hi90": json_number(row["hi90"]),
+        "n_eff": json_number(row["n_eff"]),
     }
 
 
@@ -137,7 +137,7 @@ def _curve_min(curve: pd.DataFrame) -> dict | None:
     if ok.empty:
         return None
     row = ok.loc[ok["gap"].idxmin()]
-    return {"date": row["date"].strftime("%Y-%m-%d"), "gap": _num(row["gap"])}
+    return {"date": row["date"].strftime("%Y-%m-%d"), "gap": json_number(row["gap"])}
 
 
 def run_baseline(
@@ -214,8 +214,8 @@ def run_baseline(
         group_summary[group] = {
             "n_datapoints": int(gaps.size),
             "n_benchmarks": int(sub["benchmark_id"].nunique()),
-            "median_gap_months": _num(np.median(gaps)) if gaps.size else None,
-            "mean_gap_months": _num(gaps.mean()) if gaps.size else None,
+            "median_gap_months": json_number(np.median(gaps)) if gaps.size else None,
+            "mean_gap_months": json_number(gaps.mean()) if gaps.size else None,
             "n_negative": int((gaps < 0).sum()),
             "last": _curve_point(curve, None, step_days),
             "near_2025_01_20": _curve_point(curve, REFERENCE_DATE, step_days),
@@ -266,13 +266,28 @@ def run_baseline(
     return BaselineResult(datapoints, curves_df, summary, crossings, bench)
 
 
-def _csv(df: pd.DataFrame) -> str:
+def csv_text(df: pd.DataFrame) -> str:
     """Return ``df`` as CSV text: ISO dates, repr-exact floats, empty string for missing."""
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False, lineterminator="\n", na_rep="")
+
+
+def write_tables(
+    out_dir: str | Path, tables: Mapping[str, pd.DataFrame], summary: Mapping[str, Any]
+) -> Path:
+    """Write ``NAME.csv`` for every table and ``summary.json`` into ``out_dir`` atomically.
+
+    The folder is replaced whole, or left untouched when anything fails
+    (:func:`gapbayes.atomic.staged_dir`). Used by the peer estimators' result folders.
+    """
+    with atomic.staged_dir(out_dir) as tmp:
+        for name, table in tables.items():
+            (tmp / f"{name}.csv").write_text(csv_text(table), encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return Path(out_dir)
 
 
 def write_outputs(
@@ -292,9 +307,9 @@ def write_outputs(
     if extra_summary:
         summary.update(extra_summary)
     with atomic.staged_dir(out_dir) as tmp:
-        (tmp / "datapoints.csv").write_text(_csv(result.datapoints), encoding="utf-8")
-        (tmp / "curves.csv").write_text(_csv(result.curves), encoding="utf-8")
-        (tmp / "crossings.csv").write_text(_csv(result.crossings), encoding="utf-8")
+        (tmp / "datapoints.csv").write_text(csv_text(result.datapoints), encoding="utf-8")
+        (tmp / "curves.csv").write_text(csv_text(result.curves), encoding="utf-8")
+        (tmp / "crossings.csv").write_text(csv_text(result.crossings), encoding="utf-8")
         (tmp / "summary.json").write_text(
             json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8"
         )
