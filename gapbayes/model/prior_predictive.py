@@ -93,7 +93,7 @@ def prior_predictive_figure(prior_gap: pd.DataFrame, posterior_gap: pd.DataFrame
             ax_gap.fill_between(xp, po["eti90_lo"], po["eti90_hi"], color=color, alpha=0.3,
                                 label=f"{group}: posterior 90% ETI")
     ax_gap.axhline(0, color="grey", lw=0.6)
-    locator = mdates.AutoDateLocator(maxticks=7)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
     ax_gap.xaxis.set_major_locator(locator)
     ax_gap.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax_gap.set_ylabel("backward gap (months)")
