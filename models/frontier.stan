@@ -324,7 +324,9 @@ parameters {
   array[use_category_shift] real<lower=0> category_shift_sd; // sd of category shifts
   vector[use_category_shift * (N_cat - 1)] category_shift_z; // standardised category contrasts
   real<lower=0> benchmark_shift_sd;                // sd of the benchmark shifts
-  vector[B - 1] benchmark_shift_zerosum;           // free coordinates of the benchmark shifts
+  // free coordinates of the standardised benchmark shifts (non-centred: with few benchmarks the
+  // shift sd can sit near 0, a funnel for a centred parameterisation)
+  vector[B - 1] benchmark_shift_z_zerosum;
   // ---- bias terms -------------------------------------------------------------------------
   array[use_provider] real<lower=0> provider_penalty;  // lost on host-served open scores
   array[use_self_report] real self_report_offset;      // added on self-reported scores
@@ -344,6 +346,7 @@ transformed parameters {
   matrix[2, G] frontier;                           // general frontier on the grid (closed, open)
   matrix[P > 0 ? K_t : 0, N_cat] category_trend_knots; // category trends at the trend knots
   matrix[use_effort_category * (E - 1), N_cat] effort_category_z; // zero sum per effort class
+  vector[B] benchmark_shift_z;                     // standardised benchmark shifts (sum zero)
   vector[B] benchmark_shift;                       // benchmark part of the shift (sum zero)
   vector[B] open_shift;                            // open-vs-closed shift, mean zero
   vector[B_zs] difficulty;                         // benchmark difficulty (sum zero)
@@ -377,7 +380,8 @@ transformed parameters {
     category_trend_knots = to_matrix(trend_map * category_trend, K_t, N_cat, 0);
   }
   effort_category_z = effort_category_z_zerosum * zs_cat_t;
-  benchmark_shift = zs_bench * benchmark_shift_zerosum;
+  benchmark_shift_z = zs_bench * benchmark_shift_z_zerosum;
+  benchmark_shift = benchmark_shift_sd * benchmark_shift_z;
   open_shift = open_shifts(public_shift, category_shift_sd, category_shift_z, benchmark_shift,
                            bench_public_centred, shift_category_basis, bench_category);
   if (B_zs > 0) {
@@ -436,7 +440,7 @@ model {
   category_shift_sd ~ normal(0, sigma_category_shift);
   category_shift_z ~ std_normal();
   benchmark_shift_sd ~ normal(0, sigma_benchmark_shift);
-  benchmark_shift_zerosum ~ normal(0, benchmark_shift_sd);
+  benchmark_shift_z_zerosum ~ std_normal();
   provider_penalty ~ normal(0, sigma_provider_penalty);
   self_report_offset ~ normal(mu_self_report_offset, sigma_self_report_offset);
   // ZeroSumNormal(sigma): N(0, sigma) on the n - 1 free coordinates (Q is orthonormal)

@@ -29,7 +29,7 @@ def test_switches_and_designs_remove_their_parameters():
     data = _data()
     full = _free(data)
     assert {"log_growth", "category_trend", "ability", "effort", "effort_category_z",
-            "benchmark_shift", "difficulty", "log_slope"} <= full
+            "benchmark_shift_z", "difficulty", "log_slope"} <= full
     nob = _free(data, load_spec("no-bias-terms"))
     assert full - nob == {"provider_penalty", "self_report_offset"} & full
     no_effort = _free(_data(effort_share=0.0))

@@ -44,8 +44,8 @@ OPTIONAL_SCALARS = (
     "provider_penalty", "self_report_offset", "log_slope_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
-ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift", "difficulty",
-                                       "log_slope")}
+ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
+                                       "difficulty", "log_slope")}
 STAN_ONLY = tuple(ZERO_SUM.values())
 # Observed variable -> Stan generated quantity, per DataTree group.
 LOG_LIKELIHOOD = {"y_sig": "log_lik_y_sig", "y_lin": "log_lik_y_lin"}
@@ -105,7 +105,8 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     dims: dict[str, list[str]] = {
         "log_growth": ["access", "window_knot"], "frontier": ["access", "grid"],
         "shortfall_family_z": ["family"], "ability": ["base"],
-        "benchmark_shift": ["benchmark"], "open_shift": ["benchmark"],
+        "benchmark_shift": ["benchmark"], "benchmark_shift_z": ["benchmark"],
+        "open_shift": ["benchmark"],
     }
     if lo > 0:
         dims["growth_back_z"] = ["access", "back_knot"]
@@ -155,7 +156,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["effort_category_sd", "effort_category_z"] if on["effort_category"] else []
     names += ["public_shift"] if on["public_shift"] else []
     names += ["category_shift_sd", "category_shift_z"] if on["category_shift"] else []
-    names += ["benchmark_shift_sd", "benchmark_shift"]
+    names += ["benchmark_shift_sd", "benchmark_shift_z"]
     names += ["provider_penalty"] if on["provider"] else []
     names += ["self_report_offset"] if on["self_report"] else []
     if len(data.sig_benchmarks):
