@@ -96,3 +96,15 @@ def test_missing_listed_file_is_named(damaged: Path) -> None:
     (damaged / "design.npz").unlink()
     with pytest.raises(GapbayesError, match=r"design\.npz: missing from the result folder"):
         results.load_result(damaged)
+
+
+def test_reference_copy_skips_only_the_files_it_omits(tmp_path: Path) -> None:
+    (tmp_path / "kept.csv").write_text("a,b\n1,2\n")
+    manifest = {"checksums": {"kept.csv": results.file_sha256(tmp_path / "kept.csv"),
+                              "posterior.nc": "0" * 64}}
+    with pytest.raises(GapbayesError, match=r"posterior\.nc: missing from the result folder"):
+        results.verify_checksums(tmp_path, manifest)
+    results.verify_checksums(tmp_path, {**manifest, "files_omitted": ["posterior.nc"]})
+    (tmp_path / "kept.csv").write_text("a,b\n1,3\n")
+    with pytest.raises(GapbayesError, match=r"kept\.csv: damaged"):
+        results.verify_checksums(tmp_path, {**manifest, "files_omitted": ["posterior.nc"]})
