@@ -19,8 +19,12 @@ def tidy_dir(base: Path | None = None) -> Path:
 
 
 def results_dir() -> Path:
-    """Folder for fit results (env ``GAPBAYES_RESULTS``)."""
-    return Path(os.environ.get("GAPBAYES_RESULTS", PROJECT_ROOT / "results"))
+    """Folder for results: ``./results`` in the current folder (env ``GAPBAYES_RESULTS``).
+
+    Not the install folder: a user working elsewhere must not write into (or read from) the
+    package's own checkout.
+    """
+    return Path(os.environ.get("GAPBAYES_RESULTS", Path.cwd() / "results"))
 
 
 def cache_dir() -> Path:

@@ -109,7 +109,8 @@ def test_peers_missing_result_folder_is_one_line_exit_2(data, tmp_path, capsys):
     assert main(["peers", str(missing), "--data", str(data)]) == 2
     assert one_error_line(capsys) == f"gapbayes: error: {missing}: no such result folder"
     assert main(["peers", str(data), "--latest"]) == 2
-    assert one_error_line(capsys) == "gapbayes: error: give a result folder or --latest, not both"
+    assert one_error_line(capsys) == (
+        "gapbayes: error: give either a result folder or --latest, not both")
     assert main(["peers", str(data / "tidy"), "--data", str(data)]) == 2
     assert "not a gapbayes result folder (no manifest.json)" in one_error_line(capsys)
 
@@ -135,16 +136,23 @@ def test_peers_computes_missing_folders_then_reuses_them(data, tmp_path, capsys)
 def test_peers_next_to_a_fit(data, capsys):
     assert main(["peers", str(REFERENCE_FIT), "--data", str(data), "--bootstrap", "10"]) == 0
     out = capsys.readouterr().out
-    # overall rows of results/reference/epoch-default/gap_at_dates.csv
-    assert "posterior backward  4.6 [1.6, 7.1] at last (2026-04)" in out
-    assert "5.0 [2.2, 8.8] at 2025-01-20" in out
-    assert "6.3 [1.2, 25.6] at last (2026-04) (forecast)" in out
+    # overall rows of results/reference/epoch-default/gap_at_dates.csv, as printed
+    gaps = pd.read_csv(REFERENCE_FIT / "gap_at_dates.csv").query("group == 'overall'")
+
+    def cell(date: str, direction: str) -> str:
+        r = gaps[(gaps["date"] == date) & (gaps["direction"] == direction)].iloc[0]
+        return f"{r['median']:.1f} [{r['eti90_lo']:.1f}, {r['eti90_hi']:.1f}] at {date}"
+
+    last = next(d for d in gaps["date"] if d.startswith("last"))
+    assert f"posterior backward  {cell(last, 'backward')}" in out
+    assert cell("2025-01-20", "backward") in out
+    assert f"{cell(last, 'forward')} (forecast)" in out
     assert "note: the fit used data e29ad0fb8b99042b, the peers data" in out
     assert main(["peers", str(REFERENCE_FIT), "--data", str(data), "--bootstrap", "10",
                  "--format", "markdown"]) == 0
     md = capsys.readouterr().out
     assert "| method | last month of the data | near 2025-01-20 |" in md
-    assert "| posterior forward | 6.3 [1.2, 25.6] at last (2026-04) (forecast) |" in md
+    assert f"| posterior forward | {cell(last, 'forward')} (forecast) |" in md
 
 
 def test_peers_figure(data, tmp_path, capsys):

@@ -8,6 +8,7 @@ from pathlib import Path
 from gapbayes import paths
 from gapbayes.commands.argtypes import nonnegative_int
 from gapbayes.commands.common import log_stderr
+from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.errors import GapbayesError
 
 
@@ -20,8 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "fit result, its posterior gap at the same dates. Peer results are read "
                     "from results/baseline[-eci|-censored] when they were made from the same "
                     "data, otherwise computed now (not saved).")
-    p.add_argument("result", nargs="?", type=Path, help="fit result folder (optional)")
-    p.add_argument("--latest", action="store_true", help="use the newest fit under results/")
+    add_result_arguments(p, "fit result (optional)")
     p.add_argument("--data", type=Path, default=None,
                    help="data folder holding tidy/ (default: the bundled data)")
     p.add_argument("--bootstrap", type=nonnegative_int, default=None, metavar="N",
@@ -43,13 +43,11 @@ def _fit(args: argparse.Namespace):
     (None, None, None) without a fit.
     """
     from gapbayes.baseline.peer_rows import posterior_rows
-    from gapbayes.model.results import latest_result, load_result
+    from gapbayes.model.results import load_result
 
-    if args.result is not None and args.latest:
-        raise GapbayesError("give a result folder or --latest, not both")
-    if args.result is None and not args.latest:
+    path = chosen_result(args, required=False)
+    if path is None:
         return None, None, None
-    path = args.result if args.result is not None else latest_result(paths.results_dir())
     if not path.is_dir():
         raise GapbayesError(f"{path}: no such result folder")
     loaded = load_result(path)

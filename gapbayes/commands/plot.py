@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
@@ -20,8 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "plot", help="figures of a fit result",
         description=f"Draw the figures of a fit result ({FIGURES}). The output folder is "
                     "replaced whole, so an interrupted run leaves the previous figures intact.")
-    p.add_argument("result", nargs="?", type=Path, help="result folder")
-    p.add_argument("--latest", action="store_true", help="use the newest result under results/")
+    add_result_arguments(p)
     p.add_argument("--baseline", type=Path, default=None, metavar="DIR",
                    help="baseline result folder whose datapoints.csv is overlaid on the gap "
                         "figures (default: results/baseline, skipped when it does not exist)")
@@ -57,13 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from gapbayes.atomic import staged_dir
     from gapbayes.model.design_io import load_design
     from gapbayes.model.plots import write_fit_plots
-    from gapbayes.model.results import latest_result, load_result
+    from gapbayes.model.results import load_result
 
-    if args.result is None and not args.latest:
-        raise GapbayesError("give a result folder or --latest")
-    if args.result is not None and args.latest:
-        raise GapbayesError("give either a result folder or --latest, not both")
-    path = args.result if args.result is not None else latest_result(results_dir())
+    path = chosen_result(args)
     loaded = load_result(path)
     if loaded.manifest.get("kind", "fit") != "fit":
         raise GapbayesError(f"{path}: not a fit result (kind '{loaded.manifest['kind']}')")

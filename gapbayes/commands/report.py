@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gapbayes.errors import GapbayesError
+from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.paths import results_dir
 
 
@@ -17,8 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "offline): the gap by access type in words, the gap over time and by "
                     "category, the baseline next to the model, bias terms, per-benchmark "
                     "curves, diagnostics and provenance. Default output: RESULT/report.html.")
-    p.add_argument("result", nargs="?", type=Path, help="result folder")
-    p.add_argument("--latest", action="store_true", help="use the newest result under results/")
+    add_result_arguments(p)
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="output file, written atomically (default: RESULT/report.html)")
     p.add_argument("--baseline", type=Path, default=None, metavar="DIR",
@@ -38,13 +37,8 @@ def default_baseline_dir(result: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Render the report of one result folder and write it."""
     from gapbayes.model.report import write_report
-    from gapbayes.model.results import latest_result
 
-    if args.result is None and not args.latest:
-        raise GapbayesError("give a result folder or --latest")
-    if args.result is not None and args.latest:
-        raise GapbayesError("give either a result folder or --latest, not both")
-    path = args.result if args.result is not None else latest_result(results_dir())
+    path = chosen_result(args)
     explicit = args.baseline is not None
     baseline = args.baseline if explicit else default_baseline_dir(path)
     out = write_report(path, args.out, baseline, require_baseline=explicit, replot=args.replot)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import pandas as pd
 
+from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.commands.summary_by import BY_CHOICES, print_benchmarks, select_groups
-from gapbayes.paths import results_dir
 
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
 BIAS_LABELS = {
@@ -28,8 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Print the posterior gap by access type and category at "
                                    f"named dates ({INTERVALS}), the bias terms and the "
                                    "diagnostics.")
-    p.add_argument("result", nargs="?", type=Path, help="result folder")
-    p.add_argument("--latest", action="store_true", help="use the newest result under results/")
+    add_result_arguments(p)
     p.add_argument("--format", choices=["text", "csv", "json", "markdown"], default="text",
                    help="output format (default: %(default)s)")
     p.add_argument("--by", choices=BY_CHOICES, default=None,
@@ -41,12 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary of one result."""
-    from gapbayes.errors import GapbayesError
-    from gapbayes.model.results import latest_result, load_result
+    from gapbayes.model.results import load_result
 
-    if args.result is None and not args.latest:
-        raise GapbayesError("give a result folder or --latest")
-    path = args.result if args.result is not None else latest_result(results_dir())
+    path = chosen_result(args)
     loaded = load_result(path)
     if args.by == "benchmark":
         print_benchmarks(loaded, args.format)
