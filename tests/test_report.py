@@ -184,6 +184,12 @@ def test_bias_terms_and_diagnostics(fit_folder: Path, report_page: str) -> None:
                          report_page), check["name"]
     banner = "PASS" if man["diagnostics"]["passed"] else "FAIL"
     assert f'<p class="banner {banner.lower()}">{banner}' in report_page
+    # the verdict leads the page: it comes before the headline's numbers
+    verdict = report_page.index(f'<p class="banner {banner.lower()}" id="verdict">')
+    assert verdict < report_page.index('id="headline-text"')
+    failed = [c["name"] for c in man["diagnostics"]["checks"] if not c["passed"]]
+    for name in failed:
+        assert name in report_page[verdict:report_page.index('id="headline-text"')]
     for fact in (man["spec_id"], man["data"]["hash"], man["created"], man["backend"],
                  f"draws {man['sampler']['draws']}", f"pymc {man['versions']['pymc']}"):
         assert fact in text

@@ -176,7 +176,7 @@ def render_report(
         ("benchmarks", "Benchmarks"), ("diagnostics", "Diagnostics"),
         ("provenance", "Provenance")))
     body = "".join((
-        section_headline(gaps),
+        section_headline(gaps, man),
         section_over_time(figures),
         section_category(gaps, figures),
         section_baseline(gaps, baseline, baseline_note),

@@ -230,8 +230,24 @@ def _gap_cell(row: pd.Series | None) -> str:
             f'<span title="90% ETI">[{esc(interval(row, 90))}]</span></td>')
 
 
-def section_headline(gaps: pd.DataFrame) -> str:
-    """Headline: the gap by access type at the last data month, in words and numbers."""
+def diagnostics_verdict(manifest: dict) -> tuple[bool, str]:
+    """Whether every diagnostic passed, and the one-line verdict shown in the report."""
+    diag = manifest.get("diagnostics", {})
+    checks = diag.get("checks", [])
+    passed = bool(diag.get("passed")) and all(c.get("passed") for c in checks)
+    if passed:
+        return True, "PASS: every check passed"
+    failed = ", ".join(str(c.get("name", "?")) for c in checks if not c.get("passed"))
+    return False, (f"FAIL: {len(checks) - sum(bool(c.get('passed')) for c in checks)} of "
+                   f"{len(checks)} checks failed ({failed}); read the gap numbers with care "
+                   "(the sampler may not have converged)")
+
+
+def section_headline(gaps: pd.DataFrame, manifest: dict | None = None) -> str:
+    """Headline: the diagnostics verdict, then the gap by access type at the last month.
+
+    A failed fit says so before any number (the verdict links to the Diagnostics section).
+    """
     last = _last_date(gaps)
     dates = list(dict.fromkeys(gaps["date"].astype(str)))
     rows = []
@@ -242,8 +258,13 @@ def section_headline(gaps: pd.DataFrame) -> str:
                 continue
             rows.append(f"<tr><td>{esc(GROUP_TITLES[group])}</td><td>{esc(date)}</td>"
                         f"{_gap_cell(back)}{_gap_cell(fwd)}</tr>")
+    passed, verdict = diagnostics_verdict(manifest or {})
+    banner = (f'<p class="banner {"pass" if passed else "fail"}" id="verdict">'
+              f'<a href="#diagnostics">Diagnostics</a> {esc(verdict)}</p>'
+              if manifest is not None else "")
     return f"""
 <section id="headline">
+{banner}
 <p class="headline" id="headline-text">{headline_html(gaps)}</p>
 <p class="note">Backward-looking gap: how many months ago the closed frontier stood where the
 open frontier stands in {esc(month_of(last))}. Posterior median with its 90% equal-tailed
@@ -430,13 +451,8 @@ def _check_value(check: dict) -> str:
 
 def section_diagnostics(manifest: dict, figures: dict[str, bytes]) -> str:
     """Diagnostics: PASS/FAIL per check with its value and rule."""
-    diag = manifest.get("diagnostics", {})
-    checks = diag.get("checks", [])
-    passed = bool(diag.get("passed")) and all(c.get("passed") for c in checks)
-    n_fail = sum(not c.get("passed") for c in checks)
-    banner = ("PASS: every check passed" if passed
-              else f"FAIL: {n_fail} of {len(checks)} checks failed; read the gap numbers "
-                   "with care (the sampler may not have converged)")
+    checks = manifest.get("diagnostics", {}).get("checks", [])
+    passed, banner = diagnostics_verdict(manifest)
     rows = "".join(
         f'<tr class="{"pass" if c.get("passed") else "fail"}">'
         f"<td><code>{esc(c.get('name', '?'))}</code></td>"
