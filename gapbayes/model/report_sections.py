@@ -385,7 +385,8 @@ def _bias_row(r: pd.Series) -> str:
     """One table row of a bias term; a term without support shows its status instead."""
     status = r.get("status")
     has_support = isinstance(status, str) and not pd.isna(r.get("n_scores"))
-    support = f"{int(r['n_scores'])} scores" if has_support else ""
+    n = int(r["n_scores"]) if has_support else 0
+    support = f"{n} score{'' if n == 1 else 's'}" if has_support else ""
     name = (f"<td>{esc(BIAS_LABELS.get(str(r['term']), r['term']))}</td>"
             f"<td><code>{esc(r['term'])}</code></td>")
     if has_support and status != "estimated":
