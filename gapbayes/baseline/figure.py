@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
-    from gapbayes.baseline.run import BaselineResult
+    from gapbayes.baseline.result import BaselineResult
 
 #: Marker per benchmark access type.
 MARKERS = {"private": "o", "public": "^"}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from gapbayes.baseline.crossings import (
     find_crossings,
     prepare_scores,
 )
+from gapbayes.baseline.result import BaselineResult  # noqa: F401  (re-exported)
 from gapbayes.baseline.smoothing import (
     DEFAULT_BOOTSTRAP,
     DEFAULT_MIN_NEFF,
@@ -42,36 +42,6 @@ GROUPS: tuple[str, ...] = ("all", "private", "public")
 
 #: Date at which the published analysis found the smallest gap (DeepSeek R1's release).
 REFERENCE_DATE = pd.Timestamp("2025-01-20")
-
-
-@dataclass(frozen=True)
-class BaselineResult:
-    """Everything the baseline computes.
-
-    Attributes
-    ----------
-    datapoints
-        One row per counted (benchmark, threshold) crossing pair, columns of
-        :data:`gapbayes.baseline.crossings.DATAPOINT_COLUMNS`.
-    curves
-        Columns ``group, date, gap, lo90, hi90, n_eff``: kernel estimate on the full data and
-        bootstrap 90% percentile interval per group on its weekly grid.
-    summary
-        JSON-ready dict: parameters, per-benchmark thresholds, per-group counts, medians and
-        smoothed gaps at the last grid date and near 2025-01-20.
-    crossings
-        Audit table: every (benchmark, accepted threshold) with its first crossers and status
-        (``datapoint``, ``duplicate_pair``, ``closed_only``, ``open_only``, ``uncrossed``).
-    benchmarks
-        The benchmarks analysed: ``benchmark_id, name, access_type, scale, rule,
-        n_datapoints``.
-    """
-
-    datapoints: pd.DataFrame
-    curves: pd.DataFrame
-    summary: dict[str, Any]
-    crossings: pd.DataFrame = field(repr=False)
-    benchmarks: pd.DataFrame = field(repr=False)
 
 
 def select_benchmarks(benchmarks: pd.DataFrame, published_only: bool = True) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import xarray as xr
 
 from gapbayes.errors import RunFailure
-from gapbayes.model.backends import PPC_DRAWS, Backend, SamplerSettings, _drop_object_vars
+from gapbayes.model.backend_base import PPC_DRAWS, Backend, SamplerSettings, drop_object_vars
 from gapbayes.model.families import STAN_DIR, family
 from gapbayes.model.spec import Spec
 from gapbayes.paths import cache_dir
@@ -234,7 +234,7 @@ def to_datatree(
         n_chain, n_draw = ppd.sizes["chain"], ppd.sizes["draw"]
         ppd = ppd.thin({"draw": max(1, n_draw * n_chain // ppc_draws)})
         dt["posterior_predictive"] = xr.DataTree(ppd)
-    return _drop_object_vars(dt)
+    return drop_object_vars(dt)
 
 
 def start_points(data: Any, spec: Spec, chains: int, seed: int) -> list[dict[str, Any]]:
