@@ -24,6 +24,31 @@ _WHITESPACE = re.compile(r"\s+")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix ``'`` to a text cell a spreadsheet would run as a formula.
+
+    Cells starting with ``= + @``, a tab or a carriage return, or ``-`` not followed by a
+    number (OWASP's CSV-injection rule; ``-5`` stays a number) could execute when a user opens
+    the CSV in a spreadsheet. The apostrophe makes the spreadsheet show the text as it is.
+    """
+    if text.startswith(_FORMULA_START) or (
+            text.startswith("-") and not re.match(r"-\.?\d", text)):
+        return "'" + text
+    return text
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with :func:`neutralise_formula` applied to its text cells."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [neutralise_formula(v) if isinstance(v, str) else v for v in out[col]]
+    return out
+
+
 def squash(text: str) -> str:
     """Return ``text`` with runs of whitespace (newlines included) collapsed to one space."""
     return _WHITESPACE.sub(" ", text).strip()

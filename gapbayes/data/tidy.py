@@ -21,7 +21,7 @@ import pandas as pd
 
 from gapbayes import paths
 from gapbayes.atomic import staged_files
-from gapbayes.data.csvfile import CsvTable, parse_csv, read_csv
+from gapbayes.data.csvfile import CsvTable, neutralise_formula, parse_csv, read_csv
 from gapbayes.data.schema import SPECS, check_links, check_table
 from gapbayes.errors import InputError
 
@@ -208,7 +208,7 @@ def format_table(name: str, frame: pd.DataFrame) -> bytes:
 
 def _format_cell(value: object, kind: str) -> str:
     if kind == "str":
-        return str(value)
+        return neutralise_formula(str(value))
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     if pd.isna(value):  # type: ignore[arg-type]  # pd.NA of nullable Int64

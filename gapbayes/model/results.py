@@ -22,6 +22,7 @@ import xarray as xr
 
 from gapbayes import __version__
 from gapbayes.atomic import is_staging
+from gapbayes.data.csvfile import neutralise_frame
 from gapbayes.errors import GapbayesError
 
 TABLES = ("gap_over_time", "gap_at_dates", "bias_terms", "threshold_gaps", "parameters",
@@ -64,7 +65,8 @@ def write_result_files(folder: Path, dt: xr.DataTree, tables: dict[str, pd.DataF
     """Write posterior.nc and the summary CSVs into (staged) ``folder``."""
     dt.to_netcdf(folder / "posterior.nc", engine="h5netcdf")
     for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+        neutralise_frame(frame).to_csv(folder / f"{name}.csv", index=False,
+                                       float_format="%.6g")
 
 
 def file_sha256(path: Path) -> str:
