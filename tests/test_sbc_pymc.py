@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers_model import slow
+from helpers_model import assert_loglik_matches_pymc, slow
 
 from gapbayes.model.design import build_model_data
 from gapbayes.model.simulate import synthetic_design
@@ -66,7 +66,7 @@ def test_simulation_is_reproducible_alone(correct_run, design):
 def test_broken_simulator_fails_on_public_offset(correct_run, design, tmp_path):
     # The fitted model is the compiled one of correct_run: only the simulator changes.
     spec, data = design
-    broken = load_spec("gapbayes/sbc/broken.toml")
+    broken = load_spec("gapbayes/sbc/broken-timeshift-v1.toml")
     assert broken.prior("public_offset")["mu"] == 3 * spec.prior("public_offset")["sigma"]
     problem = SBCProblem("pymc", data, spec, CI, seed=0, simulate_spec=broken)
     run_sbc(problem, 12, tmp_path, progress=False)
@@ -77,27 +77,11 @@ def test_broken_simulator_fails_on_public_offset(correct_run, design, tmp_path):
 
 
 def test_loglik_matches_pymc_logp(design):
-    import pymc as pm
-
     from gapbayes.model.pymc_model import build_pymc_model
 
     spec, data = design
-    sim = PriorPredictiveSimulator(data, spec, seed=3).simulate([0, 1])
-    model = build_pymc_model(data, spec)
-    ref = model.compile_fn(model.logp(vars=model.observed_RVs, jacobian=False, sum=True),
-                           mode="FAST_COMPILE")
-    got = GapQuantities(data, spec)
-    for s in sim:
-        with model:
-            pm.set_data(s.y)
-        point = {}
-        for rv in model.free_RVs:
-            value = model.rvs_to_values[rv]
-            transform = model.rvs_to_transforms.get(rv)
-            x = np.asarray(s.prior[rv.name])
-            point[value.name] = transform.forward(x).eval() if transform is not None else x
-        one = {k: np.asarray(v)[None] for k, v in s.prior.items()}
-        assert np.isclose(got.loglik(s.y, one)[0], ref(point), rtol=1e-9)
+    sims = PriorPredictiveSimulator(data, spec, seed=3).simulate([0, 1])
+    assert_loglik_matches_pymc(build_pymc_model(data, spec), GapQuantities(data, spec), sims)
 
 
 @slow

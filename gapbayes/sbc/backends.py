@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gapbayes.model.design import ModelData
+from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.spec import Spec
 
 
@@ -118,8 +119,26 @@ class SBCBackend(abc.ABC):
         """Sample the posterior given one simulated dataset."""
 
 
+def with_scores(design: ModelData | FrontierData, y_data: dict[str, np.ndarray]
+                ) -> ModelData | FrontierData:
+    """Return the design with one simulated dataset's scores in ``y`` (container order)."""
+    import dataclasses
+
+    y = np.array(design.y, dtype=float)
+    if "y_sig_data" in y_data:
+        y[design.sig_idx] = y_data["y_sig_data"]
+    if "y_lin_data" in y_data:
+        y[design.lin_idx] = y_data["y_lin_data"]
+    return dataclasses.replace(design, y=y)
+
+
 class NutpieBackend(SBCBackend):
     """The PyMC model compiled once by nutpie; each fit swaps the data with ``with_data``.
+
+    The model is the spec's family's. A family with a start-point function (the frontier
+    model: abilities and difficulties from an additive fit of the scores, jittered per chain)
+    gets its start points from each simulated dataset, exactly as a real fit does, so SBC's
+    convergence rate is the one real fits would have.
 
     Measured on the 40-model x 5-benchmark test design (2 shared, busy cores): building
     and compiling takes 50-70 s, ``with_data`` 0.2-0.3 ms, a 2 x (100 + 100) fit 6-14 s.
@@ -129,22 +148,40 @@ class NutpieBackend(SBCBackend):
 
     name = "pymc"
 
-    def prepare(self, design: ModelData, spec: Spec | None) -> None:
+    def prepare(self, design: ModelData | FrontierData, spec: Spec | None) -> None:
         """Build the PyMC model for ``design`` and compile it with nutpie."""
         import nutpie
 
-        from gapbayes.model.pymc_model import build_pymc_model
+        from gapbayes.model.families import family
 
         if spec is None:
             raise ValueError("the pymc backend needs a spec")
-        self._compiled = nutpie.compile_pymc_model(build_pymc_model(design, spec))
+        self._family = family(spec)
+        self._design = design
+        self._model = self._family.build_pymc(design, spec)
+        self._compiled = nutpie.compile_pymc_model(self._model)
+
+    def _start_points(self, compiled: Any, y_data: dict[str, np.ndarray]) -> Any:
+        """``compiled`` with the family's start points for this dataset (if it has them)."""
+        import dataclasses
+
+        from nutpie.compile_pymc import _rv_dict_to_flat_array_wrapper
+
+        if self._family.start_point_fn is None:
+            return compiled
+        start = self._family.start_point_fn(self._model, with_scores(self._design, y_data),
+                                            transformed=True)
+        names = [self._model.rvs_to_values[v].name for v in self._model.free_RVs]
+        point = self._model.initial_point()
+        flat = _rv_dict_to_flat_array_wrapper(start, names, [np.shape(point[n]) for n in names])
+        return dataclasses.replace(compiled, initial_point_func=flat)
 
     def fit(self, y_data: dict[str, np.ndarray], seed: int) -> FitDraws:
         """Swap in ``y_data`` and sample with nutpie."""
         import nutpie
 
         s = self.settings
-        compiled = self._compiled.with_data(**y_data)
+        compiled = self._start_points(self._compiled.with_data(**y_data), y_data)
         dt = nutpie.sample(
             compiled, draws=s.draws, tune=s.tune, chains=s.chains,
             cores=max(1, min(s.cores, s.chains)), seed=seed, progress_bar=False,
@@ -158,33 +195,35 @@ class NutpieBackend(SBCBackend):
 
 
 class StanBackend(SBCBackend):
-    """models/gapbayes.stan through CmdStan: compiled once (hash-cached), data dict per fit.
+    """The family's Stan program through CmdStan: compiled once (hash-cached), data per fit.
 
-    Needs :mod:`gapbayes.model.backend_stan` and a CmdStan install; :func:`stan_available`
-    tells whether both are there without compiling anything.
+    Chains start where the PyMC backend's would (the family's start points, computed from
+    each simulated dataset). Needs :mod:`gapbayes.model.backend_stan` and a CmdStan
+    install; :func:`stan_available` tells whether both are there without compiling anything.
     """
 
     name = "stan"
     # Data-container name of the PyMC model -> name in the Stan data block.
     STAN_NAMES = {"y_sig_data": "y_sig", "y_lin_data": "y_lin", "evaluated_data": "evaluated"}
 
-    def prepare(self, design: ModelData, spec: Spec | None) -> None:
+    def prepare(self, design: ModelData | FrontierData, spec: Spec | None) -> None:
         """Compile (or find in the cache) the Stan program; build the data dict once."""
         from gapbayes.model.backend_stan import compile_model
-        from gapbayes.model.stan_data import stan_data
+        from gapbayes.model.families import family
 
         if spec is None:
             raise ValueError("the stan backend needs a spec")
-        self._model = compile_model()
+        side = family(spec).stan()
+        self._model = compile_model(side.stan_file)
         self._data, self._spec = design, spec
-        self._base = stan_data(design, spec)
+        self._base = side.stan_data(design, spec)
 
     def fit(self, y_data: dict[str, np.ndarray], seed: int) -> FitDraws:
         """Sample one dataset with CmdStan and convert to the PyMC names."""
         import logging
         import tempfile
 
-        from gapbayes.model.backend_stan import StanSamplingError, to_datatree
+        from gapbayes.model.backend_stan import StanSamplingError, start_points, to_datatree
 
         # CmdStan's per-iteration rejection messages would flood the SBC log; divergences
         # and R-hat are recorded per simulation instead.
@@ -194,10 +233,14 @@ class StanBackend(SBCBackend):
         sdata = dict(self._base)
         for name, values in y_data.items():
             sdata[self.STAN_NAMES[name]] = np.asarray(values)
+        # the frontier family's start points read the scores
+        data = with_scores(self._data, y_data) if isinstance(self._data, FrontierData) \
+            else self._data
         with tempfile.TemporaryDirectory(prefix="gapbayes-sbc-") as out:
             try:
                 fit = self._model.sample(
                     data=sdata, chains=s.chains, parallel_chains=max(1, min(s.cores, s.chains)),
+                    inits=start_points(data, self._spec, s.chains, seed),
                     iter_warmup=s.tune, iter_sampling=s.draws, seed=seed,
                     adapt_delta=s.target_accept, max_treedepth=s.max_treedepth,
                     show_progress=False, output_dir=out,

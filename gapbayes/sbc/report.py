@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.atomic import write_text
+from gapbayes.sbc.ranks import LOGLIK
 from gapbayes.sbc.runner import STATUS_NOT_CONVERGED, STATUS_OK, load_records
+from gapbayes.sbc.tails import tail_check, tail_markdown
 
 ALPHA = 0.05
 BAND_PROB = 0.95
@@ -48,6 +50,7 @@ def ranks_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         row.update({f"pit:{k}": v for k, v in r.get("pit", {}).items()})
         row.update({f"rhat:{k}": v for k, v in r.get("rhat", {}).items()})
         row.update({f"ess:{k}": v for k, v in r.get("ess_bulk", {}).items()})
+        row.update({f"mean:{k}": v for k, v in r.get("posterior_mean", {}).items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -183,6 +186,10 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     tests = uniformity(pit, alpha) if len(pit) else pd.DataFrame()
     if len(tests):
         tests.to_csv(out / "tests.csv", index=False, float_format="%.6g")
+    tails = tail_check(rows, [c.removeprefix("pit:") for c in pit.columns
+                              if c != LOGLIK], alpha=alpha) if len(pit) else pd.DataFrame()
+    if len(tails):
+        tails.to_csv(out / "tails.csv", index=False, float_format="%.6g")
     other = _other_selection(table, alpha, include_not_converged)
     bad = [{"sim": int(r["index"]), "status": r["status"], "reason": r.get("reason", "")}
            for r in records if r["status"] != STATUS_OK]
@@ -212,6 +219,8 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
         else [],
         "bad_simulations": bad,
         "refitted": _refits(records),
+        "first_attempt": _first_attempts(records),
+        "tail_check": tails.to_dict(orient="records") if len(tails) else [],
         "passed": quantities_ok and bad_share <= max_bad_share,
         "other_selection": other,
     }
@@ -244,6 +253,17 @@ def _refits(records: list[dict[str, Any]]) -> dict[str, Any]:
             "second_converged": sum(r["status"] == STATUS_OK for r in second),
             "second_target_accept": sorted({r["settings"]["target_accept"] for r in second
                                             if "settings" in r})}
+
+
+def _first_attempts(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Convergence of the first attempts (before any refit) and of the final records."""
+    first = [(r.get("earlier") or [r])[-1] for r in records]
+    n = len(records)
+    ok_first = sum(f["status"] == STATUS_OK for f in first)
+    ok_final = sum(r["status"] == STATUS_OK for r in records)
+    return {"n": n, "converged": ok_first, "rate": ok_first / n if n else None,
+            "converged_after_refits": ok_final,
+            "rate_after_refits": ok_final / n if n else None}
 
 
 def _other_selection(table: pd.DataFrame, alpha: float,
@@ -286,6 +306,13 @@ def summary_markdown(s: dict[str, Any]) -> str:
         + f", {s['failed']} failed ({s['bad_share']:.1%} unusable; at most "
         f"{s['max_bad_share']:.0%} allowed)",
     ]
+    first = s.get("first_attempt") or {}
+    if first.get("n"):
+        lines.append(
+            f"- convergence (R-hat <= 1.01 on every monitored quantity and posterior variable, "
+            f"no divergence): first attempts {first['converged']} of {first['n']} "
+            f"({first['rate']:.0%}); after refits {first['converged_after_refits']} of "
+            f"{first['n']} ({first['rate_after_refits']:.0%})")
     refits = s.get("refitted") or {}
     if refits.get("n"):
         lines.append(
@@ -322,6 +349,8 @@ def summary_markdown(s: dict[str, Any]) -> str:
         lines += [f"| {q['quantity']} | {q['p_value']:.3g} | "
                   f"{'yes' if q.get('outside_band') else 'no'} | {q['mean_pit']:.3f} |"
                   for q in other["quantities"]]
+    if s.get("tail_check"):
+        lines += tail_markdown(pd.DataFrame(s["tail_check"]))
     if s["bad_simulations"]:
         lines += ["", "## Simulations that failed or did not converge", ""]
         lines += [f"- {b['sim']}: {b['status']}: {b['reason']}" for b in s["bad_simulations"]]

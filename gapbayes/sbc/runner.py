@@ -4,7 +4,8 @@ Every finished simulation is written at once to ``<out>/sims/<i>.json`` (atomic 
 the coordinating process, so remote Dask workers need no shared file system. A rerun skips
 every simulation that has a file, so an interrupted run loses at most the fits in flight,
 and raising N later only fits the new simulations. Fits that raise, or that do not
-converge (R-hat > 1.05 or more than 1% divergent draws on the monitored quantities), are
+converge (R-hat > 1.01 on a monitored quantity or any posterior variable, or any divergent
+transition: the rule of a real fit), are
 recorded with their reason and reported, never dropped silently.
 
 ``<out>/sbc.json`` records the run's configuration; resuming with a different one is an
@@ -27,6 +28,7 @@ import numpy as np
 from gapbayes.atomic import write_text
 from gapbayes.errors import GapbayesError
 from gapbayes.model.design import ModelData
+from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.spec import Spec
 from gapbayes.sbc.backends import ConjugateNormal, SBCBackend, SBCSettings, make_backend
 from gapbayes.sbc.ranks import ConjugateQuantities, GapQuantities, Quantities, rank_simulation
@@ -66,7 +68,7 @@ class SBCProblem:
     """
 
     backend: str | SBCBackend
-    design: ModelData | ConjugateNormal
+    design: ModelData | FrontierData | ConjugateNormal
     spec: Spec | None
     settings: SBCSettings
     seed: int = 0
@@ -95,7 +97,7 @@ class SBCProblem:
             design = {"models": len(d.model_ids), "benchmarks": len(d.bench_ids),
                       "observations": len(d.y),
                       "hash": fit_id({"m": d.obs_model.tolist(), "b": d.obs_bench.tolist(),
-                                      "t": np.round(d.model_time, 9).tolist()})}
+                                      "t": np.round(_release_times(d), 9).tolist()})}
         return {
             "backend": self.backend_name,
             "spec": self.spec.as_dict() if self.spec else None,
@@ -137,6 +139,10 @@ class SBCProblem:
             return ConjugateQuantities(self.design)
         if self.spec is None:
             raise ValueError("the gap model needs a spec")
+        if isinstance(self.design, FrontierData):
+            from gapbayes.sbc.frontier_quantities import FrontierQuantities
+
+            return FrontierQuantities(self.design, self.spec)
         return GapQuantities(self.design, self.spec)
 
     def make_backend(self) -> SBCBackend:
@@ -145,6 +151,11 @@ class SBCProblem:
                    else self.backend)
         backend.prepare(self.design, self.spec)
         return backend
+
+
+def _release_times(d: ModelData | FrontierData) -> np.ndarray:
+    """Release time of every model (the frontier design keeps them per base model)."""
+    return d.base_time[d.model_base] if isinstance(d, FrontierData) else d.model_time
 
 
 def check_same_structure(fit: Spec, sim: Spec) -> None:

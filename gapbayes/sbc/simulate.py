@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gapbayes.model.design import ModelData
+from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.spec import Spec
 from gapbayes.sbc.backends import ConjugateNormal
 
@@ -67,14 +68,16 @@ class PriorPredictiveSimulator(Simulator):
     """The PyMC model for ``data`` under ``spec``: prior draws and their simulated scores.
 
     ``spec`` is the *simulator's* spec; it may differ from the fitted spec in its priors
-    (the deliberately broken check) but must define the same model structure.
+    (the deliberately broken check) but must define the same model structure. The model is
+    the spec's family's (``frontier`` for the default spec, ``timeshift-v1``), so ``data``
+    is that family's design.
     """
 
-    def __init__(self, data: ModelData, spec: Spec, seed: int) -> None:
+    def __init__(self, data: ModelData | FrontierData, spec: Spec, seed: int) -> None:
         super().__init__(seed)
-        from gapbayes.model.pymc_model import build_pymc_model
+        from gapbayes.model.families import family
 
-        self.model = build_pymc_model(data, spec)
+        self.model = family(spec).build_pymc(data, spec)
         # observed variable -> its data container (y_sig -> y_sig_data), the name fits swap
         self.containers = {rv.name: self.model.rvs_to_values[rv].name
                            for rv in self.model.observed_RVs}
