@@ -8,11 +8,13 @@ Flags::
     data info     [--data DIR]
 
 Bad input exits with code 2 and one line naming file, line and column; nothing is written.
+``data import`` of 100,000 rows or more reports its phases on stderr as it goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from gapbayes import paths
@@ -157,10 +159,12 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import a score table and print what was written."""
+    from gapbayes.data.defaults import start_date_note
     from gapbayes.data.importer import import_scores
 
     tables = import_scores(
-        args.file, args.metadata, fmt=args.format, out=args.out, rules=args.rules
+        args.file, args.metadata, fmt=args.format, out=args.out, rules=args.rules,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     access = tables["models"]["access"].value_counts()
     print(
@@ -169,6 +173,8 @@ def run_import(args: argparse.Namespace) -> int:
         f"{access.get('unknown', 0)} unknown), {len(tables['benchmarks'])} benchmarks, "
         f"{len(tables['scores'])} scores"
     )
+    if note := start_date_note(tables["models"]):
+        print(note)
     return 0
 
 

@@ -3,21 +3,37 @@
 Long: ``model, release_date, access, benchmark, score`` plus optional ``stderr, setting,
 source, organization, country``; one row per score. Wide: ``model, release_date, access``
 (optional ``organization, country``) and one column per benchmark id; an empty cell means "not
-evaluated". ``access`` is ``open``, ``closed`` or ``unknown``; dates are ``YYYY-MM-DD``.
+evaluated". ``access`` is ``open``, ``closed`` or ``unknown`` in any case (the Epoch dump
+writes ``Open``); dates are ``YYYY-MM-DD``.
+
+Every check runs on whole columns (pandas), not row by row: a million rows import in seconds.
+:class:`~gapbayes.data.cells.RowChecks` still reports the cell a row-by-row reader would meet
+first, so the error is the same whatever the speed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gapbayes import paths
+from gapbayes.data.cells import (
+    RowChecks,
+    bad_names,
+    date_problem,
+    dates,
+    name_problem,
+    number_problem,
+    numbers,
+    stripped,
+)
 from gapbayes.data.csvfile import CsvTable, read_csv, squash
 from gapbayes.data.metadata import BenchmarkMeta, benchmarks_frame, load_metadata
-from gapbayes.data.raw import parse_date, parse_float
 from gapbayes.data.rules import ModelRules, load_rules
 from gapbayes.data.scores import SCORE_COLUMNS, typed_scores
 from gapbayes.data.tidy import write_tables
@@ -28,6 +44,10 @@ OPTIONAL_MODEL_COLS = ("organization", "country")
 LONG_COLS = (*MODEL_COLS, "benchmark", "score")
 LONG_OPTIONAL = ("stderr", "setting", "source", *OPTIONAL_MODEL_COLS)
 ACCESS_VALUES = ("open", "closed", "unknown")
+#: Inputs with at least this many rows report their progress (a few seconds per phase).
+PROGRESS_ROWS = 100_000
+
+Progress = Callable[[str], None]
 
 
 def import_scores(
@@ -37,6 +57,7 @@ def import_scores(
     out: str | Path | None = None,
     rules: str | Path | None = None,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Convert a long or wide score table into the tidy tables under ``OUT/tidy/``.
 
@@ -55,6 +76,9 @@ def import_scores(
         Model rules TOML (families, host prefixes); default ``data/model_rules.toml``.
     today
         Dates after this day are errors; default the current date.
+    progress
+        Called with a short line at each phase when the table has at least
+        :data:`PROGRESS_ROWS` rows (the CLI prints them on stderr); None: silent.
 
     Returns
     -------
@@ -72,12 +96,22 @@ def import_scores(
     model_rules = load_rules(paths.data_dir() / "model_rules.toml" if rules is None else rules)
     metas = {m.benchmark_id: m for m in load_metadata(metadata)}
     today = dt.date.today() if today is None else today
+    start = time.perf_counter()
     table = read_csv(path)
     if len(table) == 0:
         raise InputError(table.label, "no data rows after the header")
-    rows = _long_rows(table, metas) if fmt == "long" else _wide_rows(table, metas)
-    models = _models(table, rows, model_rules, today)
-    scores, unclassified = _scores(table, rows, models, metas, model_rules)
+
+    def say(what: str) -> None:
+        if progress is not None and len(table) >= PROGRESS_ROWS:
+            progress(f"import: {what} ({time.perf_counter() - start:.1f} s)")
+
+    say(f"read {len(table):,} rows of {table.label}")
+    long = _long_rows(table, metas) if fmt == "long" else _wide_rows(table, metas)
+    say(f"checked {len(long):,} scores")
+    facts = _row_facts(table, today)
+    models, third_party = _models(facts, model_rules)
+    say(f"checked {len(models):,} models")
+    scores, unclassified = _scores(table, long, facts, models, third_party, model_rules)
     tables = {
         "models": models,
         "benchmarks": benchmarks_frame(list(metas.values())),
@@ -87,7 +121,9 @@ def import_scores(
             columns=["model_id", "reason", "access_source"], dtype="str"
         ),
     }
+    say("writing the tidy tables")
     write_tables(paths.tidy_dir(Path(".") if out is None else Path(out)), tables)
+    say("done")
     return tables
 
 
@@ -103,62 +139,88 @@ def _check_columns(table: CsvTable, required: tuple[str, ...], allowed: set[str]
             )
 
 
-def _score(table: CsvTable, i: int, column: str, meta: BenchmarkMeta) -> float:
-    score = parse_float(table, i, column, what="score")
-    if math.isnan(score):
-        raise table.error(i, column, "empty score; drop the row or give a number")
-    if not meta.scale_min <= score <= meta.scale_max:
-        raise table.error(
-            i,
-            column,
-            f"score {score:g} is outside the {meta.scale} scale "
-            f"[{meta.scale_min:g}, {meta.scale_max:g}] of '{meta.benchmark_id}'",
-        )
-    return score
-
-
-def _meta(
-    table: CsvTable, i: int | None, column: str, bid: str, metas: dict[str, BenchmarkMeta]
-) -> BenchmarkMeta:
-    """Return the metadata of ``bid``; ``i`` None means the header (wide format)."""
+def _meta_problem(bid: str, metas: dict[str, BenchmarkMeta]) -> str:
+    """Why benchmark ``bid`` cannot take scores ("" when it can)."""
     meta = metas.get(bid)
-    problem = (
-        "is not in the metadata"
-        if meta is None
-        else f"is excluded in the metadata ({meta.exclude_reason})"
-        if meta.exclude
-        else ""
-    )
-    if problem:
-        if i is None:
-            raise InputError(table.label, f"benchmark {bid!r} {problem}", row=1, column=column)
-        raise table.error(i, column, f"benchmark {bid!r} {problem}")
-    assert meta is not None
-    return meta
+    if meta is None:
+        return f"benchmark {bid!r} is not in the metadata"
+    if meta.exclude:
+        return f"benchmark {bid!r} is excluded in the metadata ({meta.exclude_reason})"
+    return ""
 
 
-def _long_rows(table: CsvTable, metas: dict[str, BenchmarkMeta]) -> list[dict]:
-    _check_columns(table, LONG_COLS, set(LONG_COLS) | set(LONG_OPTIONAL))
-    f, rows = table.frame, []
-    for i in range(len(table)):
-        meta = _meta(table, i, "benchmark", f.at[i, "benchmark"].strip(), metas)
-        stderr = parse_float(table, i, "stderr", what="stderr") if "stderr" in f else math.nan
-        if stderr < 0:
-            raise table.error(i, "stderr", f"stderr {stderr:g} is negative")
-        rows.append(
-            {
-                "i": i,
-                "benchmark_id": meta.benchmark_id,
-                "score": _score(table, i, "score", meta),
-                "stderr": stderr,
-                "setting": squash(f.at[i, "setting"]) if "setting" in f else "",
-                "source": squash(f.at[i, "source"]) if "source" in f else "",
-            }
+def _check_scores(
+    checks: RowChecks, table: CsvTable, column: str, bench: pd.Series,
+    metas: dict[str, BenchmarkMeta], text: pd.Series | None = None,
+) -> np.ndarray:
+    """Parse the scores of ``column`` (benchmark ids ``bench`` per row); record bad cells.
+
+    ``text`` None means long format (every row must hold a score); in wide format ``text``
+    is the column's stripped cells and blank ones are "not evaluated".
+    """
+    cells = stripped(table, column) if text is None else text
+    values, bad = numbers(cells)
+    checks.add(bad, column, lambda i: number_problem(cells.iloc[i], "score") or "")
+    if text is None:
+        checks.add(cells == "", column, lambda i: "empty score; drop the row or give a number")
+    usable = {b: m for b, m in metas.items() if not m.exclude}
+    lo = bench.map({b: m.scale_min for b, m in usable.items()}).to_numpy(float)
+    hi = bench.map({b: m.scale_max for b, m in usable.items()}).to_numpy(float)
+    known = ~np.isnan(lo)
+    outside = known & ~np.isnan(values) & ((values < lo) | (values > hi))
+
+    def scale(i: int) -> str:
+        m = metas[bench.iloc[i]]
+        return (
+            f"score {values[i]:g} is outside the {m.scale} scale "
+            f"[{m.scale_min:g}, {m.scale_max:g}] of '{m.benchmark_id}'"
         )
-    return rows
+
+    checks.add(outside, column, scale)
+    return values
 
 
-def _wide_rows(table: CsvTable, metas: dict[str, BenchmarkMeta]) -> list[dict]:
+def _squashed(table: CsvTable, column: str) -> pd.Series:
+    """Return the column with whitespace runs collapsed (like ``csvfile.squash``)."""
+    if column not in table.columns:
+        return pd.Series("", index=table.frame.index, dtype="str")
+    # these columns repeat a few values (sources, settings, countries): squash each once
+    codes, uniques = pd.factorize(table.frame[column])
+    return pd.Series(np.array([squash(u) for u in uniques], dtype=object)[codes], dtype="str")
+
+
+def _long_rows(table: CsvTable, metas: dict[str, BenchmarkMeta]) -> pd.DataFrame:
+    """One row per score cell, in reading order.
+
+    Columns: pos (row of the table), benchmark_id, score, stderr, setting, source.
+    """
+    _check_columns(table, LONG_COLS, set(LONG_COLS) | set(LONG_OPTIONAL))
+    bench = stripped(table, "benchmark")
+    checks = RowChecks(table)
+    unusable = ~bench.isin([b for b in metas if not _meta_problem(b, metas)]).to_numpy()
+    checks.add(unusable, "benchmark", lambda i: _meta_problem(bench.iloc[i], metas))
+    stderr = np.full(len(table), np.nan)
+    if "stderr" in table.columns:
+        text = stripped(table, "stderr")
+        stderr, bad = numbers(text)
+        checks.add(bad, "stderr", lambda i: number_problem(text.iloc[i], "stderr") or "")
+        checks.add(stderr < 0, "stderr", lambda i: f"stderr {stderr[i]:g} is negative")
+    score = _check_scores(checks, table, "score", bench, metas)
+    checks.raise_first()
+    return pd.DataFrame(
+        {
+            "pos": np.arange(len(table)),
+            "benchmark_id": bench.to_numpy(object),
+            "score": score,
+            "stderr": stderr,
+            "setting": _squashed(table, "setting").to_numpy(object),
+            "source": _squashed(table, "source").to_numpy(object),
+        }
+    )
+
+
+def _wide_rows(table: CsvTable, metas: dict[str, BenchmarkMeta]) -> pd.DataFrame:
+    """Return the non-empty score cells of a wide table as long rows, row-major order."""
     bench_cols = [c for c in table.columns if c not in MODEL_COLS + OPTIONAL_MODEL_COLS]
     table.require(MODEL_COLS)
     if not bench_cols:
@@ -166,134 +228,171 @@ def _wide_rows(table: CsvTable, metas: dict[str, BenchmarkMeta]) -> list[dict]:
             table.label, "no benchmark columns after model, release_date, access", row=1
         )
     for col in bench_cols:
-        _meta(table, None, col, col, metas)
-    f, rows = table.frame, []
-    for i in range(len(table)):
-        for col in bench_cols:
-            if f.at[i, col].strip():
-                rows.append(
-                    {
-                        "i": i,
-                        "benchmark_id": col,
-                        "stderr": math.nan,
-                        "setting": "",
-                        "source": "",
-                        "score": _score(table, i, col, metas[col]),
-                    }
-                )
-    return rows
+        if problem := _meta_problem(col, metas):
+            raise InputError(table.label, problem, row=1, column=col)
+    checks, parts = RowChecks(table), []
+    for k, col in enumerate(bench_cols):
+        text = stripped(table, col)
+        bench = pd.Series(col, index=text.index, dtype=object)
+        values = _check_scores(checks, table, col, bench, metas, text)
+        filled = np.flatnonzero((text != "").to_numpy())
+        parts.append(pd.DataFrame({"pos": filled, "k": k, "benchmark_id": col,
+                                   "score": values[filled]}))
+    checks.raise_first()
+    long = pd.concat(parts, ignore_index=True).sort_values(["pos", "k"], ignore_index=True)
+    return long.drop(columns="k").assign(stderr=np.nan, setting="", source="")
 
 
-def _models(table: CsvTable, rows: list[dict], rules: ModelRules, today: dt.date) -> pd.DataFrame:
-    """One row per model; a model's facts must agree across all its rows."""
-    f = table.frame
-    facts: dict[str, tuple] = {}
-    first_line: dict[str, int] = {}
-    for i in range(len(table)):
-        model = f.at[i, "model"].strip()
-        if not model:
-            raise table.error(i, "model", "blank model name")
-        access = f.at[i, "access"].strip()
-        if access not in ACCESS_VALUES:
-            raise table.error(
-                i,
-                "access",
-                f"unknown access label {access!r}; expected " + ", ".join(ACCESS_VALUES),
-            )
-        date = parse_date(table, i, "release_date", today)
-        extra = tuple(squash(f.at[i, c]) if c in f else "" for c in OPTIONAL_MODEL_COLS)
-        here = (date, access, *extra)
-        if model in facts and facts[model] != here:
-            names = ("release_date", "access", *OPTIONAL_MODEL_COLS)
-            col = next(n for n, a, b in zip(names, facts[model], here, strict=True) if a != b)
-            raise table.error(
-                i, col, f"model {model!r} has a different {col} on line {first_line[model]}"
-            )
-        facts.setdefault(model, here)
-        first_line.setdefault(model, table.line(i))
-    out = []
-    for model in sorted(facts):
-        date, access, org, country = facts[model]
-        name = rules.split(model)
-        family, family_source, _ = rules.family(org, name.base)
-        out.append(
-            {
-                "model_id": model,
-                "base_model": name.base,
-                "display_name": model,
-                "organization": org,
-                "country": country,
-                "chinese": country == "China",
-                "release_date": pd.Timestamp(date) if date else pd.NaT,
-                "release_date_source": "import" if date else "",
-                "access": access,
-                "access_source": "import",
-                "family": family,
-                "family_source": family_source,
-            }
+def _row_facts(table: CsvTable, today: dt.date) -> pd.DataFrame:
+    """Model facts per row: model, release_date, access, organization, country.
+
+    Each cell is checked, and a model's facts must agree across all its rows.
+    """
+    model = stripped(table, "model")
+    access_text = stripped(table, "access")
+    access = access_text.str.lower()  # Open/Closed as the Epoch dump writes them
+    date_text = stripped(table, "release_date")
+    date, bad_date = dates(date_text, today)
+    facts = pd.DataFrame(
+        {
+            "model": model,
+            "release_date": date,
+            "access": access,
+            **{c: _squashed(table, c) for c in OPTIONAL_MODEL_COLS},
+        }
+    )
+    checks = RowChecks(table)
+    checks.add(bad_names(model), "model", lambda i: name_problem(model.iloc[i], "model name") or "")
+    checks.add(
+        ~access.isin(ACCESS_VALUES),
+        "access",
+        lambda i: f"unknown access label {access_text.iloc[i]!r}; expected "
+        + ", ".join(ACCESS_VALUES)
+        + " (any case)",
+    )
+    checks.add(bad_date, "release_date", lambda i: date_problem(date_text.iloc[i], today) or "")
+    # Compare each row with the first row of its model; NaT == NaT through the int64 view.
+    first = pd.Series(np.arange(len(facts))).groupby(model.to_numpy()).transform("min").to_numpy()
+    names = ("release_date", "access", *OPTIONAL_MODEL_COLS)
+    values = [
+        facts[c].to_numpy().view("int64") if c == "release_date" else facts[c].to_numpy(object)
+        for c in names
+    ]
+    for name, v in zip(names, values, strict=True):
+        # added in column order: a row differing in two facts is reported on the first one
+        checks.add(
+            v != v[first],
+            name,
+            lambda i, name=name: f"model {model.iloc[i]!r} has a different {name} on line "
+            f"{table.line(first[i])}",
         )
-    models = pd.DataFrame(out)
-    models["release_date"] = pd.to_datetime(models["release_date"]).astype("datetime64[ns]")
-    return models
+    checks.raise_first()
+    return facts
+
+
+def _models(facts: pd.DataFrame, rules: ModelRules) -> tuple[pd.DataFrame, dict[str, bool]]:
+    """Return the models table and, per model id, whether it has a third-party host prefix.
+
+    One row per model, sorted by id, from the first row of each model.
+    """
+    firsts = facts.drop_duplicates("model").sort_values("model", ignore_index=True)
+    split = [rules.split(m) for m in firsts["model"].to_numpy(object)]
+    family = [
+        rules.family(org, name.base)[:2]
+        for org, name in zip(firsts["organization"].to_numpy(object), split, strict=True)
+    ]
+    dated = firsts["release_date"].notna()
+    models = pd.DataFrame(
+        {
+            "model_id": firsts["model"].astype("str"),
+            "base_model": pd.Series([n.base for n in split], dtype="str"),
+            "display_name": firsts["model"].astype("str"),
+            "organization": firsts["organization"].astype("str"),
+            "country": firsts["country"].astype("str"),
+            "chinese": (firsts["country"] == "China").astype(bool),
+            "release_date": firsts["release_date"].astype("datetime64[ns]"),
+            "release_date_source": np.where(dated, "import", ""),
+            "access": firsts["access"].astype("str"),
+            "access_source": "import",
+            "family": pd.Series([f for f, _ in family], dtype="str"),
+            "family_source": pd.Series([s for _, s in family], dtype="str"),
+        }
+    )
+    return models, {n.model_id: n.third_party for n in split}
 
 
 def _scores(
     table: CsvTable,
-    rows: list[dict],
+    long: pd.DataFrame,
+    facts: pd.DataFrame,
     models: pd.DataFrame,
-    metas: dict[str, BenchmarkMeta],
+    third_party: dict[str, bool],
     rules: ModelRules,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the scores table; exact duplicates collapse, conflicting ones are errors."""
-    f = table.frame
-    kept: dict[tuple, dict] = {}
-    counts: dict[tuple[str, str], int] = {}
-    info = models.set_index("model_id")
-    for r in rows:
-        model = f.at[r["i"], "model"].strip()
-        key = (r["benchmark_id"], model, r["setting"], r["source"])
-        row = {
-            "benchmark_id": r["benchmark_id"],
-            "model_id": model,
-            "score": r["score"],
-            "stderr": r["stderr"],
-            "ci_low": math.nan,
-            "ci_high": math.nan,
-            "setting": r["setting"],
-            "source": r["source"],
-            "self_reported": rules.self_reported(r["source"], info.at[model, "family"]),
-            "third_party_host": rules.split(model).third_party,
-            "raw_row": table.line(r["i"]),
-        }
-        if key in kept:
-            old = kept[key]
-            if old["score"] != row["score"] or not _same(old["stderr"], row["stderr"]):
-                column = "score" if "score" in table.columns else r["benchmark_id"]
-                raise table.error(
-                    r["i"],
-                    column,
-                    f"duplicate of line {old['raw_row']} "
-                    f"(benchmark {key[0]!r}, model {model!r}) with a different "
-                    "value",
-                )
-            _count(counts, r["benchmark_id"], "exact_duplicate")
-            continue
-        kept[key] = row
-        if info.at[model, "access"] == "unknown":
-            _count(counts, r["benchmark_id"], "unknown_access")
-        elif pd.isna(info.at[model, "release_date"]):
-            _count(counts, r["benchmark_id"], "no_release_date")
-    scores = typed_scores(pd.DataFrame(list(kept.values()), columns=list(SCORE_COLUMNS)))
-    un = pd.DataFrame(
-        [(b, r, n) for (b, r), n in sorted(counts.items())],
-        columns=["benchmark_id", "reason", "rows"],
+    long = long.assign(model_id=facts["model"].to_numpy(object)[long["pos"].to_numpy()])
+    # long is in reading order, so a key's first row (the one kept) has the smallest index
+    group = long.groupby(["benchmark_id", "model_id", "setting", "source"], sort=False).ngroup()
+    head_of = pd.Series(np.arange(len(long))).groupby(group.to_numpy()).transform("min")
+    head_of = head_of.to_numpy()
+    repeat = head_of != np.arange(len(long))
+    score, stderr = long["score"].to_numpy(float), long["stderr"].to_numpy(float)
+    same = (score == score[head_of]) & (
+        (stderr == stderr[head_of]) | (np.isnan(stderr) & np.isnan(stderr[head_of]))
     )
-    return scores, un
-
-
-def _count(counts: dict[tuple[str, str], int], bid: str, reason: str) -> None:
-    counts[(bid, reason)] = counts.get((bid, reason), 0) + 1
-
-
-def _same(a: float, b: float) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or a == b
+    conflict = repeat & ~same
+    if conflict.any():
+        j = int(np.flatnonzero(conflict)[0])
+        r, old = long.iloc[j], long.iloc[head_of[j]]
+        column = "score" if "score" in table.columns else r["benchmark_id"]
+        raise table.error(
+            int(r["pos"]),
+            column,
+            f"duplicate of line {table.line(int(old['pos']))} "
+            f"(benchmark {r['benchmark_id']!r}, model {r['model_id']!r}) with a different value",
+        )
+    info = models.set_index("model_id")
+    kept = long[~repeat]
+    access = kept["model_id"].map(info["access"])
+    undated = kept["model_id"].map(info["release_date"]).isna()
+    reason = np.select(
+        [(access == "unknown").to_numpy(), undated.to_numpy()],
+        ["unknown_access", "no_release_date"],
+        "",
+    )
+    counts = pd.concat(
+        [
+            pd.DataFrame({"benchmark_id": long.loc[repeat, "benchmark_id"],
+                          "reason": "exact_duplicate"}),
+            pd.DataFrame({"benchmark_id": kept["benchmark_id"].to_numpy(), "reason": reason}),
+        ]
+    )
+    counts = counts[counts["reason"] != ""]
+    un = (
+        counts.groupby(["benchmark_id", "reason"]).size().rename("rows").reset_index()
+        .astype({"benchmark_id": "str", "reason": "str", "rows": "int64"})
+    )
+    family = kept["model_id"].map(info["family"])
+    pairs = pd.DataFrame({"source": kept["source"].to_numpy(), "family": family.to_numpy()})
+    unique = pairs.drop_duplicates()
+    flags = {
+        (s, f): rules.self_reported(s, f)
+        for s, f in zip(unique["source"], unique["family"], strict=True)
+    }
+    frame = pd.DataFrame(
+        {
+            "benchmark_id": kept["benchmark_id"].to_numpy(),
+            "model_id": kept["model_id"].to_numpy(),
+            "score": kept["score"].to_numpy(float),
+            "stderr": kept["stderr"].to_numpy(float),
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "setting": kept["setting"].to_numpy(),
+            "source": kept["source"].to_numpy(),
+            "self_reported": [flags[p] for p in zip(pairs["source"], pairs["family"], strict=True)],
+            "third_party_host": kept["model_id"].map(third_party).to_numpy(bool),
+            "raw_row": table.lines[kept["pos"].to_numpy()],
+        },
+        columns=list(SCORE_COLUMNS),
+    )
+    return typed_scores(frame), un

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gapbayes.data.defaults import start_date_note
 from gapbayes.data.schema import REASONS
 from gapbayes.data.tidy import load_tidy, read_tables
 
@@ -68,6 +69,8 @@ def info_lines(data_dir: Path | None = None) -> list[str]:
             f"  release dates: {dated.min():%Y-%m-%d} to {dated.max():%Y-%m-%d} "
             f"({len(dated)} dated, {len(models) - len(dated)} undated)"
         )
+    if note := start_date_note(models):
+        out.append("  " + note)
     out.append("")
 
     active = bench[~bench["exclude"]]

@@ -16,7 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from gapbayes.data.cells import name_problem, number
 from gapbayes.data.csvfile import read_csv
+from gapbayes.data.defaults import ceiling_median
+from gapbayes.data.problems import Problems
 from gapbayes.errors import InputError, os_reason
 
 ENUMS: dict[str, tuple[str, ...]] = {
@@ -138,7 +141,8 @@ def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
     Raises
     ------
     InputError
-        Unknown or missing key, wrong type, bad enum value, inconsistent scale.
+        Unknown or missing key or column, wrong type, bad enum value, inconsistent scale,
+        a chance level not below the ceiling: every problem of the file in one message.
     """
     path = Path(path)
     if path.suffix.lower() == ".csv":
@@ -159,94 +163,127 @@ def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
     if not doc:
         raise InputError(str(path), "no benchmark tables in the metadata file")
     where = _Where(path, text)
+    problems = Problems(str(path))
     metas = []
     for bid, table in doc.items():
         if not isinstance(table, dict):
-            raise InputError(
-                str(path),
-                f"top-level key {bid!r} must be a [table]",
-                row=where.key_line(bid, bid),
-                column=bid,
+            problems.add(
+                f"top-level key {bid!r} must be a [table]", where.key_line(bid, bid), bid
             )
-        metas.append(_from_mapping(bid, table, where))
+            continue
+        meta = _from_mapping(bid, table, where, problems)
+        if meta is not None:
+            metas.append(meta)
+    problems.raise_all()
     return sorted(metas, key=lambda m: m.benchmark_id)
 
 
-def _from_mapping(bid: str, table: dict[str, Any], where: _Where) -> BenchmarkMeta:
+def _from_mapping(
+    bid: str, table: dict[str, Any], where: _Where, problems: Problems
+) -> BenchmarkMeta | None:
+    """Check one TOML table; add every problem to ``problems``; None when there are any."""
+    before = len(problems)
+
+    def add(key: str | None, message: str) -> None:
+        problems.add_error(where.error(bid, key, message))
+
     if not _ID.match(bid):
-        raise where.error(bid, None, "benchmark_id must be snake_case ([a-z][a-z0-9_]*)")
+        add(None, "benchmark_id must be snake_case ([a-z][a-z0-9_]*)")
     for key in table:
         if key not in REQUIRED and key not in OPTIONAL:
-            raise where.error(
-                bid, key, f"unknown key {key!r}; allowed: " + ", ".join(REQUIRED + OPTIONAL)
-            )
+            add(key, f"unknown key {key!r}; allowed: " + ", ".join(REQUIRED + OPTIONAL))
     for key in REQUIRED:
         if key not in table:
-            raise where.error(bid, key, f"missing key {key!r}")
+            add(key, f"missing key {key!r}")
     values: dict[str, Any] = {"benchmark_id": bid, "line": where.table_line(bid) or 0}
     for key, value in table.items():
-        values[key] = _check_value(bid, key, value, where)
+        if key in REQUIRED or key in OPTIONAL:
+            checked = _check_value(key, value)
+            if isinstance(checked, _Bad):
+                add(key, checked.message)
+            else:
+                values[key] = checked
+    if len(problems) > before:
+        return None
     meta = BenchmarkMeta(**values)
-    problem = consistency_problem(meta)
-    if problem:
-        raise where.error(bid, problem[0], problem[1])
-    return meta
+    for key, message in consistency_problems(meta):
+        add(key, message)
+    return meta if len(problems) == before else None
 
 
-def _check_value(bid: str, key: str, value: Any, where: _Where) -> Any:
-    """Type- and enum-check one TOML value; return it in the dataclass's type."""
+@dataclass(frozen=True)
+class _Bad:
+    """A value that failed its check, and why."""
 
-    def bad(expected: str) -> InputError:
-        return where.error(bid, key, f"{key} must be {expected}, got {value!r}")
+    message: str
+
+
+def _check_value(key: str, value: Any) -> Any:
+    """Type- and enum-check one TOML value: the value in the dataclass's type, or a _Bad."""
+
+    def bad(expected: str) -> _Bad:
+        return _Bad(f"{key} must be {expected}, got {value!r}")
 
     if key in ENUMS:
         if value not in ENUMS[key]:
-            raise where.error(bid, key, f"{key} {value!r} is not one of: " + ", ".join(ENUMS[key]))
+            return _Bad(f"{key} {value!r} is not one of: " + ", ".join(ENUMS[key]))
         return value
     if key in STR_KEYS or key == "exclude_reason":
-        if not isinstance(value, str):
-            raise bad("a string")
-        return value
+        return value if isinstance(value, str) else bad("a string")
     if key in FLOAT_KEYS:
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise bad("a number")
+            return bad("a number")
         return float(value)
     if key == "n_items":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise bad("a whole number >= 0 (0 = unknown)")
+            return bad("a whole number >= 0 (0 = unknown)")
         return value
     if key in ("published", "exclude"):
-        if not isinstance(value, bool):
-            raise bad("true or false")
-        return value
+        return value if isinstance(value, bool) else bad("true or false")
     if key == "setting_columns":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise bad("a list of column names")
+            return bad("a list of column names")
         return tuple(value)
     raise AssertionError(key)  # pragma: no cover - REQUIRED/OPTIONAL cover every key
 
 
-def consistency_problem(m: BenchmarkMeta) -> tuple[str, str] | None:
-    """Return (key, message) for the first cross-field inconsistency, or None."""
-    if not m.name.strip():
-        return "name", "name is empty"
-    if not m.file.strip() and not m.exclude:
-        return "file", "file is empty"
-    if not m.score_column.strip() and m.file.strip():
-        return "score_column", "score_column is empty"
+def consistency_problems(m: BenchmarkMeta, need_file: bool = True) -> list[tuple[str, str]]:
+    """Return (key, message) for every cross-field inconsistency of ``m`` (none: []).
+
+    ``need_file`` False skips the keys only a build from raw files needs (``file``,
+    ``score_column``): a metadata CSV for ``data import`` may leave them out.
+    """
+    out = []
+    if problem := name_problem(m.name.strip(), "name"):
+        out.append(("name", "name is empty" if not m.name.strip() else problem))
+    if need_file and not m.file.strip() and not m.exclude:
+        out.append(("file", "file is empty"))
+    if need_file and not m.score_column.strip() and m.file.strip():
+        out.append(("score_column", "score_column is empty"))
     if not (m.scale_min < m.scale_max):
-        return "scale_max", f"scale_max ({m.scale_max}) must exceed scale_min ({m.scale_min})"
+        out.append(
+            ("scale_max", f"scale_max ({m.scale_max}) must exceed scale_min ({m.scale_min})")
+        )
     if m.transform == "percent_to_proportion" and m.scale != "percent":
-        return "transform", "percent_to_proportion needs scale = 'percent'"
+        out.append(("transform", "percent_to_proportion needs scale = 'percent'"))
     if m.transform == "log" and m.scale_min < 0:
-        return "transform", "log transform needs scale_min >= 0"
+        out.append(("transform", "log transform needs scale_min >= 0"))
+    ceiling, source = ceiling_median(m.benchmark_id)
     if not 0 <= m.chance < 1:
-        return "chance", f"chance must be in [0, 1), got {m.chance}"
+        out.append(("chance", f"chance must be in [0, 1), got {m.chance}"))
+    elif m.chance >= ceiling:
+        out.append(
+            (
+                "chance",
+                f"chance {m.chance:g} must be below the prior median {ceiling:.3f} of the "
+                f"benchmark's ceiling ({source}); chance is on the proportion scale",
+            )
+        )
     if bool(m.ci_low_column) != bool(m.ci_high_column):
-        return "ci_high_column", "give both ci_low_column and ci_high_column, or neither"
+        out.append(("ci_high_column", "give both ci_low_column and ci_high_column, or neither"))
     if m.exclude and not m.exclude_reason.strip():
-        return "exclude_reason", "an excluded benchmark needs an exclude_reason"
-    return None
+        out.append(("exclude_reason", "an excluded benchmark needs an exclude_reason"))
+    return out
 
 
 _CSV_OPTIONAL = (
@@ -262,38 +299,52 @@ _CSV_OPTIONAL = (
 
 
 def _load_csv(path: Path) -> list[BenchmarkMeta]:
-    """Load metadata from a CSV with the columns of ``benchmarks.csv``."""
+    """Load metadata from a CSV with the columns of ``benchmarks.csv``.
+
+    Every problem of the file (missing and unknown columns, bad cells, inconsistent rows) is
+    reported in one error.
+    """
     table = read_csv(path)
+    problems = Problems(table.label)
     needed = ["benchmark_id", *(k for k in REQUIRED if k not in _CSV_OPTIONAL)]
-    table.require(needed)
+    missing = [c for c in needed if c not in table.columns]
+    if len(missing) == 1:
+        problems.add("required column is missing", 1, missing[0])
+    elif missing:
+        problems.add("required columns are missing: " + ", ".join(missing), 1)
     for col in table.columns:
         if col not in needed and col not in _CSV_OPTIONAL:
-            raise InputError(str(path), f"unknown column {col!r}", row=1, column=col)
+            problems.add(f"unknown column {col!r}", 1, col)
     metas, seen = [], {}
     f = table.frame
+    known = [c for c in table.columns if c in needed or c in _CSV_OPTIONAL]
     for i in range(len(table)):
+        before = len(problems)
         values: dict[str, Any] = {"line": table.line(i)}
-        for col in table.columns:
-            text = f.at[i, col].strip()
+        for col in known:
             try:
-                values[col] = _csv_value(col, text)
+                values[col] = _csv_value(col, f.at[i, col].strip())
             except ValueError as exc:
-                raise table.error(i, col, str(exc)) from None
-        bid = values["benchmark_id"]
-        if not _ID.match(bid):
-            raise table.error(i, "benchmark_id", "benchmark_id must be snake_case")
-        if bid in seen:
-            raise table.error(i, "benchmark_id", f"duplicate benchmark_id (line {seen[bid]})")
-        seen[bid] = table.line(i)
+                problems.add_error(table.error(i, col, str(exc)))
+        bid = values.get("benchmark_id", "")
+        if "benchmark_id" in values and not _ID.match(bid):
+            problems.add_error(table.error(i, "benchmark_id", "benchmark_id must be snake_case"))
+        elif bid in seen:
+            problems.add_error(
+                table.error(i, "benchmark_id", f"duplicate benchmark_id (line {seen[bid]})")
+            )
+        seen.setdefault(bid, table.line(i))
+        if missing or len(problems) > before:
+            continue  # a row with a missing or bad field cannot be cross-checked
         for key in _CSV_OPTIONAL:
             values.setdefault(
                 key, False if key == "exclude" else () if key == "setting_columns" else ""
             )
         meta = BenchmarkMeta(**values)
-        problem = consistency_problem(meta)
-        if problem and problem[0] not in ("file", "score_column"):
-            raise table.error(i, problem[0], problem[1])
+        for key, message in consistency_problems(meta, need_file=False):
+            problems.add_error(table.error(i, key, message))
         metas.append(meta)
+    problems.raise_all()
     return sorted(metas, key=lambda m: m.benchmark_id)
 
 
@@ -304,14 +355,13 @@ def _csv_value(col: str, text: str) -> Any:
             raise ValueError(f"{text!r} is not one of: " + ", ".join(ENUMS[col]))
         return text
     if col in FLOAT_KEYS:
-        value = float(text) if text else math.nan
-        if math.isnan(value):
+        if not text:
             raise ValueError(f"{col} must be a number, got {text!r}")
-        return value
+        return number(text, col, allow_inf=col != "chance")
     if col == "n_items":
         if not text:
             return 0
-        if not text.isdigit():
+        if not text.isascii() or not text.isdigit():
             raise ValueError(f"n_items must be a whole number, got {text!r}")
         return int(text)
     if col in ("published", "exclude"):

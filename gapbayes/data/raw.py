@@ -7,13 +7,12 @@ file, the physical line and the column.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from gapbayes.data.cells import date_problem, name_problem, number
 from gapbayes.data.csvfile import CsvTable, read_csv
 from gapbayes.errors import InputError
 
@@ -29,8 +28,6 @@ ACCESS = "Model accessibility"
 DISPLAY = "Display name"
 OVERRIDE_MODEL = "Model version or name"
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 #: Epoch "Model accessibility" labels -> access group (None: drop the model).
 ACCESS_LABELS: dict[str, str | None] = {
     "Open weights (unrestricted)": "open",
@@ -43,40 +40,43 @@ ACCESS_LABELS: dict[str, str | None] = {
 
 
 def parse_float(table: CsvTable, i: int, column: str, *, what: str = "value") -> float:
-    """Parse cell (``i``, ``column``) as a finite float; blank gives NaN.
+    """Parse cell (``i``, ``column``) as a finite plain number; blank gives NaN.
 
-    "NaN", "inf" and other non-finite spellings are errors: a missing value must be blank.
+    The rule is :func:`gapbayes.data.cells.number_problem`: "NaN", "inf", "4_5" are errors
+    (a missing value must be blank).
     """
-    text = table.frame.at[i, column].strip()
-    if not text:
-        return math.nan
     try:
-        value = float(text)
-    except ValueError:
-        raise table.error(i, column, f"{what} {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise table.error(
-            i,
-            column,
-            f"{what} {text!r} is not a finite number; leave the cell empty when there is no value",
-        )
-    return value
+        return number(table.frame.at[i, column].strip(), what)
+    except ValueError as exc:
+        raise table.error(i, column, str(exc)) from None
 
 
 def parse_date(table: CsvTable, i: int, column: str, today: dt.date) -> dt.date | None:
-    """Parse cell (``i``, ``column``) as a ``YYYY-MM-DD`` date not after ``today``; blank: None."""
+    """Parse cell (``i``, ``column``) as a release date; blank gives None.
+
+    The rule is :func:`gapbayes.data.cells.date_problem`: ``YYYY-MM-DD``, from 2010 to ``today``.
+    """
     text = table.frame.at[i, column].strip()
     if not text:
         return None
-    try:
-        if not _DATE.match(text):
-            raise ValueError
-        value = dt.date.fromisoformat(text)
-    except ValueError:
-        raise table.error(i, column, f"date {text!r} is not a valid YYYY-MM-DD date") from None
-    if value > today:
-        raise table.error(i, column, f"date {text} is in the future (today is {today})")
-    return value
+    problem = date_problem(text, today)
+    if problem:
+        raise table.error(i, column, problem)
+    return dt.date.fromisoformat(text)
+
+
+def model_id(table: CsvTable, i: int, column: str) -> str:
+    """Return the stripped model id of cell (``i``, ``column``) ("" when blank).
+
+    Raises
+    ------
+    InputError
+        The id holds a control character (:func:`~gapbayes.data.cells.name_problem`).
+    """
+    model = table.frame.at[i, column].strip()
+    if model and (problem := name_problem(model, "model id")):
+        raise table.error(i, column, problem)
+    return model
 
 
 def parse_access(table: CsvTable, i: int, column: str) -> tuple[str, str | None]:
@@ -142,7 +142,7 @@ def read_index(path: Path, today: dt.date) -> dict[str, IndexRow]:
     f = table.frame
     out: dict[str, IndexRow] = {}
     for i in range(len(table)):
-        model = f.at[i, MODEL].strip()
+        model = model_id(table, i, MODEL)
         if not model:
             raise table.error(i, MODEL, "blank model id in the index")
         if model in out:
@@ -171,7 +171,7 @@ def read_overrides(path: Path) -> dict[str, IndexRow]:
     table.require([OVERRIDE_MODEL, ACCESS])
     out: dict[str, IndexRow] = {}
     for i in range(len(table)):
-        model = table.frame.at[i, OVERRIDE_MODEL].strip()
+        model = model_id(table, i, OVERRIDE_MODEL)
         if not model:
             raise table.error(i, OVERRIDE_MODEL, "blank model id")
         if model in out:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from gapbayes.data.cells import CONTROL
 from gapbayes.data.metadata import ENUMS
 from gapbayes.errors import InputError
 
@@ -128,6 +129,10 @@ SPECS: dict[str, TableSpec] = {
 }
 
 _NONEMPTY = pa.Check.str_length(min_value=1, error="must not be empty")
+#: Names hold no control character (the rule of gapbayes.data.cells.name_problem).
+_ONE_LINE = pa.Check.str_matches(
+    f"^(?:(?!{CONTROL}).)*$", error="one line of text, no control characters"
+)
 
 
 def _col(kind: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
@@ -149,8 +154,8 @@ def _isin(values: Sequence[str]) -> pa.Check:
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "models": pa.DataFrameSchema(
         {
-            "model_id": _col("str", _NONEMPTY),
-            "base_model": _col("str", _NONEMPTY),
+            "model_id": _col("str", _NONEMPTY, _ONE_LINE),
+            "base_model": _col("str", _NONEMPTY, _ONE_LINE),
             "display_name": _col("str", _NONEMPTY),
             "organization": _col("str"),
             "country": _col("str"),
@@ -187,7 +192,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "benchmark_id": _col(
                 "str", pa.Check.str_matches(r"^[a-z][a-z0-9_]*$", error="must be snake_case")
             ),
-            "name": _col("str", _NONEMPTY),
+            "name": _col("str", _NONEMPTY, _ONE_LINE),
             **{k: _col("str", _isin(v)) for k, v in ENUMS.items()},
             "scale_min": _col("float"),
             "scale_max": _col("float"),
@@ -203,7 +208,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "scores": pa.DataFrameSchema(
         {
             "benchmark_id": _col("str", _NONEMPTY),
-            "model_id": _col("str", _NONEMPTY),
+            "model_id": _col("str", _NONEMPTY, _ONE_LINE),
             "score": _col(
                 "float",
                 pa.Check(

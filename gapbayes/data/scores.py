@@ -20,7 +20,16 @@ import pandas as pd
 from gapbayes.data.access import SeenModel
 from gapbayes.data.csvfile import CsvTable, read_csv, squash
 from gapbayes.data.metadata import BenchmarkMeta
-from gapbayes.data.raw import COUNTRY, MODEL, ORG, RELEASE, listed, parse_date, parse_float
+from gapbayes.data.raw import (
+    COUNTRY,
+    MODEL,
+    ORG,
+    RELEASE,
+    listed,
+    model_id,
+    parse_date,
+    parse_float,
+)
 from gapbayes.data.rules import ModelRules
 from gapbayes.errors import InputError
 
@@ -86,7 +95,7 @@ def read_benchmark(
     scale = f"{meta.scale} scale [{meta.scale_min:g}, {meta.scale_max:g}] of '{meta.benchmark_id}'"
     rows = []
     for i in range(len(table)):
-        model = f.at[i, MODEL].strip()
+        model = model_id(table, i, MODEL)
         score = parse_float(table, i, meta.score_column, what="score")
         if not math.isnan(score) and not meta.scale_min <= score <= meta.scale_max:
             raise table.error(

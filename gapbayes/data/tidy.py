@@ -9,10 +9,8 @@ is replaced or none is.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,8 @@ import pandas as pd
 
 from gapbayes import paths
 from gapbayes.atomic import staged_files
-from gapbayes.data.csvfile import CsvTable, neutralise_formula, parse_csv, read_csv
+from gapbayes.data.cells import DATE, first, numbers
+from gapbayes.data.csvfile import CsvTable, neutralise_series, parse_csv, read_csv
 from gapbayes.data.schema import SPECS, check_links, check_table
 from gapbayes.errors import InputError
 
@@ -160,38 +159,35 @@ _HINT = {
 
 
 def _parse(text: pd.Series, kind: str) -> pd.Series:
-    """Parse one column; raise ``ValueError(position)`` at the first bad cell."""
+    """Parse one column with whole-column operations.
+
+    Raises ``ValueError(position)`` at the first bad cell.
+    """
     if kind == "str":
         return text.astype("str")
-    values: list[object] = []
-    for i, cell in enumerate(text):
-        try:
-            values.append(_parse_cell(cell, kind))
-        except ValueError:
-            raise ValueError(i) from None
+    blank = (text == "").to_numpy()
     if kind == "bool":
-        return pd.Series(values, dtype=bool)
-    if kind == "date":
-        return pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
-    if kind == "float":
-        return pd.Series(values, dtype=float)
-    if kind == "int":
-        return pd.Series(values, dtype="int64")
-    return pd.Series(pd.array(values, dtype="Int64"))
-
-
-def _parse_cell(cell: str, kind: str) -> object:
-    if kind == "bool":
-        if cell not in ("true", "false"):
-            raise ValueError
-        return cell == "true"
-    if kind == "date":
-        return pd.NaT if cell == "" else pd.Timestamp(dt.date.fromisoformat(cell))
-    if kind == "float":
-        return math.nan if cell == "" else float(cell)
-    if kind == "int":
-        return int(cell)
-    return None if cell == "" else int(cell)
+        bad = ~text.isin(["true", "false"]).to_numpy()
+        values: object = (text == "true").to_numpy()
+    elif kind == "date":
+        parsed = pd.to_datetime(text.where(text.str.fullmatch(DATE)), format="%Y-%m-%d",
+                                errors="coerce")
+        bad, values = ~blank & parsed.isna().to_numpy(), parsed.astype("datetime64[ns]")
+    elif kind == "float":
+        values, bad = numbers(text.str.strip(), allow_inf=True)  # no "4_5", no "nan"
+    else:
+        digits = text.str.strip()
+        ok = digits.str.fullmatch(r"[+-]?[0-9]+").to_numpy(dtype=bool)
+        bad = ~ok if kind == "int" else ~(ok | blank)
+        values = np.zeros(len(text), dtype=np.int64)
+        if not bad.any():
+            values[ok] = digits[ok].astype(np.int64).to_numpy()
+    if (i := first(bad)) is not None:
+        raise ValueError(i)
+    if kind == "count":
+        return pd.Series(pd.array(np.where(blank, None, values).tolist(), dtype="Int64"))
+    return pd.Series(values, dtype={"bool": bool, "date": "datetime64[ns]", "float": float,
+                                    "int": "int64"}[kind])
 
 
 def format_table(name: str, frame: pd.DataFrame) -> bytes:
@@ -201,25 +197,27 @@ def format_table(name: str, frame: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(spec.columns)
-    cols = [[_format_cell(v, kind) for v in frame[c]] for c, kind in spec.columns.items()]
+    cols = [_format_column(frame[c], kind) for c, kind in spec.columns.items()]
     writer.writerows(zip(*cols, strict=True))
     return buf.getvalue().encode("utf-8")
 
 
-def _format_cell(value: object, kind: str) -> str:
+def _format_column(values: pd.Series, kind: str) -> list[str]:
+    """Format one column's cells (whole-column operations: a million rows in seconds)."""
     if kind == "str":
-        return neutralise_formula(str(value))
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if pd.isna(value):  # type: ignore[arg-type]  # pd.NA of nullable Int64
-        return ""
+        return neutralise_series(pd.Series([str(v) for v in values.to_numpy(object)]))
+    missing = values.isna().to_numpy()
     if kind == "bool":
-        return "true" if value else "false"
-    if kind == "date":
-        return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
-    if kind == "float":
-        return repr(float(value))  # type: ignore[arg-type]
-    return str(int(value))  # type: ignore[call-overload]
+        text = np.where(values.to_numpy(bool, na_value=False), "true", "false")
+    elif kind == "date":
+        text = pd.to_datetime(values).dt.strftime("%Y-%m-%d").to_numpy(object)
+    elif kind == "float":
+        text = np.full(len(values), "", dtype=object)  # most stderr/CI cells are empty
+        floats = values.to_numpy(float)
+        text[~missing] = [repr(v) for v in floats[~missing].tolist()]
+    else:
+        text = values.fillna(0).to_numpy(np.int64).astype(str).astype(object)
+    return np.where(missing, "", text).tolist()
 
 
 def write_tables(tidy_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gapbayes import paths
+from gapbayes.data.cells import release_dates_problem
 from gapbayes.data.metadata import benchmarks_frame, load_metadata
 from gapbayes.data.schema import SPECS, check_links
 from gapbayes.data.tidy import ALL_TABLES, data_hash, read_tables, resolve_tidy_dir
 from gapbayes.errors import InputError
 
 
-def validate(data_dir: Path | None = None, metadata: Path | None = None) -> str:
+def validate(
+    data_dir: Path | None = None, metadata: Path | None = None, today: dt.date | None = None
+) -> str:
     """Validate the tidy tables of ``data_dir`` and, if given or present, the metadata.
 
     Parameters
@@ -24,6 +28,9 @@ def validate(data_dir: Path | None = None, metadata: Path | None = None) -> str:
     metadata
         Benchmark metadata to validate and compare with ``benchmarks.csv``; default
         ``DIR/benchmarks.toml`` when that file exists.
+    today
+        Release dates after this day are errors, as in ``data import`` and ``data build``;
+        default the current date.
 
     Returns
     -------
@@ -38,6 +45,14 @@ def validate(data_dir: Path | None = None, metadata: Path | None = None) -> str:
     tidy_dir = resolve_tidy_dir(data_dir)
     tables, labels, lines = read_tables(tidy_dir, ALL_TABLES)
     check_links(tables, labels, lines)
+    bad_date = release_dates_problem(
+        tables["models"]["release_date"], dt.date.today() if today is None else today
+    )
+    if bad_date is not None:  # the rule of import and build (gapbayes.data.cells)
+        i, message = bad_date
+        raise InputError(
+            labels["models"], message, row=int(lines["models"][i]), column="release_date"
+        )
     dropped = tables["dropped_models"]["model_id"]
     clash = dropped[dropped.isin(tables["models"]["model_id"])]
     if len(clash):

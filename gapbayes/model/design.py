@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gapbayes.errors import SpecError
 from gapbayes.model.links import LinkIndices
 from gapbayes.model.spec import Spec
 
@@ -219,6 +220,42 @@ def select_for_fit(
     return fit_models, bench, sc, inclusion.reset_index(drop=True)
 
 
+class EmptySelection(SpecError, ValueError):
+    """No score survives the spec's inclusion rule: one line saying which rule and the fix."""
+
+    @classmethod
+    def explain(
+        cls, benchmarks: pd.DataFrame, inclusion: pd.DataFrame, spec: Spec
+    ) -> EmptySelection:
+        """Name the step of :func:`select_for_fit` that left nothing (``inclusion``: its table)."""
+        rule, start = spec.data, spec.data["start_date"]
+        head = f"no scores left after the spec's inclusion rule (spec '{spec.name}'): "
+        if inclusion.empty:
+            active = benchmarks[~benchmarks["exclude"].astype(bool)] if "exclude" in benchmarks \
+                else benchmarks
+            if active.empty:
+                why = "every benchmark is excluded in the metadata (exclude = true)"
+            elif rule["benchmarks"] == "published" and not active["published"].astype(bool).any():
+                why = ('no benchmark is marked published in the metadata and [data] benchmarks = '
+                       '"published"; set published = true on some benchmarks, or use '
+                       'benchmarks = "all" in the spec')
+            else:
+                why = "[data] exclude_benchmarks removes every remaining benchmark"
+        elif (inclusion["open_models"] + inclusion["closed_models"]).eq(0).all():
+            why = (f"no open or closed model released on/after [data] start_date {start} has a "
+                   "score on the remaining benchmarks; set an earlier start_date, or check the "
+                   "models' access labels and release dates")
+        else:
+            best = inclusion.assign(n=inclusion[["open_models", "closed_models"]].min(axis=1))
+            top = best.sort_values("n", ascending=False, kind="stable").iloc[0]
+            need = rule["min_models_per_group"]
+            why = (f"no benchmark has {need} open and {need} closed models released since "
+                   f"{start} (best: {top['benchmark_id']}, {top['open_models']} open and "
+                   f"{top['closed_models']} closed); lower [data] min_models_per_group, set an "
+                   "earlier start_date, or add scores")
+        return cls(head + why)
+
+
 def build_model_data(
     models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
 ) -> ModelData:
@@ -238,7 +275,7 @@ def build_model_data(
     """
     models, bench, sc, inclusion = select_for_fit(models, benchmarks, scores, spec)
     if sc.empty:
-        raise ValueError("no scores left after the spec's inclusion rule")
+        raise EmptySelection.explain(benchmarks, inclusion, spec)
     origin = pd.Timestamp(spec.time["origin"])
     model_ids = models["model_id"].tolist()
     bench_ids = bench["benchmark_id"].tolist()

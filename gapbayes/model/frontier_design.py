@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gapbayes.model.design import _transform, interp_matrix, select_for_fit, years_since
+from gapbayes.model.design import (
+    EmptySelection,
+    _transform,
+    interp_matrix,
+    select_for_fit,
+    years_since,
+)
 from gapbayes.model.label_errors import ceiling_priors
 from gapbayes.model.links import LinkIndices
 from gapbayes.model.spec import Spec
@@ -224,7 +230,7 @@ def build_frontier_data(
     """
     models, bench, sc, inclusion = select_for_fit(models, benchmarks, scores, spec)
     if sc.empty:
-        raise ValueError("no scores left after the spec's inclusion rule")
+        raise EmptySelection.explain(benchmarks, inclusion, spec)
     origin = pd.Timestamp(spec.time["origin"])
     models = models.sort_values("model_id").reset_index(drop=True)
     bench = bench.sort_values("benchmark_id").reset_index(drop=True)

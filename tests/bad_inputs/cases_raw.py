@@ -103,6 +103,15 @@ CASES = [
              "only-override,API access", "only-override,Open?",
              where("accessibility-overrides.csv", 3, "Model accessibility")
              + " unknown access label"),
+    raw_edit("raw score with digit grouping", "beta_external.csv", "hosted-h,48,", "hosted-h,4_8,",
+             where("beta_external.csv", 11, "Score") + r" score '4_8' is not a number"),
+    raw_edit("index release date in 1899", "epoch_capabilities_index.csv", "open-b,,2024-06-01",
+             "open-b,,1899-06-01",
+             where("epoch_capabilities_index.csv", 5, "Release date")
+             + " date 1899-06-01 is before 2010-01-01"),
+    raw_edit("newline in a raw model id", "beta_external.csv", "hosted-h,48,", '"hosted\nh",48,',
+             where("beta_external.csv", 11, "Model version")
+             + r" model id 'hosted\\nh' contains a control character"),
     build_after("empty raw file", lambda src: (src / DUMP / "gamma_external.csv").write_bytes(b""),
                 r"gamma_external\.csv: empty file"),
     build_after("raw file not UTF-8", _latin1_name,

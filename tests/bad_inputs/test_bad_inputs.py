@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 from cases_files import CASES as FILE_CASES
+from cases_import import CASES as IMPORT_CASES
 from cases_raw import CASES as RAW_CASES
 from cases_values import CASES as VALUE_CASES
 from harness import Case, run_case
 
-CASES: list[Case] = [*VALUE_CASES, *FILE_CASES, *RAW_CASES]
+CASES: list[Case] = [*VALUE_CASES, *FILE_CASES, *RAW_CASES, *IMPORT_CASES]
 
 
 def test_kinds_are_distinct_and_at_least_40() -> None:
