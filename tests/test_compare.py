@@ -34,18 +34,18 @@ from helpers_model import slow
 from scipy.special import logsumexp
 
 from gapbayes import cli
-from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
-from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.compare import (
+from gapbayes.comparison.compare import (
     DataMismatchError,
     compare_fits,
     comparison_manifest,
     score_log_likelihood,
 )
+from gapbayes.comparison.kfold import kfold_result
+from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
+from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.design import build_model_data
 from gapbayes.model.design_io import load_design
 from gapbayes.model.fit import FitInput, FitResult, run_fit
-from gapbayes.model.kfold import kfold_result
 from gapbayes.model.results import LoadedResult
 from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import load_spec
@@ -195,7 +195,7 @@ def test_kfold_pointwise_values_are_on_the_scale_of_the_stored_log_likelihood(fi
 def test_auto_mode_falls_back_to_kfold_exactly_when_a_pareto_k_is_high(
         fits, monkeypatch, tmp_path, k_high, runs_kfold):
     """With every k above the threshold the table is K-fold; with none it stays PSIS-LOO."""
-    import gapbayes.model.compare as compare
+    import gapbayes.comparison.compare as compare
 
     calls = []
 

@@ -11,15 +11,15 @@ import pytest
 from test_compare import SETTINGS, fit_root, shrinking_world
 
 from gapbayes.commands.sensitivity import _grid
-from gapbayes.errors import GapbayesError
-from gapbayes.model.fit import run_fit
-from gapbayes.model.sensitivity import (
+from gapbayes.comparison.sensitivity import (
     PRIORS,
     run_sensitivity,
     sensitivity_manifest,
     sensitivity_variants,
     study_id,
 )
+from gapbayes.errors import GapbayesError
+from gapbayes.model.fit import run_fit
 from gapbayes.model.spec import load_spec
 
 GROUPS = {"overall", "private", "public"}

@@ -126,3 +126,20 @@ def unit_rate(text: str) -> float:
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got '{text}'")
     return value
+
+
+def iso_date(text: str) -> str:
+    """Parse a calendar date YYYY-MM-DD (returned as written).
+
+    Examples
+    --------
+    >>> iso_date("2025-07-01")
+    '2025-07-01'
+    """
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got '{text}'") from None
+    return text

@@ -6,6 +6,9 @@ import argparse
 from pathlib import Path
 
 from gapbayes.commands import common
+from gapbayes.commands.argtypes import iso_date, positive_int
+
+LOMO_FOLDS = 10   # gapbayes.comparison.crossval.LOMO_FOLDS (not imported: keeps --help fast)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,13 +35,25 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="exact 5-fold CV over (model, benchmark) score cells: when a Pareto k "
                         "is high (auto), always, or never (default: PSIS-LOO with a warning "
                         "when k is high)")
+    p.add_argument("--cv", choices=["loo", "lomo", "lfo"], default="loo",
+                   help="loo: PSIS-LOO (default); lomo: leave-one-model-out, exact refits on "
+                        "folds of base models; lfo: leave-future-out, fit on the models released "
+                        "before --cv-cutoff and score the later ones. lomo and lfo may compare "
+                        "specs that select different benchmarks (e.g. default and timeshift-v1) "
+                        "on the scores they all predict")
+    p.add_argument("--cv-folds", type=positive_int, default=LOMO_FOLDS,
+                   help="LOMO folds (default %(default)s; seed: --seed)")
+    p.add_argument("--cv-cutoff", type=iso_date, metavar="DATE",
+                   help="LFO cut-off date (default: the last 20%% of base models are predicted)")
+    p.add_argument("--workers", type=positive_int, default=1,
+                   help="refits in parallel processes (default %(default)s; each uses --cores)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Fit (or reuse) every spec, compare, write the folder and print the table."""
+    from gapbayes.comparison.compare import KFOLD_K, compare_fits, comparison_manifest
     from gapbayes.errors import GapbayesError
-    from gapbayes.model.compare import KFOLD_K, compare_fits, comparison_manifest
     from gapbayes.model.results import fit_id, load_result
     from gapbayes.model.spec import load_spec
 
@@ -51,12 +66,17 @@ def run(args: argparse.Namespace) -> int:
         folders.update({s: fit(spec) for s, spec in specs.items()})
     fits = [folders[s] for s in args.specs]
     root = common.out_root(args)
+    models = common.fit_input(args)[0].models if args.cv != "loo" else None
     result = compare_fits(fits, kfold=args.kfold, k=KFOLD_K, kfold_seed=args.seed,
-                          kfold_dir=root / "compare" / "kfold", log=common.log_stderr)
+                          kfold_dir=root / "compare" / "kfold", cv=args.cv,
+                          cv_folds=args.cv_folds, cv_cutoff=args.cv_cutoff, models=models,
+                          workers=args.workers, log=common.log_stderr)
     # The id covers the fits themselves (spec, data, backend, sampler settings): a comparison
     # of short test chains must not replace a full one.
-    cid = fit_id({"fits": [f.manifest["fit_id"] for f in fits], "criterion": result.criterion})
+    cid = fit_id({"fits": [f.manifest["fit_id"] for f in fits], "criterion": result.criterion,
+                  **({"cv": [args.cv, args.cv_folds, args.cv_cutoff, args.seed]}
+                     if args.cv != "loo" else {})})
     manifest = comparison_manifest(result, fits, {"id": cid, "specs": args.specs,
-                                                  "kfold": args.kfold})
+                                                  "kfold": args.kfold, "cv": args.cv})
     common.publish(result, manifest, root / "compare" / cid, args.format)
     return 0

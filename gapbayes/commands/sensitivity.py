@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fit (or reuse) every variant, write the study folder and print the table."""
-    from gapbayes.model.sensitivity import run_sensitivity, sensitivity_manifest, study_id
+    from gapbayes.comparison.sensitivity import run_sensitivity, sensitivity_manifest, study_id
     from gapbayes.model.spec import load_spec
 
     spec = load_spec(args.spec)

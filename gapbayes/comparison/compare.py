@@ -11,11 +11,11 @@ How
     threshold min(1 - 1/log10 S, 0.7) (Vehtari et al. 2024); elpd differences with their
     standard errors and stacking weights from ``arviz.compare(method="stacking")`` (Yao et al.
     2018). When k is high the PSIS estimate can be biased: with ``kfold="auto"`` every spec is
-    then compared on exact K-fold CV instead (:mod:`gapbayes.model.kfold`, K refits per spec).
+    then compared on exact K-fold CV instead (:mod:`gapbayes.comparison.kfold`, K refits per spec).
 
 Fits made on different data (manifest ``data.hash``), benchmark sets or score subsets are
 refused with :class:`DataMismatchError` (exit code 2): their log-likelihoods are not of the
-same scores. The rendering of the result lives in :mod:`gapbayes.model.compare_table`.
+same scores. The rendering of the result lives in :mod:`gapbayes.comparison.compare_table`.
 """
 
 from __future__ import annotations
@@ -31,12 +31,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gapbayes.comparison.compare_table import GAP_GROUPS, SCORE_NOTE, ComparisonResult
+from gapbayes.comparison.crossval import LOMO_FOLDS, PROTOCOLS
+from gapbayes.comparison.crossval_compare import cv_compare
+from gapbayes.comparison.kfold import KFOLD_K, OBS_DIM, kfold_elpd
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
 from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.compare_table import GAP_GROUPS, SCORE_NOTE, ComparisonResult
 from gapbayes.model.design_io import load_design
 from gapbayes.model.fit import FitResult
-from gapbayes.model.kfold import KFOLD_K, OBS_DIM, kfold_elpd
 from gapbayes.model.results import LoadedResult, load_result, now_iso, versions
 from gapbayes.model.spec import SECTIONS, Spec
 
@@ -131,6 +133,17 @@ def check_same_data(fits: list[_Fit]) -> None:
                 f"{where}")
 
 
+def check_same_source(fits: list[_Fit]) -> None:
+    """Refuse fits made on different data (LOMO / LFO may compare different selections)."""
+    h0 = fits[0].manifest["data"]["hash"]
+    for fit in fits[1:]:
+        if fit.manifest["data"]["hash"] != h0:
+            raise DataMismatchError(
+                f"cannot compare fits made on different data ({h0} vs "
+                f"{fit.manifest['data']['hash']}): '{fits[0].name}' was fitted on "
+                f"{_describe(fits[0].manifest)}, '{fit.name}' on {_describe(fit.manifest)}")
+
+
 def _unique_labels(fits: list[_Fit]) -> None:
     """Spec names label the rows; fits sharing a name get their spec id, then their fit id."""
     names = [f.name for f in fits]
@@ -208,6 +221,11 @@ def compare_fits(
     k: int = KFOLD_K,
     kfold_seed: int = 0,
     kfold_dir: Path | None = None,
+    cv: str = "loo",
+    cv_folds: int = LOMO_FOLDS,
+    cv_cutoff: str | None = None,
+    models: pd.DataFrame | None = None,
+    workers: int = 1,
     log: Log = print,
 ) -> ComparisonResult:
     """Compare fits made on the same data by their out-of-sample predictive accuracy.
@@ -223,7 +241,20 @@ def compare_fits(
         Number of folds and seed of the fold assignment (shared by every spec).
     kfold_dir
         Folder of the finished K-fold refits (resumable); default
-        ``<results root>/compare/kfold``.
+        ``<results root>/compare/kfold``. The LOMO / LFO refits go there too.
+    cv
+        ``loo`` (PSIS-LOO, with the K-fold fallback of ``kfold``), or ``lomo`` / ``lfo``:
+        exact leave-one-model-out or leave-future-out refits
+        (:mod:`gapbayes.comparison.crossval_compare`); these allow specs that select
+        different benchmarks or models from the same data, compared on the scores all of
+        them predicted.
+    cv_folds, cv_cutoff
+        LOMO folds (seed ``kfold_seed``); LFO cut-off date (default: the last 20% of base
+        models are predicted).
+    models
+        The tidy models table of the data (needed by ``lomo`` and ``lfo``).
+    workers
+        Parallel refits (processes).
     log
         Progress messages.
 
@@ -244,10 +275,18 @@ def compare_fits(
 
     if kfold not in KFOLD_MODES:
         raise GapbayesError(f"unknown K-fold mode '{kfold}': use {', '.join(KFOLD_MODES)}")
+    if cv not in ("loo", *PROTOCOLS):
+        raise GapbayesError(f"unknown --cv '{cv}': use loo, {', '.join(PROTOCOLS)}")
     if len(results) < 2:
         raise GapbayesError("model comparison needs at least two fits")
     fits = [_as_fit(r) for r in results]
-    check_same_data(fits)
+    if cv == "loo":
+        check_same_data(fits)
+    else:
+        check_same_source(fits)
+        if models is None:
+            raise GapbayesError(f"--cv {cv} needs the data's models table")
+        kfold = "never"
     _unique_labels(fits)
 
     lls, loos, rows, observed = {}, {}, {}, None
@@ -256,7 +295,8 @@ def compare_fits(
         lls[fit.label] = score_log_likelihood(dt, fit.name)
         obs = (_scores(dt["observed_data"], "observations", fit.name).values
                if "observed_data" in dt.children else observed)
-        if observed is not None and (obs.shape != observed.shape or not np.allclose(obs, observed)):
+        if cv == "loo" and observed is not None and (
+                obs.shape != observed.shape or not np.allclose(obs, observed)):
             raise DataMismatchError(
                 f"cannot compare: '{fit.name}' saw other scores than '{fits[0].name}' although "
                 f"both record data {fit.manifest['data']['hash']}")
@@ -296,6 +336,17 @@ def compare_fits(
                         "elpd and gaps rest on an unreliable posterior")
 
     criterion, elpds = "psis-loo", loos
+    obs_index = pd.Index(lls[fits[0].label][OBS_DIM].values, name=OBS_DIM)
+    if cv != "loo":
+        root = kfold_dir or fits[0].path.parent / "compare" / "kfold"
+        elpds, w, cv_notes, keys = cv_compare(fits, lls, models, cv, root, cv_folds,
+                                              kfold_seed, cv_cutoff, workers, log)
+        warn += w
+        notes += cv_notes
+        criterion = cv if cv == "lfo" else f"lomo-{cv_folds}"
+        obs_index = pd.Index(keys, name="score")
+        for name, e in elpds.items():
+            rows[name].update(elpd_cv=float(e.elpd), se_cv=float(e.se), p_cv=float(e.p))
     if use_kfold:
         root = kfold_dir or fits[0].path.parent / "compare" / "kfold"
         elpds, w = _run_kfold(fits, lls, k, kfold_seed, root, log)
@@ -339,7 +390,7 @@ def compare_fits(
 
     pointwise = pd.DataFrame(
         {name: np.asarray(e.elpd_i.values).ravel() for name, e in elpds.items()},
-        index=pd.Index(lls[fits[0].label][OBS_DIM].values, name=OBS_DIM))
+        index=obs_index)
     man = fits[0].manifest
     data = {"label": man["data"]["label"], "hash": man["data"]["hash"],
             "benchmarks": list(man["data"]["benchmarks"]),

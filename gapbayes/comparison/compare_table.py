@@ -1,6 +1,6 @@
 """The result of a model comparison: its table, the gaps side by side, text and figure.
 
-:func:`gapbayes.model.compare.compare_fits` fills a :class:`ComparisonResult`; this module
+:func:`gapbayes.comparison.compare.compare_fits` fills a :class:`ComparisonResult`; this module
 renders it (text, markdown, csv, json), draws ``compare.png`` and writes the folder's tables.
 """
 

@@ -22,15 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gapbayes.errors import GapbayesError
-from gapbayes.model.compare_table import GAP_GROUPS as GROUPS
-from gapbayes.model.compare_table import (
+from gapbayes.comparison.compare_table import GAP_GROUPS as GROUPS
+from gapbayes.comparison.compare_table import (
     INTERVALS,
     eti_cells,
     machine_format,
     markdown_table,
     text_table,
 )
+from gapbayes.errors import GapbayesError
 from gapbayes.model.fit import FitResult
 from gapbayes.model.results import fit_id, load_result, now_iso, versions
 from gapbayes.model.spec import Spec
