@@ -121,3 +121,9 @@ def test_installed_wheel_fits_in_an_empty_folder(wheel: Path, tmp_path: Path) ->
     assert "diagnostics:" in proc.stdout
     # nothing written next to the installed package
     assert not list((Path(where[0]).parent).glob("**/results"))
+    # the Python API of the installed package reads the same result back
+    api = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import gapbayes as gb; fit = gb.latest(); "
+         "print(fit.manifest['fit_id'], fit.summary(by='access')['group'].nunique())"],
+        cwd=empty, env=env, check=True, capture_output=True, text=True).stdout.split()
+    assert api == [manifest["fit_id"], "3"]
