@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gapbayes.paths import PROJECT_ROOT
+from gapbayes.paths import stan_dir
 
-STAN_DIR = PROJECT_ROOT / "models"
+STAN_DIR = stan_dir()
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import numpy as np
 
 from gapbayes.errors import InputError
 from gapbayes.model.spec import Spec
-from gapbayes.paths import PROJECT_ROOT
+from gapbayes.paths import bundled_data_dir
 
-LABEL_ERRORS = PROJECT_ROOT / "data" / "label_errors.toml"
+LABEL_ERRORS = bundled_data_dir() / "label_errors.toml"
 GENERIC = "generic prior (no published label-error audit)"
 
 

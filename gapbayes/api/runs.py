@@ -1,0 +1,144 @@
+"""Comparisons and SBC runs for the Python API: run them, keep their tables and folders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gapbayes.model.compare_table import ComparisonResult
+
+
+@dataclass
+class Comparison:
+    """A model comparison (``gapbayes compare``) and the folder it was written to.
+
+    Attributes
+    ----------
+    path : Path
+        ``OUT/compare/<id>/`` with comparison.csv, gaps.csv, compare.png, manifest.json.
+    result : ComparisonResult
+        ``table`` (one row per spec, best first: elpd, differences and their se, stacking
+        weights, Pareto k counts, gaps at the last month), ``gaps``, ``criterion``,
+        ``warnings``.
+    """
+
+    path: Path
+    result: ComparisonResult
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per spec, best first (elpd, se, stacking weight, Pareto k, gaps)."""
+        return self.result.table
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """The gap posteriors of every spec side by side (long table)."""
+        return self.result.gaps
+
+    @property
+    def warnings(self) -> list[str]:
+        """Lines the CLI prints as warnings (high Pareto k, failed diagnostics)."""
+        return list(self.result.warnings)
+
+    def text(self, fmt: str = "text") -> str:
+        """Return the comparison as ``gapbayes compare --format FMT`` prints it."""
+        return self.result.format(fmt)
+
+
+def run_compare(args: argparse.Namespace, log: Callable[[str], Any]) -> Comparison:
+    """Fit or reuse every spec of ``args.specs``, compare them and write the folder.
+
+    The same steps as ``gapbayes compare`` (``gapbayes.commands.compare.run``), returning
+    the result instead of printing it.
+    """
+    from gapbayes.atomic import staged_dir, write_text
+    from gapbayes.commands import common
+    from gapbayes.model.compare import KFOLD_K, compare_fits, comparison_manifest
+    from gapbayes.model.results import fit_id, load_result
+    from gapbayes.model.spec import load_spec
+
+    fits = {s: load_result(s) for s in args.specs if (Path(s) / "manifest.json").is_file()}
+    specs = {s: load_spec(s) for s in args.specs if s not in fits}
+    if specs:
+        fitter = common.spec_fitter(args, *common.fit_input(args), log=log)
+        fits.update({s: fitter(spec) for s, spec in specs.items()})
+    ordered = [fits[s] for s in args.specs]
+    root = common.out_root(args)
+    result = compare_fits(ordered, kfold=args.kfold, k=KFOLD_K, kfold_seed=args.seed,
+                          kfold_dir=root / "compare" / "kfold", log=log)
+    # the id covers the fits (spec, data, backend, sampler): as the CLI names the folder
+    cid = fit_id({"fits": [f.manifest["fit_id"] for f in ordered],
+                  "criterion": result.criterion})
+    manifest = comparison_manifest(result, ordered, {"id": cid, "specs": args.specs,
+                                                     "kfold": args.kfold})
+    folder = root / "compare" / cid
+    with staged_dir(folder) as tmp:
+        result.write(tmp)
+        write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+    log(f"written to {folder}")
+    return Comparison(folder, result)
+
+
+@dataclass
+class SBCRun:
+    """A simulation-based calibration run folder (``gapbayes sbc``) and its summary.
+
+    Attributes
+    ----------
+    path : Path
+        The run folder: sims/, ranks.csv, tests.csv, ecdf.png, summary.json, summary.md.
+    summary : dict
+        ``summary.json``: counts (done, used, failed, not converged), the uniformity test of
+        every quantity, ``passed``.
+    """
+
+    path: Path
+    summary: dict[str, Any]
+
+    def __repr__(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        return (f"<gapbayes.SBCRun {self.path.name}: {self.summary['used']} simulations "
+                f"used of {self.summary['done']}, {verdict}>")
+
+    @property
+    def passed(self) -> bool:
+        """Whether every quantity's ranks were uniform and few fits were unusable."""
+        return bool(self.summary["passed"])
+
+    def tests(self) -> pd.DataFrame:
+        """Return the uniformity test of each monitored quantity (p-values, ``passed``)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary["quantities"])
+
+    def ranks(self) -> pd.DataFrame:
+        """Return ``ranks.csv``: one row per simulation, its status and PIT values."""
+        import pandas as pd
+
+        return pd.read_csv(self.path / "ranks.csv")
+
+    def text(self) -> str:
+        """Return the markdown report (``summary.md``) the CLI prints."""
+        return (self.path / "summary.md").read_text()
+
+
+def run_sbc(args: argparse.Namespace) -> SBCRun:
+    """Run (or resume) the SBC that ``args`` describes; as ``gapbayes sbc`` without printing."""
+    from gapbayes.commands.sbc import build_problem, default_out
+    from gapbayes.sbc.report import summarise
+    from gapbayes.sbc.runner import run_sbc as run
+
+    problem = build_problem(args)
+    out = Path(args.out) if args.out is not None else default_out(problem)
+    run(problem, args.simulations, out, workers=args.workers, scheduler=args.scheduler,
+        progress=not args.no_progress, retry_failed=args.retry_failed)
+    summary = summarise(out, requested=args.simulations,
+                        include_not_converged=args.include_not_converged)
+    return SBCRun(out, summary)
