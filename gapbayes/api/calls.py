@@ -165,7 +165,8 @@ def latest(results: PathLike | None = None) -> Fit:
 
 
 @one_line_errors
-def compare(*specs: PathLike | Fit, kfold: str = "never", data: PathLike | None = None,
+def compare(*specs: PathLike | Fit, kfold: str = "never", cv: str = "loo", cv_folds: int = 10,
+            cv_cutoff: str | None = None, workers: int = 1, data: PathLike | None = None,
             benchmarks: Sequence[str] | None = None, max_models: int | None = None,
             backend: str = "pymc", sampler: str = "nutpie", chains: int | None = None,
             draws: int | None = None, tune: int | None = None,
@@ -185,6 +186,10 @@ def compare(*specs: PathLike | Fit, kfold: str = "never", data: PathLike | None 
         two.
     kfold
         ``"never"`` (default), ``"auto"`` or ``"always"``.
+    cv, cv_folds, cv_cutoff, workers
+        ``"loo"`` (PSIS-LOO, default), ``"lomo"`` (leave-one-model-out over ``cv_folds``
+        folds of base models) or ``"lfo"`` (leave-future-out from ``cv_cutoff``,
+        YYYY-MM-DD); exact refits, ``workers`` at a time.
     data, benchmarks, max_models, backend, sampler, chains, draws, tune, target_accept, \
 seed, cores, out, force, plots, progress, verbose
         As in :func:`fit`, for the specs fitted here.
@@ -215,7 +220,8 @@ seed, cores, out, force, plots, progress, verbose
     if len(set(names)) < 2:
         raise GapbayesError("gapbayes compare needs at least two different specs")
     args = parse("compare", {
-        "kfold": kfold, "data": data, "benchmarks": benchmarks, "max_models": max_models,
+        "kfold": kfold, "cv": cv, "cv_folds": cv_folds, "cv_cutoff": cv_cutoff,
+        "workers": workers, "data": data, "benchmarks": benchmarks, "max_models": max_models,
         "backend": backend, "sampler": sampler, "chains": chains, "draws": draws,
         "tune": tune, "target_accept": target_accept, "seed": seed, "cores": cores,
         "out": out, "force": force, "no_plots": not plots, "no_progress": not progress},
@@ -224,7 +230,7 @@ seed, cores, out, force, plots, progress, verbose
 
 
 @one_line_errors
-def sbc(spec: PathLike = "timeshift-v1", *, simulations: int = 400,
+def sbc(spec: PathLike = "default", *, simulations: int = 400,
         simulate_spec: PathLike | None = None, backend: str = "pymc",
         n_models: int | None = None, n_benchmarks: int | None = None,
         n_linear: int | None = None, eval_rate: float | None = None,
@@ -238,7 +244,7 @@ def sbc(spec: PathLike = "timeshift-v1", *, simulations: int = 400,
     Parameters
     ----------
     spec
-        Fitted spec (the timeshift-v1 family).
+        Fitted spec (frontier or timeshift-v1 family; default: ``default``).
     simulations
         Number of simulated datasets (400 detects a bias of 0.2 posterior sd).
     simulate_spec

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gapbayes.model.compare_table import ComparisonResult
+    from gapbayes.comparison.compare_table import ComparisonResult
 
 
 @dataclass
@@ -60,10 +60,13 @@ def run_compare(args: argparse.Namespace, log: Callable[[str], Any]) -> Comparis
     """
     from gapbayes.atomic import staged_dir, write_text
     from gapbayes.commands import common
-    from gapbayes.model.compare import KFOLD_K, compare_fits, comparison_manifest
+    from gapbayes.comparison.compare import KFOLD_K, compare_fits, comparison_manifest
+    from gapbayes.errors import GapbayesError
     from gapbayes.model.results import fit_id, load_result
     from gapbayes.model.spec import load_spec
 
+    if len(set(args.specs)) < 2:
+        raise GapbayesError("gapbayes compare needs at least two different specs")
     fits = {s: load_result(s) for s in args.specs if (Path(s) / "manifest.json").is_file()}
     specs = {s: load_spec(s) for s in args.specs if s not in fits}
     if specs:
@@ -71,13 +74,20 @@ def run_compare(args: argparse.Namespace, log: Callable[[str], Any]) -> Comparis
         fits.update({s: fitter(spec) for s, spec in specs.items()})
     ordered = [fits[s] for s in args.specs]
     root = common.out_root(args)
+    cv = getattr(args, "cv", "loo")
+    folds, cutoff = getattr(args, "cv_folds", 10), getattr(args, "cv_cutoff", None)
+    models = common.fit_input(args)[0].models if cv != "loo" else None
     result = compare_fits(ordered, kfold=args.kfold, k=KFOLD_K, kfold_seed=args.seed,
-                          kfold_dir=root / "compare" / "kfold", log=log)
-    # the id covers the fits (spec, data, backend, sampler): as the CLI names the folder
+                          kfold_dir=root / "compare" / "kfold", cv=cv, cv_folds=folds,
+                          cv_cutoff=cutoff, models=models, workers=getattr(args, "workers", 1),
+                          log=log)
+    # The id covers the fits themselves (spec, data, backend, sampler settings) and the
+    # criterion: a comparison of short test chains must not replace a full one.
     cid = fit_id({"fits": [f.manifest["fit_id"] for f in ordered],
-                  "criterion": result.criterion})
+                  "criterion": result.criterion,
+                  **({"cv": [cv, folds, cutoff, args.seed]} if cv != "loo" else {})})
     manifest = comparison_manifest(result, ordered, {"id": cid, "specs": args.specs,
-                                                     "kfold": args.kfold})
+                                                     "kfold": args.kfold, "cv": cv})
     folder = root / "compare" / cid
     with staged_dir(folder) as tmp:
         result.write(tmp)

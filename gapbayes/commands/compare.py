@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from gapbayes.commands import common
 from gapbayes.commands.argtypes import iso_date, positive_int
@@ -52,31 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fit (or reuse) every spec, compare, write the folder and print the table."""
-    from gapbayes.comparison.compare import KFOLD_K, compare_fits, comparison_manifest
-    from gapbayes.errors import GapbayesError
-    from gapbayes.model.results import fit_id, load_result
-    from gapbayes.model.spec import load_spec
+    import sys
 
-    if len(set(args.specs)) < 2:
-        raise GapbayesError("gapbayes compare needs at least two different specs")
-    folders = {s: load_result(s) for s in args.specs if (Path(s) / "manifest.json").is_file()}
-    specs = {s: load_spec(s) for s in args.specs if s not in folders}
-    if specs:
-        fit = common.spec_fitter(args, *common.fit_input(args), log=common.log_stderr)
-        folders.update({s: fit(spec) for s, spec in specs.items()})
-    fits = [folders[s] for s in args.specs]
-    root = common.out_root(args)
-    models = common.fit_input(args)[0].models if args.cv != "loo" else None
-    result = compare_fits(fits, kfold=args.kfold, k=KFOLD_K, kfold_seed=args.seed,
-                          kfold_dir=root / "compare" / "kfold", cv=args.cv,
-                          cv_folds=args.cv_folds, cv_cutoff=args.cv_cutoff, models=models,
-                          workers=args.workers, log=common.log_stderr)
-    # The id covers the fits themselves (spec, data, backend, sampler settings): a comparison
-    # of short test chains must not replace a full one.
-    cid = fit_id({"fits": [f.manifest["fit_id"] for f in fits], "criterion": result.criterion,
-                  **({"cv": [args.cv, args.cv_folds, args.cv_cutoff, args.seed]}
-                     if args.cv != "loo" else {})})
-    manifest = comparison_manifest(result, fits, {"id": cid, "specs": args.specs,
-                                                  "kfold": args.kfold, "cv": args.cv})
-    common.publish(result, manifest, root / "compare" / cid, args.format)
+    from gapbayes.api.runs import run_compare
+
+    comparison = run_compare(args, log=common.log_stderr)
+    sys.stdout.write(comparison.text(args.format))
     return 0
