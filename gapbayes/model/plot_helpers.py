@@ -60,3 +60,25 @@ def finish_grid(axes: np.ndarray, n: int, ncols: int, xlabel: str) -> None:
     for ax in axes[max(0, n - ncols):n]:
         ax.set_xlabel(xlabel)
         ax.xaxis.set_tick_params(labelbottom=True)
+
+
+def benchmark_units(data) -> dict[str, str]:
+    """Return the unit of each benchmark's native score (``minutes``, ``elo`` ...), for axis labels.
+
+    From the design's ``bench_scale`` when it has one; otherwise from the bundled tidy
+    ``benchmarks.csv`` (``scale`` column) for the benchmark ids it knows. Missing: no entry.
+    """
+    scale = getattr(data, "bench_scale", None)
+    if scale is not None:
+        return {b: str(u) for b, u in zip(data.bench_ids, scale, strict=True) if u}
+    import pandas as pd
+
+    from gapbayes.paths import tidy_dir
+
+    path = tidy_dir() / "benchmarks.csv"
+    try:
+        table = pd.read_csv(path, usecols=["benchmark_id", "scale"])
+    except (OSError, ValueError):
+        return {}
+    known = dict(zip(table["benchmark_id"], table["scale"], strict=True))
+    return {b: str(known[b]) for b in data.bench_ids if isinstance(known.get(b), str)}
