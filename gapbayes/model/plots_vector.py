@@ -21,16 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from gapbayes.model.plot_helpers import finish_grid
-from gapbayes.model.plots import (
-    CATEGORY_COLOR,
-    _baseline_handles,
-    _baseline_in_window,
-    _finish_gap_axes,
-    _scatter_baseline,
-    band_handles,
-    draw_band,
-)
+from gapbayes.model import plot_helpers as ph
+from gapbayes.model.plot_helpers import CATEGORY_COLOR
 
 NEW_COLOR = "#e08214"
 HOLLOW = "white"
@@ -166,14 +158,14 @@ def gap_by_category_figure(frame: pd.DataFrame, data, points: pd.DataFrame | Non
     fig = Figure(figsize=(5.2 * ncols, 3.7 * nrows + 1.2), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
     overall = frame[frame["group"] == "overall"]
-    pts = _baseline_in_window(points, frame)
+    pts = ph._baseline_in_window(points, frame)
     bench_cat = {b: data.category_names[c] for b, c in zip(data.bench_ids, data.bench_category,
                                                               strict=True)}
     vector = "n_identified" in frame
     for ax, group in zip(axes, groups, strict=False):
         name = str(group).removeprefix("category:")
         sel = frame[frame["group"] == group]
-        _scatter_baseline(ax, pts[pts["benchmark_id"].map(bench_cat) == name])
+        ph._scatter_baseline(ax, pts[pts["benchmark_id"].map(bench_cat) == name])
         if not overall.empty:
             ax.plot(overall["date"], overall["median"], color="0.45", lw=1.2, ls=":",
                     label="All benchmarks (median)")
@@ -182,7 +174,7 @@ def gap_by_category_figure(frame: pd.DataFrame, data, points: pd.DataFrame | Non
             for edge in ("new_benchmark_eti90_lo", "new_benchmark_eti90_hi"):
                 ax.plot(sel["date"], sel[edge], color=NEW_COLOR, lw=1.0, ls=(0, (4, 2)),
                         label="New benchmark: 90% ETI" if edge.endswith("lo") else None)
-        draw_band(ax, sel, CATEGORY_COLOR, "Category (median)")
+        ph.draw_band(ax, sel, CATEGORY_COLOR, "Category (median)")
         n_bench = sum(c == name for c in bench_cat.values())
         title = f"{category_label(group)} ({n_bench} benchmark{'s' * (n_bench != 1)}"
         if vector:
@@ -192,14 +184,14 @@ def gap_by_category_figure(frame: pd.DataFrame, data, points: pd.DataFrame | Non
                            lw=0, zorder=0)
             title += f"; {int(sel['n_identified'].iloc[-1])} identified at the end"
         ax.set_title(title + ")", fontsize=11)
-        _finish_gap_axes(ax, frame)
-    finish_grid(axes, len(groups), ncols, "Date")
+        ph._finish_gap_axes(ax, frame)
+    ph.finish_grid(axes, len(groups), ncols, "Date")
     for ax in axes[::ncols]:
         ax.set_ylabel("Gap (months)")
-    handles = axes[0].get_legend_handles_labels()[0] + band_handles()
+    handles = axes[0].get_legend_handles_labels()[0] + ph.band_handles()
     if vector:
         handles.append(Patch(facecolor="0.85", label="No benchmark of the category identified"))
-    handles += _baseline_handles(pts[pts["benchmark_id"].isin(bench_cat)])
+    handles += ph._baseline_handles(pts[pts["benchmark_id"].isin(bench_cat)])
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
                fontsize=9, frameon=False)
     what = ("mean over the category's identified benchmarks" if vector
