@@ -19,9 +19,9 @@ from gapbayes.model.fit import FitInput, run_fit
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 
-PNGS = ("gap_by_access", "gap_by_category", "gap_forward_vs_backward", "benchmark_curves",
-        "rank_plots", "ppc", "prior_predictive")
-SVGS = ("gap_by_access", "gap_by_category")
+PNGS = ("gap_by_access", "gap_by_category", "gap_vector", "gap_forward_vs_backward",
+        "benchmark_curves", "rank_plots", "ppc", "prior_predictive")
+SVGS = ("gap_by_access", "gap_by_category", "gap_vector")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

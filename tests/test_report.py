@@ -153,7 +153,8 @@ def test_headline_numbers_in_page(fit_folder: Path, report_page: str) -> None:
     assert head.startswith("Open-weight models trail the closed frontier by")
     for phrase in headline_numbers(fit_folder):
         assert phrase in head, f"headline lacks {phrase!r}: {head}"
-    for section in ("Gap over time", "Gap by benchmark category", "Baseline vs Bayesian",
+    for section in ("Gap over time", "Gap by benchmark category", "The gap as a vector",
+                    "Baseline vs Bayesian",
                     "Bias terms", "Per-benchmark curves", "Diagnostics", "Provenance"):
         assert section in text
 
@@ -162,7 +163,7 @@ def test_page_is_self_contained(report_page: str) -> None:
     check_self_contained(report_page)
     # Synthetic data: no attribution, hence no web address anywhere, not even as text.
     assert re.search(r"https?://", report_page) is None
-    assert len(re.findall(r'<img ', report_page)) == 6
+    assert len(re.findall(r'<img ', report_page)) == 7          # gap_vector is the 7th
 
 
 def test_baseline_side_by_side(report_page: str) -> None:
@@ -213,7 +214,7 @@ def test_markup_from_files_is_escaped(hostile_page: tuple[str, Path]) -> None:
 def test_figures_redrawn_without_plots_folder(hostile_page: tuple[str, Path]) -> None:
     page, copy = hostile_page
     assert "Figures redrawn from posterior.nc" in page
-    assert len(re.findall(r'<img ', page)) == 6
+    assert len(re.findall(r'<img ', page)) == 7
     assert not (copy / "plots").exists(), "the result folder must not change"
     assert not (copy / REPORT_FILE).exists(), "--out writes elsewhere"
 
@@ -253,6 +254,11 @@ def test_renders_in_headless_chromium(fit_folder: Path, report_page: str,
     text = page_text(dom)
     for phrase in headline_numbers(fit_folder):
         assert phrase in text
+    # the gap-vector section: its table (identified counts, new-benchmark interval) and figure
+    assert '<section id="gap-vector">' in dom and 'id="fig-gap_vector"' in dom
+    assert "The gap as a vector" in text and "identified benchmarks" in text
+    assert re.search(r"\d+ of \d+", text.split("The gap as a vector", 1)[1])
+    assert 'id="fig-gap_by_category"' in dom
     sizes = re.search(r'<pre id="probe">(.*?)</pre>', dom)
     assert sizes, "the load event never fired"
     expected = [f"{w}x{h}" for w, h in (

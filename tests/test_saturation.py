@@ -73,7 +73,7 @@ def test_linear_benchmarks_always_discriminate():
 
 def _loaded(table: pd.DataFrame | None):
     tables = {} if table is None else {"benchmark_gaps": table}
-    return SimpleNamespace(tables=tables, manifest={"name": "r"}, folder=Path("results/r"))
+    return SimpleNamespace(tables=tables, manifest={"name": "r"}, path=Path("results/r"))
 
 
 def test_summary_by_benchmark_marks_saturation():
@@ -88,5 +88,5 @@ def test_summary_by_benchmark_marks_saturation():
     assert "not identified (saturated: open frontier at 0.99 of the range)" in text
     assert "forecast" in text
     assert "1 of 1 benchmarks no longer discriminate" in text
-    with pytest.raises(GapbayesError, match=r"results/r: this result has no per-benchmark gaps"):
+    with pytest.raises(GapbayesError, match=r"results/r: no posterior.nc to compute the gap"):
         print_benchmarks(_loaded(None), "text", io.StringIO())

@@ -10,8 +10,9 @@ from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
 FIGURES = (
-    "gap_by_access (.png, .svg), gap_by_category (.png, .svg), gap_forward_vs_backward, "
-    "benchmark_curves, rank_plots, ppc"
+    "gap_by_access (.png, .svg), gap_by_category (.png, .svg), gap_vector (.png, .svg: each "
+    "category and benchmark at the last month), gap_forward_vs_backward, benchmark_curves, "
+    "rank_plots, ppc"
 )
 
 

@@ -9,7 +9,12 @@ import sys
 import pandas as pd
 
 from gapbayes.commands.select import add_result_arguments, chosen_result
-from gapbayes.commands.summary_by import BY_CHOICES, print_benchmarks, select_groups
+from gapbayes.commands.summary_by import (
+    BY_CHOICES,
+    print_benchmarks,
+    print_groups,
+    select_groups,
+)
 
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
 BIAS_LABELS = {
@@ -31,9 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["text", "csv", "json", "markdown"], default="text",
                    help="output format (default: %(default)s)")
     p.add_argument("--by", choices=BY_CHOICES, default=None,
-                   help="one view of the gap vector: access type (overall/private/public), "
-                        "category, or benchmark (with saturated benchmarks marked); "
-                        "default: access types and categories")
+                   help="one view of the gap vector at the last month: access type "
+                        "(overall/private/public) or category (gap over the identified "
+                        "benchmarks, their number, a new benchmark's interval), or benchmark "
+                        "(saturated ones marked); default: access types and categories at "
+                        "the named dates")
     p.set_defaults(func=run)
 
 
@@ -45,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_result(path)
     if args.by == "benchmark":
         print_benchmarks(loaded, args.format)
+    elif args.by in ("access", "category"):
+        print_groups(loaded, args.by, args.format)
     else:
         print_summary(loaded, args.format, by=args.by)
     return 0

@@ -4,9 +4,15 @@ Every interval is equal-tailed with its probability in the column name (``eti50_
 ``eti90_hi`` ...). Forward gaps carry ``forecast_share``: the share of draws whose forward
 solution lies past the last open-model release (it rests on the open curve's extrapolation),
 and ``forecast`` when that share exceeds 10%.
+
+Group gaps are equal-weight means over the group's benchmarks identified at each date
+(column ``weighting``; :mod:`gapbayes.model.gap_vector`); the mean over all of them is in the
+``all_benchmarks_*`` columns and a new benchmark's gap per category in ``new_benchmark_*``.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,19 +20,97 @@ import xarray as xr
 
 from gapbayes.model.bias_support import bias_support, with_support
 from gapbayes.model.diagnostics import interval_table, parameter_summary
+from gapbayes.model.gap_vector import weighting
 from gapbayes.model.saturation import identification_table
 
 FORECAST_SHARE = 0.1
 
 
-def gap_over_time(post: xr.Dataset) -> pd.DataFrame:
-    """Backward and forward gap by group and month, forward months flagged as forecasts."""
+def with_vector(post: xr.Dataset, data) -> xr.Dataset:
+    """Return the posterior with the gap-vector variables (``gap_identified_*`` ...).
+
+    Results written before they existed get them recomputed from the frontier curves (a few
+    seconds); posteriors of models without frontier curves are returned unchanged.
+    """
+    if "gap_identified_backward" in post or "open_shift" not in post:
+        return post
+    from gapbayes.model.frontier_gaps import gap_quantities
+
+    derived = gap_quantities(post, data)
+    return xr.merge([post.drop_vars(list(derived.data_vars), errors="ignore"), derived])
+
+
+def _group_sizes(post: xr.Dataset, data) -> dict[str, int]:
+    if data is None:
+        return {}
+    from gapbayes.model.frontier_gaps import group_masks
+
+    return {g: int(m.sum()) for g, m in group_masks(data).items()}
+
+
+def _quiet_intervals(da: xr.DataArray) -> pd.DataFrame:
+    # a group with no identified benchmark is NaN in every draw: its interval is NaN too
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return interval_table(da)
+
+
+def _counts(coord: xr.DataArray) -> pd.DataFrame:
+    """Return a count coordinate as a frame: its dims as columns, the count ``n_identified``."""
+    return coord.reset_coords(drop=True).to_series().rename("n_identified").reset_index()
+
+
+def _vector_columns(table: pd.DataFrame, post: xr.Dataset, data, keys: list[str], what: str
+                    ) -> pd.DataFrame:
+    """Add the weighting, the all-benchmark summary and the new-benchmark intervals.
+
+    ``what`` is ``month`` (``gap_over_time``) or ``date`` (``gap_at_dates``).
+    """
+    sizes = _group_sizes(post, data)
+    if what == "month":
+        count = pd.concat([_counts(post[f"gap_identified_{d}"][f"n_identified_{d}"])
+                           .assign(direction=d) for d in ("backward", "forward")])
+        every = xr.concat([post["gap_backward"].assign_coords(direction="backward"),
+                           post["gap_forward"].assign_coords(direction="forward")],
+                          dim="direction")
+        new = post.get("gap_new_benchmark")
+    else:
+        count = _counts(post["gap_identified_at_date"]["n_identified_at_date"])
+        every = post["gap_at_date"]
+        new = post.get("gap_new_benchmark_at_date")
+    table = table.merge(count, on=keys, how="left")
+    table["n_benchmarks"] = table["group"].map(sizes)
+    table["weighting"] = [weighting(int(n)) for n in table["n_identified"]]
+    cols = ["median", "eti90_lo", "eti90_hi"]
+    all_part = _quiet_intervals(every)[[*keys, *cols]].rename(
+        columns={c: f"all_benchmarks_{c}" for c in cols})
+    table = table.merge(all_part, on=keys, how="left")
+    if new is not None:
+        new_cols = ["median", "eti50_lo", "eti50_hi", "eti90_lo", "eti90_hi"]
+        new_part = _quiet_intervals(new)[[*keys, *new_cols]].rename(
+            columns={c: f"new_benchmark_{c}" for c in new_cols})
+        table = table.merge(new_part, on=keys, how="left")
+    return table
+
+
+def gap_over_time(post: xr.Dataset, data=None) -> pd.DataFrame:
+    """Backward and forward gap by group and month, forward months flagged as forecasts.
+
+    With the gap-vector variables (:mod:`gapbayes.model.gap_vector`) a group's gap is the
+    equal-weight mean over its benchmarks identified at that month (NaN where none is), with
+    the columns ``n_identified``, ``n_benchmarks``, ``weighting``, the mean over all the
+    group's benchmarks (``all_benchmarks_*``) and, for categories, a new benchmark's gap
+    (``new_benchmark_*``).
+    """
+    vector = "gap_identified_backward" in post
+    prefix = "gap_identified_" if vector else "gap_"
     parts = []
     for direction in ("backward", "forward"):
-        t = interval_table(post[f"gap_{direction}"])
+        t = _quiet_intervals(post[f"{prefix}{direction}"].reset_coords(drop=True))
         t.insert(2, "direction", direction)
-        if direction == "forward" and "gap_forward_beyond" in post:
-            share = post["gap_forward_beyond"].mean(("chain", "draw")).to_dataframe(
+        beyond = f"{prefix}forward_beyond"
+        if direction == "forward" and beyond in post:
+            share = post[beyond].reset_coords(drop=True).mean(("chain", "draw")).to_dataframe(
                 name="forecast_share").reset_index()
             t = t.merge(share, on=["group", "month"], how="left")
             t["forecast"] = t["forecast_share"] > FORECAST_SHARE
@@ -34,19 +118,30 @@ def gap_over_time(post: xr.Dataset) -> pd.DataFrame:
             t["forecast_share"] = 0.0
             t["forecast"] = False
         parts.append(t)
-    return pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True)
+    if vector:
+        table = _vector_columns(table, post, data, ["group", "month", "direction"], "month")
+    return table
 
 
-def gap_at_dates(post: xr.Dataset) -> pd.DataFrame:
-    """Gaps at the named dates and the last month, forward ones flagged as forecasts."""
-    table = interval_table(post["gap_at_date"])
+def gap_at_dates(post: xr.Dataset, data=None) -> pd.DataFrame:
+    """Gaps at the named dates and the last month, forward ones flagged as forecasts.
+
+    Columns as :func:`gap_over_time` (identified benchmarks, all benchmarks, new benchmark).
+    """
+    vector = "gap_identified_at_date" in post
+    name = "gap_identified_at_date" if vector else "gap_at_date"
+    table = _quiet_intervals(post[name].reset_coords(drop=True))
     table["forecast"] = False
-    if "gap_forward_beyond" in post:
-        last = post["gap_forward_beyond"].isel(month=-1).mean(("chain", "draw"))
+    beyond = "gap_identified_forward_beyond" if vector else "gap_forward_beyond"
+    if beyond in post:
+        last = post[beyond].isel(month=-1).mean(("chain", "draw"))
         for i, row in table.iterrows():
             if row["direction"] == "forward" and str(row["date"]).startswith("last"):
                 table.loc[i, "forecast"] = bool(float(last.sel(group=row["group"]))
                                                 > FORECAST_SHARE)
+    if vector:
+        table = _vector_columns(table, post, data, ["group", "date", "direction"], "date")
     return table
 
 
@@ -82,11 +177,11 @@ def benchmark_gaps(post: xr.Dataset, data) -> pd.DataFrame:
 
 def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     """Compute the CSV tables of a result folder for a fit of family ``fam``."""
-    post = dt["posterior"].to_dataset()
+    post = with_vector(dt["posterior"].to_dataset(), data)
     params = parameter_summary(dt, list(fam.main_parameters)).reset_index(names="parameter")
     tables = {
-        "gap_over_time": gap_over_time(post),
-        "gap_at_dates": gap_at_dates(post),
+        "gap_over_time": gap_over_time(post, data),
+        "gap_at_dates": gap_at_dates(post, data),
         "bias_terms": with_support(bias_terms(post), bias_support(data)),
         "threshold_gaps": fam.threshold_gaps(post, data),
         "parameters": params,

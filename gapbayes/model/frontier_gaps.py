@@ -8,8 +8,10 @@ curves (general frontier plus the category trend) and s_b benchmark b's open-vs-
 - forward gap: D_f,b(t) = (F_open,c + s_b)^-1(F_closed,c(t)) - t, how long until open models
   reach today's closed level. Where that solution lies beyond the last open release it rests
   on the open curve's extrapolation: a forecast, labelled as such;
-- a group's gap (overall, private, public, a category) is the equal-weight mean of its
-  benchmarks' gaps;
+- a group's gap (overall, private, public, a category) at a date is the equal-weight mean of
+  the gaps of its benchmarks identified at that date (:mod:`gapbayes.model.gap_vector`); the
+  mean over all its benchmarks is kept as well;
+- a new benchmark's gap per category: the hierarchical predictive of its shift;
 - the change of the overall gap over the last 6 and 12 months of the window;
 - bias terms in months: a capability shift divided by the closed frontier's growth rate at the
   release times of the scores it affects.
@@ -28,6 +30,13 @@ import xarray as xr
 
 from gapbayes.model.design import years_since
 from gapbayes.model.frontier_design import FrontierData
+from gapbayes.model.gap_vector import (
+    monotone,
+    new_benchmark_gaps,
+    new_benchmark_shifts,
+    shift_gaps,
+    vector_arrays,
+)
 from gapbayes.model.links import crossing_row
 from gapbayes.model.saturation import frontier_positions
 
@@ -70,12 +79,6 @@ def category_curves(post: xr.Dataset, data: FrontierData) -> tuple[np.ndarray, n
     return F[:, 0, None, :] + trend, F[:, 1, None, :] + trend
 
 
-def _monotone(curve: np.ndarray) -> np.ndarray:
-    """Return the running maximum, nudged strictly increasing (invertible by interpolation)."""
-    run = np.maximum.accumulate(curve, axis=-1)
-    return run + 1e-9 * np.arange(curve.shape[-1])
-
-
 def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray,
                    with_curves: bool = False) -> tuple:
     """Backward and forward gap (months) of every benchmark at ``times``: (S, B, T) each.
@@ -87,22 +90,14 @@ def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray,
     """
     closed, opened = category_curves(post, data)
     shift = stack_draws(post["open_shift"])                          # (S, B)
-    grid = data.grid_time
     S, B, T = shift.shape[0], len(data.bench_ids), len(times)
     back, fwd, reach = (np.zeros((S, B, T)) for _ in range(3))
     for c in range(len(data.category_names)):
         members = np.flatnonzero(data.bench_category == c)
-        if not len(members):
-            continue
-        for s in range(S):
-            cm, om = _monotone(closed[s, c]), _monotone(opened[s, c])
-            open_now = np.interp(times, grid, opened[s, c])[None, :] + shift[s, members, None]
-            back[s, members] = (times[None, :] - np.interp(open_now, cm, grid)) * 12.0
-            closed_now = np.interp(times, grid, closed[s, c])
-            for b in members:
-                t_open = np.interp(closed_now, om + shift[s, b], grid)
-                fwd[s, b] = (t_open - times) * 12.0
-                reach[s, b] = t_open
+        if len(members):
+            got = shift_gaps(closed[:, c], opened[:, c], shift[:, members], data.grid_time,
+                             times)
+            back[:, members], fwd[:, members], reach[:, members] = got
     if with_curves:
         return back, fwd, reach, (closed, opened, shift)
     return back, fwd, reach
@@ -123,10 +118,16 @@ def named_times(data: FrontierData) -> dict[str, float]:
 def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
     """Compute the derived gap variables for every draw, with (chain, draw) dims.
 
-    ``gap_backward`` and ``gap_forward`` (group, month), ``gap_forward_beyond`` (group,
-    month: share of a draw's benchmarks whose forward solution lies past the last open
-    release), ``gap_at_date`` (group, date, direction), ``gap_change`` (group, span: change
-    of the backward gap over the last 6 and 12 months) and the bias terms in months.
+    Over all the benchmarks of a group (equal weight): ``gap_backward`` and ``gap_forward``
+    (group, month), ``gap_forward_beyond`` (group, month: share of a draw's benchmarks whose
+    forward solution lies past the last open release), ``gap_at_date`` (group, date,
+    direction), ``gap_change`` (group, span: change of the backward gap over the last 6 and
+    12 months, the same benchmarks at both ends). Over the benchmarks identified at each date
+    (the reported group gaps, :mod:`gapbayes.model.gap_vector`): ``gap_identified_*`` with the
+    count used as coordinate ``n_identified_<direction>`` (``n_identified_at_date``); a new
+    benchmark of each category: ``gap_new_benchmark`` (group, month, direction) and
+    ``gap_new_benchmark_at_date``. Per benchmark at the named dates: ``gap_benchmark`` and
+    ``benchmark_position``. And the bias terms in months.
     """
     named = named_times(data)
     times = np.concatenate([data.report_time, list(named.values())])
@@ -137,6 +138,7 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
     g_fwd = np.stack([fwd[:, m].mean(axis=1) for m in masks.values()], axis=1)
     beyond = np.stack([(reach[:, m] > data.last_open_time).mean(axis=1)
                        for m in masks.values()], axis=1)
+    positions = frontier_positions(*curves, post, data, times)
     groups = {"group": list(masks)}
     month = {"month": data.report_dates}
     dates = {"date": list(named)}
@@ -160,12 +162,57 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
                                   {"benchmark": list(data.bench_ids), **dates,
                                    "direction": ["backward", "forward"]}),
         "benchmark_position": _unstack(
-            frontier_positions(*curves, post, data, times[R:]), post,
-            ["benchmark", "date", "side"],
+            positions[:, :, R:], post, ["benchmark", "date", "side"],
             {"benchmark": list(data.bench_ids), **dates, "side": ["open", "closed"]}),
     }
+    out.update(_vector_variables(post, data, (back, fwd, reach), curves, positions, R))
     out.update(bias_terms_months(post, data, out["gap_at_date"]))
     return xr.Dataset(out)
+
+
+def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves: tuple,
+                      positions: np.ndarray, R: int) -> dict[str, xr.DataArray]:
+    """Group gaps over the identified benchmarks and a new benchmark's gap per category.
+
+    The first ``R`` times are the report months, the others the named dates.
+    """
+    masks = group_masks(data)
+    vec = vector_arrays(*gaps, positions, masks, data.last_open_time)
+    groups, named = list(masks), list(named_times(data))
+    month = {"group": groups, "month": data.report_dates}
+    out = {}
+    for name in ("backward", "forward"):
+        n = vec[f"n_{name}"]
+        out[f"gap_identified_{name}"] = _unstack(vec[name][:, :, :R], post, ["group", "month"],
+                                                 month).assign_coords(
+            {f"n_identified_{name}": (("group", "month"), n[:, :R])})
+    out["gap_identified_forward_beyond"] = _unstack(vec["forward_beyond"][:, :, :R], post,
+                                                    ["group", "month"], month)
+    at = np.stack([vec["backward"][:, :, R:], vec["forward"][:, :, R:]], axis=-1)
+    counts = np.stack([vec["n_backward"][:, R:], vec["n_forward"][:, R:]], axis=-1)
+    out["gap_identified_at_date"] = _unstack(
+        at, post, ["group", "date", "direction"],
+        {"group": groups, "date": named, "direction": ["backward", "forward"]}
+    ).assign_coords(n_identified_at_date=(("group", "date", "direction"), counts))
+    new_shift = new_benchmark_shifts(post, data)
+    if new_shift is not None:
+        times = np.concatenate([data.report_time, list(named_times(data).values())])
+        new = new_benchmark_gaps(curves[0], curves[1], new_shift, data, times)
+        # every group on the same axis (NaN for access groups): variables that share the
+        # ``group`` dimension must share its index, or xarray reorders it on merging
+        full = np.full(new.shape[:1] + (len(groups),) + new.shape[2:], np.nan)
+        for g, name in enumerate(groups):
+            if name.startswith("category:"):
+                full[:, g] = new[:, list(data.category_names).index(name[len("category:"):])]
+        direction = {"direction": ["backward", "forward"]}
+        out["gap_new_benchmark"] = _unstack(full[:, :, :R], post,
+                                            ["group", "month", "direction"],
+                                            {**month, **direction})
+        out["gap_new_benchmark_at_date"] = _unstack(full[:, :, R:], post,
+                                                    ["group", "date", "direction"],
+                                                    {"group": groups, "date": named,
+                                                     **direction})
+    return out
 
 
 def closed_growth_rate(post: xr.Dataset, data: FrontierData, t: np.ndarray) -> np.ndarray:
@@ -229,9 +276,9 @@ def threshold_gaps(post: xr.Dataset, data: FrontierData, max_draws: int = 400) -
             ok = (frac > 0) & (frac < 1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 level = diff[:, k] + np.log(frac / (1 - frac)) / slope[:, k]
-            t_c = np.array([np.interp(level[s], _monotone(closed[s, c]), data.grid_time)
+            t_c = np.array([np.interp(level[s], monotone(closed[s, c]), data.grid_time)
                             for s in range(len(take))])
-            t_o = np.array([np.interp(level[s] - shift[s, b], _monotone(opened[s, c]),
+            t_o = np.array([np.interp(level[s] - shift[s, b], monotone(opened[s, c]),
                                       data.grid_time) for s in range(len(take))])
             inside = ok & (t_c >= lo) & (t_o <= hi) & (t_c <= hi)
             if inside.mean() < 0.5:

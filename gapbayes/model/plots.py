@@ -3,7 +3,9 @@
 - ``gap_by_access.png/.svg``: backward-looking gap over time, overall / private / public, with
   the threshold-crossing baseline's datapoints when available (the Bayesian counterpart of the
   published figure);
-- ``gap_by_category.png/.svg``: the same per benchmark category, small multiples;
+- ``gap_by_category.png/.svg``: the same per benchmark category, small multiples, and
+  ``gap_vector.png/.svg``: each category and benchmark at the last month
+  (:mod:`gapbayes.model.plots_vector`);
 - ``gap_forward_vs_backward.png``: overall backward- vs forward-looking gap;
 - ``benchmark_curves.png``, ``rank_plots.png``, ``ppc.png``: how the model meets the data and
   how the sampler did (:mod:`gapbayes.model.plots_checks`).
@@ -19,31 +21,37 @@ import sys
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gapbayes.model.design import ModelData
-from gapbayes.model.plot_helpers import DPI, date_axis, finish_grid
+from gapbayes.model.plot_helpers import (  # noqa: F401  (GROUP_COLORS, CATEGORY_COLOR: public)
+    BAND_ALPHA,
+    BASELINE_COLUMNS,
+    CATEGORY_COLOR,
+    DPI,
+    GROUP_COLORS,
+    _baseline_handles,
+    _baseline_in_window,
+    _finish_gap_axes,
+    _scatter_baseline,
+    band_handles,
+    draw_band,
+    outline_handle,
+)
 
-GROUP_COLORS = {"overall": "#303030", "private": "#b2182b", "public": "#2166ac"}
 GROUP_LABELS = {
     "overall": "All benchmarks",
     "private": "Private benchmarks",
     "public": "Public benchmarks",
 }
-CATEGORY_COLOR = "#5e3c99"
 FORWARD_COLOR = "#1b7837"
-BASELINE_MARKERS = {"private": "o", "public": "^"}
-BAND_ALPHA = {"eti90": 0.13, "eti50": 0.30}
 # Fixed salt for the ids matplotlib writes into SVGs: same figure, same bytes.
 SVG_SALT = "gapbayes"
 BASELINE_FILE = "datapoints.csv"
-BASELINE_COLUMNS = ("benchmark_id", "access_type", "open_date", "gap_months")
 
 
 def save_figure(fig: Figure, base: Path, svg: bool = False) -> list[Path]:
@@ -98,72 +106,6 @@ def gap_intervals(
     return frame.sort_values(["group", "date"]).reset_index(drop=True)
 
 
-def draw_band(ax: Axes, frame: pd.DataFrame, color: str, label: str | None, lw: float = 2.0,
-              ls: str = "-", outline90: bool = False) -> None:
-    """Median line over the 50% and 90% ETI bands of one group.
-
-    With ``outline90`` the 90% band is drawn as two thin lines instead of a fill, so a
-    second series' bands stay readable underneath.
-    """
-    if outline90:
-        for edge in ("eti90_lo", "eti90_hi"):
-            ax.plot(frame["date"], frame[edge], color=color, lw=0.9, ls=(0, (4, 2)))
-    else:
-        ax.fill_between(frame["date"], frame["eti90_lo"], frame["eti90_hi"], color=color,
-                        alpha=BAND_ALPHA["eti90"], lw=0)
-    ax.fill_between(frame["date"], frame["eti50_lo"], frame["eti50_hi"], color=color,
-                    alpha=BAND_ALPHA["eti50"], lw=0)
-    ax.plot(frame["date"], frame["median"], color=color, lw=lw, ls=ls, label=label)
-
-
-def outline_handle(color: str, what: str) -> Line2D:
-    """Legend entry for a 90% band drawn as thin lines."""
-    return Line2D([], [], color=color, lw=0.9, ls=(0, (4, 2)), label=f"{what}: 90% ETI bounds")
-
-
-def band_handles() -> list[Patch]:
-    """Legend entries explaining the shading."""
-    return [
-        Patch(facecolor="0.45", alpha=BAND_ALPHA["eti50"] + 0.1, label="50% ETI"),
-        Patch(facecolor="0.45", alpha=BAND_ALPHA["eti90"], label="90% ETI"),
-    ]
-
-
-def _baseline_in_window(points: pd.DataFrame | None, frame: pd.DataFrame) -> pd.DataFrame:
-    """Baseline datapoints whose open model falls inside the fit's months (others off-axis)."""
-    if points is None or points.empty:
-        return pd.DataFrame(columns=list(BASELINE_COLUMNS))
-    lo, hi = frame["date"].min(), frame["date"].max() + pd.offsets.MonthEnd(1)
-    return points[(points["open_date"] >= lo) & (points["open_date"] <= hi)]
-
-
-def _scatter_baseline(ax: Axes, points: pd.DataFrame, color: str | None = None) -> None:
-    for access, marker in BASELINE_MARKERS.items():
-        sel = points[points["access_type"] == access]
-        if not sel.empty:
-            ax.scatter(sel["open_date"], sel["gap_months"], marker=marker, s=16, alpha=0.45,
-                       color=color or GROUP_COLORS[access], edgecolor="none", zorder=2)
-
-
-def _baseline_handles(points: pd.DataFrame, color: str | None = None) -> list[Line2D]:
-    out = []
-    for access, marker in BASELINE_MARKERS.items():
-        n = int((points["access_type"] == access).sum())
-        if n:
-            out.append(Line2D([], [], ls="", marker=marker, ms=5, alpha=0.6,
-                              color=color or GROUP_COLORS[access],
-                              label=f"Baseline datapoint, {access} benchmark ({n})"))
-    return out
-
-
-def _finish_gap_axes(ax: Axes, frame: pd.DataFrame) -> None:
-    ax.axhline(0.0, color="0.2", lw=0.9, ls="--", zorder=1)
-    ax.set_xlim(frame["date"].min() - pd.Timedelta(days=10),
-                frame["date"].max() + pd.Timedelta(days=40))
-    ax.grid(alpha=0.25, lw=0.6)
-    date_axis(ax)
-
-
 def _last_value(frame: pd.DataFrame, group: str) -> str:
     row = frame[frame["group"] == group].iloc[-1]
     return (f"{row['median']:.1f} months (90% ETI {row['eti90_lo']:.1f} to "
@@ -171,67 +113,47 @@ def _last_value(frame: pd.DataFrame, group: str) -> str:
 
 
 def gap_by_access_figure(frame: pd.DataFrame, points: pd.DataFrame | None) -> Figure:
-    """Backward gap over time for overall, private and public benchmarks (+ baseline)."""
-    fig = Figure(figsize=(11, 6.2), layout="constrained")
+    """Backward gap over time for overall, private and public benchmarks (+ baseline).
+
+    Only the private and public 50% bands are filled (two colours that stay apart where they
+    overlap); every 90% band is drawn as its two bounds in the group's colour, and the legend
+    sits under the axes, off the data.
+    """
+    fig = Figure(figsize=(11, 6.8), layout="constrained")
     ax = fig.add_subplot()
     pts = _baseline_in_window(points, frame)
     _scatter_baseline(ax, pts)
-    for group in ("overall", "private", "public"):
+    for group, dash in (("private", (0, (5, 2))), ("public", (0, (1.5, 1.5))),
+                        ("overall", (0, (4, 2)))):
         sel = frame[frame["group"] == group]
         if sel.empty:
             continue
-        # The overall gap averages the other two: its 90% band as lines keeps them visible.
-        draw_band(ax, sel, GROUP_COLORS[group], f"{GROUP_LABELS[group]} (posterior median)",
-                  lw=2.6 if group == "overall" else 1.8, outline90=group == "overall")
-    handles = (ax.get_legend_handles_labels()[0] + band_handles()
-               + [outline_handle(GROUP_COLORS["overall"], GROUP_LABELS["overall"])]
-               + _baseline_handles(pts))
+        color = GROUP_COLORS[group]
+        for edge in ("eti90_lo", "eti90_hi"):
+            ax.plot(sel["date"], sel[edge], color=color, lw=1.0, ls=dash, alpha=0.9)
+        if group != "overall":
+            ax.fill_between(sel["date"], sel["eti50_lo"], sel["eti50_hi"], color=color,
+                            alpha=0.22, lw=0)
+        ax.plot(sel["date"], sel["median"], color=color, lw=2.6 if group == "overall" else 1.8,
+                label=f"{GROUP_LABELS[group]} (posterior median)")
+    handles = ax.get_legend_handles_labels()[0] + [
+        Patch(facecolor=GROUP_COLORS["private"], alpha=0.22, label="Private: 50% ETI"),
+        Patch(facecolor=GROUP_COLORS["public"], alpha=0.22, label="Public: 50% ETI"),
+    ] + [Line2D([], [], color=GROUP_COLORS[g], lw=1.0, ls=d, label=f"{GROUP_LABELS[g]}: 90% ETI")
+         for g, d in (("private", (0, (5, 2))), ("public", (0, (1.5, 1.5))),
+                      ("overall", (0, (4, 2))))] + _baseline_handles(pts)
     _finish_gap_axes(ax, frame)
     ax.set_xlabel("Date (open model release month)")
     ax.set_ylabel("Gap (months)")
     fig.suptitle("How far open-weight models trail the closed frontier (backward-looking gap)",
                  fontweight="bold")
+    weighting = (" Each group: equal weight over its benchmarks identified that month."
+                 if "n_identified" in frame else "")
     ax.set_title(f"All benchmarks: {_last_value(frame, 'overall')}. Gap = months since the "
-                 "closed frontier stood at the open frontier's level.", fontsize=9.5)
-    ax.legend(handles=handles, loc="upper left", fontsize=8.5, framealpha=0.9)
-    return fig
-
-
-def gap_by_category_figure(frame: pd.DataFrame, data: ModelData,
-                           points: pd.DataFrame | None) -> Figure | None:
-    """Backward gap per benchmark category, one panel each (None without categories)."""
-    groups = [g for g in dict.fromkeys(frame["group"]) if g.startswith("category:")]
-    if not groups:
-        return None
-    ncols = 2 if len(groups) <= 4 else 3
-    nrows = int(np.ceil(len(groups) / ncols))
-    fig = Figure(figsize=(5.2 * ncols, 3.6 * nrows + 1.0), layout="constrained")
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
-    overall = frame[frame["group"] == "overall"]
-    pts = _baseline_in_window(points, frame)
-    bench_cat = {b: data.category_names[c] for b, c in zip(data.bench_ids, data.bench_category,
-                                                              strict=True)}
-    for ax, group in zip(axes, groups, strict=False):
-        name = group.removeprefix("category:")
-        n_bench = sum(c == name for c in bench_cat.values())
-        in_cat = pts[pts["benchmark_id"].map(bench_cat) == name]
-        _scatter_baseline(ax, in_cat)
-        if not overall.empty:
-            ax.plot(overall["date"], overall["median"], color="0.45", lw=1.2, ls=":",
-                    label="All benchmarks (median)")
-        draw_band(ax, frame[frame["group"] == group], CATEGORY_COLOR, "Category (median)")
-        _finish_gap_axes(ax, frame)
-        ax.set_title(f"{name.replace('_', ' ')} ({n_bench} benchmark{'s' * (n_bench != 1)})",
-                     fontsize=10.5)
-    finish_grid(axes, len(groups), ncols, "Date")
-    for ax in axes[::ncols]:
-        ax.set_ylabel("Gap (months)")
-    handles = axes[0].get_legend_handles_labels()[0] + band_handles() + _baseline_handles(
-        pts[pts["benchmark_id"].isin(bench_cat)])
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
-               fontsize=8.5, frameon=False)
-    fig.suptitle("Backward-looking gap of open-weight models by benchmark category",
-                 fontweight="bold")
+                 f"closed frontier stood at the open frontier's level.{weighting}",
+                 fontsize=9.5, wrap=True)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5,
+               frameon=False)
     return fig
 
 
@@ -292,16 +214,23 @@ def write_fit_plots(
     baseline_points
         The baseline's datapoints (``datapoints.csv``), overlaid on the gap figures.
     """
+    from gapbayes.model.fit_tables import gap_over_time, with_vector
     from gapbayes.model.plots_checks import (
         benchmark_curves_figure,
         ppc_figure,
         rank_figure,
     )
+    from gapbayes.model.plots_vector import gap_by_category_figure, gap_vector_figure
 
     if "matplotlib.pyplot" not in sys.modules:
         # arviz-plots draws through pyplot; without an interactive session pick the
         # non-interactive backend (an existing session keeps its own).
         matplotlib.use("Agg")
+    # results written before the gap vector get it recomputed (their folder is not changed)
+    post = with_vector(dt["posterior"].to_dataset(), data)
+    table = tables.get("gap_over_time")
+    if "gap_identified_backward" in post and (table is None or "n_identified" not in table):
+        tables = {**tables, "gap_over_time": gap_over_time(post, data)}
     back = gap_intervals(dt, tables, "backward")
     fwd = gap_intervals(dt, tables, "forward")
     written = save_figure(gap_by_access_figure(back, baseline_points),
@@ -309,6 +238,11 @@ def write_fit_plots(
     fig = gap_by_category_figure(back, data, baseline_points)
     if fig is not None:
         written += save_figure(fig, out_dir / "gap_by_category", svg=True)
+    if "gap_identified_at_date" in post:
+        label = str(post["gap_identified_at_date"]["date"].values[-1])
+        written += save_figure(gap_vector_figure(post, data, label.removeprefix("last (")
+                                                 .removesuffix(")")),
+                               out_dir / "gap_vector", svg=True)
     written += save_figure(gap_direction_figure(back, fwd), out_dir / "gap_forward_vs_backward")
     written += save_figure(benchmark_curves_figure(dt, data), out_dir / "benchmark_curves")
     written += rank_figure(dt, out_dir / "rank_plots")

@@ -22,6 +22,7 @@ from gapbayes.model.design import ModelData, interp_matrix
 from gapbayes.model.plot_helpers import (
     ACCESS_COLORS,
     DPI,
+    benchmark_units,
     date_axis,
     draw_index,
     finish_grid,
@@ -93,10 +94,12 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
     dates = to_dates(data, t)
 
     n = len(data.bench_ids)
-    ncols = min(4, n)
+    # three columns: the page shows the figure about 1000 px wide, so panels stay legible
+    ncols = min(3, n)
     nrows = int(np.ceil(n / ncols))
-    fig = Figure(figsize=(4.1 * ncols, 3.1 * nrows + 1.3), layout="constrained")
+    fig = Figure(figsize=(4.6 * ncols, 3.5 * nrows + 1.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    units = benchmark_units(data)
     for b, (ax, bid) in enumerate(zip(axes, data.bench_ids, strict=False)):
         F_closed, F_open = latent(b)
         rows = data.obs_bench == b
@@ -107,7 +110,12 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
             closed = _native(data, b, icpt + slope * F_closed)
             opened = _native(data, b, icpt + slope * F_open)
             y_obs = _native(data, b, y_obs)
-            ax.set_ylabel("score (fitted scale)" if not _has_log_info(data) else "score")
+            unit = units.get(bid, "")
+            ax.set_ylabel(f"score ({unit})" if unit else (
+                "score (fitted scale)" if not _has_log_info(data) else "score"))
+            if _has_log_info(data) and data.bench_transform[b] == "log":
+                # fitted on the log scale: on a linear axis most scores sit at 0
+                ax.set_yscale("log")
         else:
             k = {v: i for i, v in enumerate(post["difficulty"]["sig_benchmark"].values)}[bid]
             diff, slope, ceil = (stack_draws(post[v].isel(sig_benchmark=k))[take, None]
@@ -136,7 +144,9 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
         cat = data.category_names[data.bench_category[b]].replace("_", " ")
         link_name = "linear link" if data.bench_linear[b] else "sigmoid link"
         title = getattr(data, "bench_names", data.bench_ids)[b]
-        ax.set_title(f"{title}\n{kind}, {cat}, {link_name}, {rows.sum()} scores", fontsize=9)
+        ax.set_title(f"{title}\n{kind}, {cat}, {link_name}, {rows.sum()} scores", fontsize=11)
+        ax.tick_params(labelsize=9.5)
+        ax.yaxis.label.set_size(10)
         ax.grid(alpha=0.25, lw=0.6)
         date_axis(ax)
     finish_grid(axes, n, ncols, "Release date")
@@ -156,8 +166,8 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
     if data.bench_linear.any() and not _has_log_info(data):
         note += (" Linear-link benchmarks are shown on the scale the model fits (log for "
                  "log-transformed ones).")
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5,
-               frameon=False, title=note, title_fontsize=8.5)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=10.5,
+               frameon=False, title=note, title_fontsize=10)
     fig.suptitle("Latent frontier curves per benchmark: closed vs open frontier on each "
                  "benchmark's score scale", fontweight="bold")
     return fig
@@ -234,6 +244,12 @@ def rank_figure(dt: xr.DataTree, base: Path) -> list[Path]:
             ax.xaxis.set_tick_params(labelbottom=True)
             if i % ncols == 0:
                 ax.set_ylabel("ECDF minus uniform CDF")
+            # the p-value label sits inside the axes over the curves: put it in the title
+            for text in list(ax.texts):
+                if text.get_text().startswith("p="):
+                    ax.set_title(f"{ax.get_title()}   ({text.get_text().strip()})",
+                                 fontsize=10.5)
+                    text.remove()
         n_chains = post.sizes["chain"]
         colors = [f"C{i}" for i in range(n_chains)]
         handles = [Line2D([], [], color=c, label=f"chain {i}") for i, c in enumerate(colors)]

@@ -64,7 +64,15 @@ FIG_DIRECTION = FigureSpec(
     "Forward-looking: months until open models reach the closed frontier's current level.")
 FIG_CATEGORY = FigureSpec(
     "gap_by_category", "Gap by benchmark category",
-    "Backward-looking gap per category (purple) against all benchmarks (dotted).")
+    "Backward-looking gap per category (purple: equal weight over the category's benchmarks "
+    "identified that month; grey: months with none) against all benchmarks (dotted), with "
+    "the 90% interval of a new benchmark of the category (orange, dashed).")
+FIG_VECTOR = FigureSpec(
+    "gap_vector", "The gap as a vector",
+    "Backward-looking gap of each category and benchmark at the last month: median with 50% "
+    "and 90% equal-tailed intervals. A category's gap is the equal-weight mean over its "
+    "benchmarks identified that month; hollow markers are benchmarks that no longer "
+    "discriminate (saturated or at the floor), orange rows a new benchmark of the category.")
 FIG_CURVES = FigureSpec(
     "benchmark_curves", "Per-benchmark curves",
     "Latent closed and open frontiers on each benchmark's score scale, over the observed "
@@ -76,7 +84,7 @@ FIG_PPC = FigureSpec(
     "ppc", "Posterior predictive check",
     "Observed vs predicted score distributions and the coverage of central predictive "
     "intervals.")
-FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_CURVES, FIG_RANK, FIG_PPC)
+FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_VECTOR, FIG_CURVES, FIG_RANK, FIG_PPC)
 
 CSS = """
 :root { --ink:#1d1d1f; --muted:#5f6368; --line:#d9dce1; --pass:#1a7f37; --pass-bg:#e6f4ea;
@@ -318,6 +326,43 @@ def section_category(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
 <h2>Gap by benchmark category</h2>
 {table}
 {_figure(figures, FIG_CATEGORY)}
+</section>{section_vector(gaps, figures)}"""
+
+
+def _vector_row(r: pd.Series) -> str:
+    name = str(r["group"]).removeprefix("category:").replace("_", " ")
+    gap = (f"{num(r['median'])} [{interval(r)}]" if pd.notna(r["median"])
+           else "not identified")
+    new = (f"{num(r['new_benchmark_median'])} [{num(r['new_benchmark_eti90_lo'])} to "
+           f"{num(r['new_benchmark_eti90_hi'])}]" if pd.notna(r.get("new_benchmark_median"))
+           else "")
+    return (f"<tr><td>{esc(name)}</td><td class=\"num\">{esc(gap)}</td>"
+            f"<td class=\"num\">{int(r['n_identified'])} of {int(r['n_benchmarks'])}</td>"
+            f"<td class=\"num\">{esc(new)}</td></tr>")
+
+
+def section_vector(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
+    """Return the gap-vector section: per category at the last month, and its figure.
+
+    The table gives each category's gap over its identified benchmarks, their number and a
+    new benchmark's interval; the figure every category and benchmark.
+    """
+    last = _last_date(gaps)
+    table = '<p class="note">This result has no gap-vector columns (written before them).</p>'
+    if "n_identified" in gaps:
+        rows = gaps[(gaps["date"].astype(str) == last) & (gaps["direction"] == "backward")
+                    & gaps["group"].astype(str).str.startswith("category:")]
+        table = ("<table><tr><th>category</th><th>backward gap, months: median [90% ETI]</th>"
+                 "<th>identified benchmarks</th><th>new benchmark of the category: median "
+                 "[90% ETI]</th></tr>" + "".join(_vector_row(r) for _, r in rows.iterrows())
+                 + "</table>")
+    return f"""
+<section id="gap-vector">
+<h2>The gap as a vector ({esc(month_of(last))})</h2>
+<p class="note">A group's gap: equal weight over its benchmarks identified at that month (the
+open frontier inside 5-95% of a benchmark's range); "not identified" where none is.</p>
+{table}
+{_figure(figures, FIG_VECTOR)}
 </section>"""
 
 

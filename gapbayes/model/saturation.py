@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gapbayes.model.design import interp_matrix
+
 FLOOR, CEILING = 0.05, 0.95
 
 
@@ -54,16 +56,27 @@ def frontier_positions(closed: np.ndarray, opened: np.ndarray, shift: np.ndarray
     diff = post["difficulty"].stack(sample=("chain", "draw")).transpose("sample", ...).values \
         if "difficulty" in post else np.zeros((S, len(sig)))
     slope = post["slope"].stack(sample=("chain", "draw")).transpose("sample", ...).values
-    grid = data.grid_time
+    # times are fixed: interpolation on the grid is one matrix product for every draw
+    W = interp_matrix(np.asarray(times, float), data.grid_time)          # (T, G)
+    open_at, closed_at = opened @ W.T, closed @ W.T                      # (S, C, T)
     for j, b in enumerate(sig):
         c = data.bench_category[b]
-        at_open = np.stack([np.interp(times, grid, row) for row in opened[:, c]]) + shift[:, b,
-                                                                                          None]
-        at_closed = np.stack([np.interp(times, grid, row) for row in closed[:, c]])
-        for k, level in enumerate((at_open, at_closed)):
+        for k, level in enumerate((open_at[:, c] + shift[:, b, None], closed_at[:, c])):
             z = slope[:, j, None] * (level - diff[:, j, None])
             out[:, b, :, k] = 1.0 / (1.0 + np.exp(-z))
     return out
+
+
+def identified_mask(positions: np.ndarray) -> np.ndarray:
+    """Whether each benchmark's gap is identified, per time and direction: (B, T, 2) bool.
+
+    Backward gaps (index 0) read the open frontier's position, forward gaps (index 1) the
+    closed frontier's: the level at which the two curves are compared. Identified when the
+    posterior median position lies inside [FLOOR, CEILING]; always for linear benchmarks
+    (NaN positions). Medians, not draws, decide, so the set is the same in every draw.
+    """
+    med = np.median(positions, axis=0)
+    return np.isnan(med) | ((med >= FLOOR) & (med <= CEILING))
 
 
 def identification_table(positions: np.ndarray, data, dates: list[str]) -> pd.DataFrame:
@@ -79,19 +92,18 @@ def identification_table(positions: np.ndarray, data, dates: list[str]) -> pd.Da
         Labels of the times.
     """
     med = np.median(positions, axis=0)                     # (B, T, 2), NaN for linear
+    ident = identified_mask(positions)
     rows = []
     for b, bench in enumerate(data.bench_ids):
         for t, date in enumerate(dates):
             for direction, k in (("backward", 0), ("forward", 1)):
                 pos = float(med[b, t, k])
-                if np.isnan(pos):
+                if np.isnan(pos) or ident[b, t, k]:
                     reason = ""
                 elif pos > CEILING:
                     reason = "saturated"
-                elif pos < FLOOR:
-                    reason = "at the floor"
                 else:
-                    reason = ""
+                    reason = "at the floor"
                 rows.append({"benchmark": bench, "date": date, "direction": direction,
                              "open_position": float(med[b, t, 0]),
                              "closed_position": float(med[b, t, 1]),
