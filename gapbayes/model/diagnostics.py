@@ -20,7 +20,9 @@ BFMI_MIN = 0.3
 DEPTH_SATURATION_MAX = 0.01
 # Parameters whose R-hat is checked besides the gap quantities: every free parameter.
 # Reported gap quantities: R-hat on each, bulk and tail ESS on each (those a family derives).
-GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date", "gap_change", "gap_benchmark")
+GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date", "gap_change", "gap_benchmark",
+            "gap_identified_backward", "gap_identified_forward", "gap_identified_at_date",
+            "gap_new_benchmark", "gap_new_benchmark_at_date")
 
 
 @dataclass
@@ -83,6 +85,23 @@ def _min(tree: xr.DataTree | xr.Dataset) -> float:
     return min(vals) if vals and not np.isnan(vals).any() else float("nan")
 
 
+def _skip_not_identified(diag: xr.DataTree | xr.Dataset, post: xr.Dataset,
+                         neutral: float) -> xr.Dataset:
+    """Give elements that are NaN in every draw a passing value.
+
+    Such an element is a group gap at a date where none of the group's benchmarks is
+    identified (reported as "not identified"); any other NaN still fails the check.
+    """
+    ds = diag.to_dataset() if isinstance(diag, xr.DataTree) else diag
+    out = {}
+    for name, values in ds.data_vars.items():
+        if name in post and {"chain", "draw"} <= set(post[name].dims):
+            empty = post[name].isnull().all(("chain", "draw"))
+            values = values.where(~empty, neutral)
+        out[name] = values
+    return xr.Dataset(out)
+
+
 def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 10) -> Diagnostics:
     """R-hat, bulk/tail ESS on gap quantities, divergences, BFMI, tree-depth saturation.
 
@@ -97,9 +116,12 @@ def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 
     """
     gap_vars = [v for v in GAP_VARS if v in dt["posterior"]]
     checked = [v for v in free_vars if v in dt["posterior"]] + gap_vars
-    rhat = _max(az.rhat(dt, var_names=checked))
-    ess_bulk = _min(az.ess(dt, var_names=gap_vars, method="bulk"))
-    ess_tail = _min(az.ess(dt, var_names=gap_vars, method="tail"))
+    post = dt["posterior"].to_dataset()
+    rhat = _max(_skip_not_identified(az.rhat(dt, var_names=checked), post, 1.0))
+    ess_bulk = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="bulk"), post,
+                                         np.inf))
+    ess_tail = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="tail"), post,
+                                         np.inf))
     stats = dt["sample_stats"]
     div = int(stats["diverging"].values.sum())
     bfmi = np.atleast_1d(np.asarray(az.bfmi(dt).to_dataset()["energy"].values
