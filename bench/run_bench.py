@@ -44,11 +44,11 @@ import numpy as np
 import xarray as xr
 
 from gapbayes.atomic import write_text
+from gapbayes.inference.fit import FitInput, restrict
+from gapbayes.inference.inputs import load_fit_input
 from gapbayes.model.backends import SamplerSettings, get_backend
 from gapbayes.model.diagnostics import GAP_VARS, run_diagnostics
 from gapbayes.model.families import family
-from gapbayes.model.fit import FitInput, restrict
-from gapbayes.model.inputs import load_fit_input
 from gapbayes.model.results import versions
 from gapbayes.model.spec import Spec, load_spec
 

@@ -42,10 +42,10 @@ from gapbayes.comparison.compare import (
 )
 from gapbayes.comparison.kfold import kfold_result
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
+from gapbayes.inference.fit import FitInput, FitResult, run_fit
 from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.design import build_model_data
 from gapbayes.model.design_io import load_design
-from gapbayes.model.fit import FitInput, FitResult, run_fit
 from gapbayes.model.results import LoadedResult
 from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import load_spec

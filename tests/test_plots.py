@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from gapbayes.cli import main
+from gapbayes.inference.fit import FitInput, run_fit
 from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.fit import FitInput, run_fit
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 

@@ -9,7 +9,11 @@ from test_frontier_gaps import SPEC, closed_curve, data, posterior  # noqa: F401
 
 from gapbayes.model.fit_tables import gap_over_time
 from gapbayes.model.frontier_gaps import gap_quantities
-from gapbayes.model.plots_vector import category_label, gap_by_category_figure, gap_vector_figure
+from gapbayes.reporting.plots_vector import (
+    category_label,
+    gap_by_category_figure,
+    gap_vector_figure,
+)
 
 __all__ = ["SPEC", "data"]
 

@@ -22,11 +22,11 @@ from PIL import Image, ImageStat
 
 from gapbayes.commands import report as report_cmd
 from gapbayes.errors import GapbayesError
+from gapbayes.inference.fit import FitInput, run_fit
 from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.fit import FitInput, run_fit
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
-from gapbayes.model.report import ATTRIBUTION_URL, REPORT_FILE, png_size
 from gapbayes.model.spec import load_spec
+from gapbayes.reporting.report import ATTRIBUTION_URL, REPORT_FILE, png_size
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Distinctive numbers so the baseline columns can be found in the page.

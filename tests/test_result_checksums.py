@@ -13,9 +13,9 @@ import pytest
 
 from gapbayes.cli import main
 from gapbayes.errors import GapbayesError
+from gapbayes.inference.fit import FitInput, run_fit
 from gapbayes.model import results
 from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.fit import FitInput, run_fit
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 

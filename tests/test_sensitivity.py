@@ -19,7 +19,7 @@ from gapbayes.comparison.sensitivity import (
     study_id,
 )
 from gapbayes.errors import GapbayesError
-from gapbayes.model.fit import run_fit
+from gapbayes.inference.fit import run_fit
 from gapbayes.model.spec import load_spec
 
 GROUPS = {"overall", "private", "public"}

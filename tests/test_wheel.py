@@ -91,7 +91,7 @@ def _clean_env() -> dict[str, str]:
 
 
 def test_installed_wheel_fits_in_an_empty_folder(wheel: Path, tmp_path: Path) -> None:
-    from gapbayes.model.inputs import load_fit_input
+    from gapbayes.inference.inputs import load_fit_input
 
     bin_dir = _fresh_venv(tmp_path / "venv", wheel)
     empty = tmp_path / "empty"

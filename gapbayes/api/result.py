@@ -154,7 +154,7 @@ class Fit:
         >>> gaps[gaps["group"] == "overall"]["date"].is_monotonic_increasing
         True
         """
-        from gapbayes.model.plots import gap_intervals
+        from gapbayes.reporting.plots import gap_intervals
 
         if direction not in ("backward", "forward"):
             raise GapbayesError(f"direction={direction!r}: must be 'backward' or 'forward'")
@@ -232,7 +232,7 @@ class Fit:
         >>> fig.axes[0].get_ylabel()
         'Gap (months)'
         """
-        from gapbayes.model import plots
+        from gapbayes.reporting import plots
 
         if by not in GAP_FIGURES:
             raise GapbayesError(f"by={by!r}: must be one of "

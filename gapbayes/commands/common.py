@@ -1,7 +1,7 @@
 """Flags and helpers shared by the commands that fit specs: ``fit``, ``compare``, ``sensitivity``.
 
 Every such command takes the same sampler, data-subset and output flags and turns them into
-the same :func:`gapbayes.model.fit.run_fit` call, so a spec fitted by ``gapbayes fit`` and by
+the same :func:`gapbayes.inference.fit.run_fit` call, so a spec fitted by ``gapbayes fit`` and by
 ``gapbayes compare`` with the same flags lands in the same cached result folder.
 """
 
@@ -19,8 +19,8 @@ from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
 if TYPE_CHECKING:
+    from gapbayes.inference.fit import FitInput, FitResult
     from gapbayes.model.backends import SamplerSettings
-    from gapbayes.model.fit import FitInput, FitResult
     from gapbayes.model.spec import Spec
 
 FORMATS = ["text", "markdown", "csv", "json"]
@@ -142,8 +142,8 @@ def fit_input(args: argparse.Namespace) -> tuple[FitInput, dict]:
         An unknown benchmark in ``--benchmarks``.
     """
     from gapbayes.atomic import check_writable_folder
-    from gapbayes.model.fit import restrict
-    from gapbayes.model.inputs import load_fit_input
+    from gapbayes.inference.fit import restrict
+    from gapbayes.inference.inputs import load_fit_input
 
     # an unusable --out must fail now, not when the result is written after the sampling
     check_writable_folder(out_root(args), f"--out {out_root(args)}")
@@ -165,7 +165,7 @@ def fit_input(args: argparse.Namespace) -> tuple[FitInput, dict]:
 def spec_fitter(args: argparse.Namespace, inp: FitInput, subset: dict,
                 log: Callable[[str], None] = print) -> Callable[[Spec], FitResult]:
     """Return ``spec -> FitResult``: :func:`run_fit` (cached) with the command's flags."""
-    from gapbayes.model.fit import run_fit
+    from gapbayes.inference.fit import run_fit
 
     root = out_root(args)
 

@@ -36,7 +36,7 @@ def _baseline_points(folder: Path | None):
 
     A folder given on the command line must have them (a typo should not pass silently).
     """
-    from gapbayes.model.plots import BASELINE_FILE, load_baseline_points
+    from gapbayes.reporting.plots import BASELINE_FILE, load_baseline_points
 
     explicit = folder is not None
     folder = folder if explicit else results_dir() / "baseline"
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     """Load one result folder and (re)write its figures."""
     from gapbayes.atomic import staged_dir
     from gapbayes.model.design_io import load_design
-    from gapbayes.model.plots import write_fit_plots
     from gapbayes.model.results import load_result
+    from gapbayes.reporting.plots import write_fit_plots
 
     path = chosen_result(args)
     loaded = load_result(path)

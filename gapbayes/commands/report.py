@@ -36,7 +36,7 @@ def default_baseline_dir(result: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Render the report of one result folder and write it."""
-    from gapbayes.model.report import write_report
+    from gapbayes.reporting.report import write_report
 
     path = chosen_result(args)
     explicit = args.baseline is not None

@@ -182,7 +182,7 @@ def run_heldout(args: argparse.Namespace) -> int:
     """Run the held-out predictive checks and print their table."""
     import pandas as pd
 
-    from gapbayes.model.inputs import load_fit_input
+    from gapbayes.inference.inputs import load_fit_input
     from gapbayes.model.spec import load_spec
     from gapbayes.studies.heldout import METHODS, PROTOCOLS
     from gapbayes.studies.heldout import run_heldout as run

@@ -36,9 +36,9 @@ from gapbayes.comparison.crossval import LOMO_FOLDS, PROTOCOLS
 from gapbayes.comparison.crossval_compare import cv_compare
 from gapbayes.comparison.kfold import KFOLD_K, OBS_DIM, kfold_elpd
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
+from gapbayes.inference.fit import FitResult
 from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.design_io import load_design
-from gapbayes.model.fit import FitResult
 from gapbayes.model.results import LoadedResult, load_result, now_iso, versions
 from gapbayes.model.spec import SECTIONS, Spec
 

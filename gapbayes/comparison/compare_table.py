@@ -118,7 +118,7 @@ class ComparisonResult:
         """``compare.png``: gap at the last data month per spec, overall/private/public."""
         from matplotlib.figure import Figure
 
-        from gapbayes.model.plots import GROUP_COLORS, GROUP_LABELS, save_figure
+        from gapbayes.reporting.plots import GROUP_COLORS, GROUP_LABELS, save_figure
 
         g = self.gaps[(self.gaps["direction"] == "backward")
                       & (self.gaps["date"] == self.last_date)

@@ -7,7 +7,7 @@ The gap at the last data month (backward-looking, overall/private/public) is ref
 
 each varied over a grid, one at a time with everything else at the base spec's values, and with
 each bias switch (``provider_degradation``, ``self_report``) turned off. Every variant is an
-ordinary spec (:meth:`Spec.with_changes`) fitted with :func:`gapbayes.model.fit.run_fit`, so
+ordinary spec (:meth:`Spec.with_changes`) fitted with :func:`gapbayes.inference.fit.run_fit`, so
 the fits are cached result folders like any other: re-running the study, or a finer grid that
 shares points, refits only what is new.
 """
@@ -31,7 +31,7 @@ from gapbayes.comparison.compare_table import (
     text_table,
 )
 from gapbayes.errors import GapbayesError
-from gapbayes.model.fit import FitResult
+from gapbayes.inference.fit import FitResult
 from gapbayes.model.results import fit_id, load_result, now_iso, versions
 from gapbayes.model.spec import Spec
 
@@ -185,7 +185,7 @@ class SensitivityResult:
         """``sensitivity.png``: gap with 90% ETI against prior scale, one line per group."""
         from matplotlib.figure import Figure
 
-        from gapbayes.model.plots import GROUP_COLORS, GROUP_LABELS, save_figure
+        from gapbayes.reporting.plots import GROUP_COLORS, GROUP_LABELS, save_figure
 
         t = self.table
         priors = [p for p in PRIORS if p in set(t["parameter"])]

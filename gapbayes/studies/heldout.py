@@ -233,7 +233,7 @@ def calibration_figure(pred: pd.DataFrame, path: Path) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from gapbayes.model.plots import save_figure
+    from gapbayes.reporting.plots import save_figure
 
     protocols = sorted(pred["protocol"].unique())
     fig, axes = plt.subplots(2, len(protocols), figsize=(5 * len(protocols), 8), squeeze=False)
@@ -267,7 +267,7 @@ def run_heldout(
     methods: Sequence[str] = METHODS, protocols: Sequence[str] = PROTOCOLS,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Run (or resume) the held-out study on ``inp`` (a :class:`gapbayes.model.fit.FitInput`).
+    """Run (or resume) the held-out study on ``inp`` (a :class:`gapbayes.inference.fit.FitInput`).
 
     Returns
     -------

@@ -268,7 +268,7 @@ def bias_figure(table: pd.DataFrame, x: str, path: Path, title: str) -> list[str
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from gapbayes.model.plots import save_figure
+    from gapbayes.reporting.plots import save_figure
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     lines = list(table.groupby(["method", "noise"], sort=True))

@@ -22,7 +22,8 @@ import pandas as pd
 
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
-from gapbayes.model.report_sections import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
+from gapbayes.model.results import LoadedResult, backend_label
+from gapbayes.reporting.report_sections import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
     ATTRIBUTION_URL,
     CSS,
     FIG_ACCESS,
@@ -38,7 +39,6 @@ from gapbayes.model.report_sections import (  # noqa: F401  (ATTRIBUTION_URL, pn
     section_over_time,
     section_provenance,
 )
-from gapbayes.model.results import LoadedResult, backend_label
 
 BASELINE_SUMMARY = "summary.json"
 REPORT_FILE = "report.html"
@@ -107,7 +107,7 @@ def collect_figures(
         return {}, (f"No figures: the result has no plots/ and no {' or '.join(missing)} to "
                     "draw them from.")
     from gapbayes.model.design_io import load_design
-    from gapbayes.model.plots import write_fit_plots
+    from gapbayes.reporting.plots import write_fit_plots
 
     try:
         data = load_design(loaded.path / "design.npz")
@@ -239,8 +239,8 @@ def write_report(
         The file written.
     """
     from gapbayes.atomic import write_text
-    from gapbayes.model.plots import load_baseline_points
     from gapbayes.model.results import load_result
+    from gapbayes.reporting.plots import load_baseline_points
 
     loaded = load_result(result)
     if loaded.manifest.get("kind", "fit") != "fit":

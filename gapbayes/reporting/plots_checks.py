@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gapbayes.model.design import ModelData, interp_matrix
-from gapbayes.model.plot_helpers import (
+from gapbayes.reporting.plot_helpers import (
     ACCESS_COLORS,
     DPI,
     benchmark_units,

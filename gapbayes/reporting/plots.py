@@ -5,10 +5,10 @@
   published figure);
 - ``gap_by_category.png/.svg``: the same per benchmark category, small multiples, and
   ``gap_vector.png/.svg``: each category and benchmark at the last month
-  (:mod:`gapbayes.model.plots_vector`);
+  (:mod:`gapbayes.reporting.plots_vector`);
 - ``gap_forward_vs_backward.png``: overall backward- vs forward-looking gap;
 - ``benchmark_curves.png``, ``rank_plots.png``, ``ppc.png``: how the model meets the data and
-  how the sampler did (:mod:`gapbayes.model.plots_checks`).
+  how the sampler did (:mod:`gapbayes.reporting.plots_checks`).
 
 Every band is an equal-tailed interval (ETI) over the posterior draws. Figures are built on
 :class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot state), so nothing leaks
@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gapbayes.model.design import ModelData
-from gapbayes.model.plot_helpers import (  # noqa: F401  (GROUP_COLORS, CATEGORY_COLOR: public)
+from gapbayes.reporting.plot_helpers import (  # noqa: F401  (GROUP_COLORS, CATEGORY_COLOR: public)
     BAND_ALPHA,
     BASELINE_COLUMNS,
     CATEGORY_COLOR,
@@ -215,12 +215,12 @@ def write_fit_plots(
         The baseline's datapoints (``datapoints.csv``), overlaid on the gap figures.
     """
     from gapbayes.model.fit_tables import gap_over_time, with_vector
-    from gapbayes.model.plots_checks import (
+    from gapbayes.reporting.plots_checks import (
         benchmark_curves_figure,
         ppc_figure,
         rank_figure,
     )
-    from gapbayes.model.plots_vector import gap_by_category_figure, gap_vector_figure
+    from gapbayes.reporting.plots_vector import gap_by_category_figure, gap_vector_figure
 
     if "matplotlib.pyplot" not in sys.modules:
         # arviz-plots draws through pyplot; without an interactive session pick the

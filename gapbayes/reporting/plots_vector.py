@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from gapbayes.model import plot_helpers as ph
-from gapbayes.model.plot_helpers import CATEGORY_COLOR
+from gapbayes.reporting import plot_helpers as ph
+from gapbayes.reporting.plot_helpers import CATEGORY_COLOR
 
 NEW_COLOR = "#e08214"
 HOLLOW = "white"

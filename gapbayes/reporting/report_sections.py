@@ -1,7 +1,7 @@
 """The sections of the HTML fit report: constants, CSS, formatting helpers, one function each.
 
 Every piece of text that comes from a file goes through :func:`esc` (``html.escape``).
-:mod:`gapbayes.model.report` assembles the page from these sections.
+:mod:`gapbayes.reporting.report` assembles the page from these sections.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gapbayes.model.fit import FitInput
+from gapbayes.inference.fit import FitInput
 from gapbayes.paths import data_dir
 
 

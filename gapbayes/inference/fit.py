@@ -184,7 +184,7 @@ def run_fit(
         results.write_result_files(tmp, dt, tables)
         save_design(data, tmp / "design.npz")
         if make_plots:
-            from gapbayes.model.plots import load_baseline_points, make_fit_plots
+            from gapbayes.reporting.plots import load_baseline_points, make_fit_plots
 
             try:
                 points = load_baseline_points(baseline_dir) if baseline_dir else None
