@@ -217,3 +217,17 @@ def test_release_date_fallback_and_conflicts(data_fixture_copy, tmp_path):
     assert len(report.date_conflicts) == 2
     assert any(c.startswith("open-a: index 2025-02-01") for c in report.date_conflicts)
     assert "release-date conflicts: 2" in report.lines()
+
+
+def test_installed_package_builds_into_the_current_folder(tmp_path, monkeypatch):
+    """From a wheel the default output is ./data, never the package's own folder."""
+    from gapbayes import paths
+
+    monkeypatch.setattr(paths, "in_checkout", lambda root=None: False)
+    monkeypatch.delenv("GAPBAYES_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    report = build(raw=DATA_FIXTURES / "raw", metadata=DATA_FIXTURES / "benchmarks.toml",
+                   rules=DATA_FIXTURES / "model_rules.toml", today=DATA_TODAY)
+    assert (tmp_path / "data" / "tidy" / "scores.csv").is_file()
+    assert report.tidy_dir == Path("data") / "tidy"
+    assert len(load_tidy(tmp_path / "data").scores) == len(report.tables["scores"])

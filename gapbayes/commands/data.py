@@ -71,7 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="data folder to write tidy/ into (default: data/)",
+        help="data folder to write tidy/ into (default: the bundled data folder in a "
+        "checkout, ./data when gapbayes is installed from a wheel)",
     )
     b.set_defaults(func=run_build)
 

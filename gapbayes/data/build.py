@@ -7,6 +7,7 @@ together (all or nothing) and are byte-identical for identical inputs.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,9 @@ def build(
     rules
         Model rules TOML; default ``data/model_rules.toml``.
     out
-        Data folder; the tables go to ``OUT/tidy/``. Default ``data/``.
+        Data folder; the tables go to ``OUT/tidy/``. Default: the data folder in a checkout
+        (or ``GAPBAYES_DATA``); from an installed wheel ``./data`` in the current folder, so
+        that a build never writes into site-packages.
     today
         Dates after this day are errors; default the current date.
 
@@ -107,7 +110,9 @@ def build(
     raw = base / "raw" if raw is None else Path(raw)
     metadata = base / "benchmarks.toml" if metadata is None else Path(metadata)
     rules_path = base / "model_rules.toml" if rules is None else Path(rules)
-    tidy_dir = paths.tidy_dir(base if out is None else Path(out))
+    if out is None:
+        out = base if paths.in_checkout() or "GAPBAYES_DATA" in os.environ else Path("data")
+    tidy_dir = paths.tidy_dir(Path(out))
     today = dt.date.today() if today is None else today
     if not raw.is_dir():
         raise InputError(str(raw), "raw data folder not found (pass --raw)")
