@@ -99,3 +99,24 @@ def test_result_without_vector_columns_or_posterior_is_one_error(tmp_path):
                           manifest={"name": "old"}, path=tmp_path)
     with pytest.raises(GapbayesError, match=r"no posterior.nc to compute the gap vector"):
         print_groups(old, "category", "text", io.StringIO())
+
+
+def test_plain_summary_states_the_weighting_and_prints_not_identified(loaded):
+    """The plain ``gapbayes summary`` table: weighting line, n/N, 'not identified'."""
+    from gapbayes.commands.summary import WEIGHTING, print_summary
+
+    man = {"name": "r", "spec": {"name": "default"}, "spec_id": "x",
+           "data": {"label": "sim", "hash": "h"}, "backend": "pymc", "sampler":
+           {"chains": 1, "draws": 200, "seed": 0, "sampler": "nutpie"},
+           "diagnostics": {"checks": []}}
+    result = SimpleNamespace(tables={**loaded.tables, "bias_terms": pd.DataFrame()},
+                             manifest=man, path=loaded.path)
+    out = io.StringIO()
+    print_summary(result, "text", out)
+    text = out.getvalue()
+    assert WEIGHTING in text
+    table = loaded.tables["gap_at_dates"]
+    empty = table[table["median"].isna()]
+    assert len(empty) and text.count("not identified") >= len(empty)
+    row = table[table["median"].notna()].iloc[0]
+    assert f" {int(row['n_identified'])}/{int(row['n_benchmarks'])}" in text

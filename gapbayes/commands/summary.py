@@ -60,8 +60,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fmt(row: pd.Series) -> str:
-    return (f"{row['median']:5.1f} [{row['eti50_lo']:5.1f}, {row['eti50_hi']:5.1f}]"
+    if pd.isna(row["median"]):
+        return "not identified"
+    text = (f"{row['median']:5.1f} [{row['eti50_lo']:5.1f}, {row['eti50_hi']:5.1f}]"
             f" [{row['eti90_lo']:5.1f}, {row['eti90_hi']:5.1f}]")
+    if "n_identified" in row and pd.notna(row.get("n_benchmarks")):
+        text += f" {int(row['n_identified'])}/{int(row['n_benchmarks'])}"
+    return text
+
+
+WEIGHTING = ("Group gaps: equal weight over the group's benchmarks that are identified at that "
+             "date (both frontiers inside 5-95% of the benchmark's range; n/N after each "
+             "interval); 'not identified' where none is.")
+ALL_BENCHMARKS = ("Group gaps: equal weight over all the group's benchmarks (a result made "
+                  "before saturated benchmarks were left out; refit for the identified-only "
+                  "gaps, or see summary --by).")
 
 
 def gap_table(loaded) -> pd.DataFrame:
@@ -159,13 +172,15 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
             f"seed {sampler['seed']}")
     dates = list(dict.fromkeys(gaps["date"]))
     if fmt == "markdown":
-        out.write(f"**{head}**\n\nGap in months: {INTERVALS}.\n\n")
+        weighting = WEIGHTING if "n_identified" in gaps else ALL_BENCHMARKS
+        out.write(f"**{head}**\n\nGap in months: {INTERVALS}. {weighting}\n\n")
         out.write("| group | date | backward | forward |\n|---|---|---|---|\n")
     else:
         out.write(head + "\n")
         out.write(_window_line(man) + "\n")
         out.write(f"Open-weight gap in months: {INTERVALS}\n")
-        out.write(f"{'group':28s} {'date':16s} {'backward-looking':32s} forward-looking\n")
+        out.write((WEIGHTING if "n_identified" in gaps else ALL_BENCHMARKS) + "\n")
+        out.write(f"{'group':28s} {'date':16s} {'backward-looking':38s} forward-looking\n")
     for group in dict.fromkeys(gaps["group"]):
         for date in dates:
             sel = gaps[(gaps["group"] == group) & (gaps["date"] == date)]
@@ -174,7 +189,7 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
             if fmt == "markdown":
                 out.write(f"| {group} | {date} | {_fmt(b)} | {_fmt(f)}{_forecast(f)} |\n")
             else:
-                out.write(f"{group:28s} {date:16s} {_fmt(b):32s} {_fmt(f)}{_forecast(f)}\n")
+                out.write(f"{group:28s} {date:16s} {_fmt(b):38s} {_fmt(f)}{_forecast(f)}\n")
     if not bias.empty:
         out.write("\nBias terms in months (" + INTERVALS + "):\n" if fmt == "text"
                   else "\n| bias term | months |\n|---|---|\n")
