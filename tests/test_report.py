@@ -86,6 +86,9 @@ def check_self_contained(page: str) -> None:
     refs = set(re.findall(r'(?:href|src|action|poster|srcset)\s*=\s*"([^"]*)"', page))
     assert {r for r in refs if not r.startswith(("data:image/png;base64,", "#"))} <= {
         ATTRIBUTION_URL}, refs
+    # every in-page link (the navigation) lands on a section of the page
+    anchors = {r[1:] for r in refs if r.startswith("#")}
+    assert anchors and anchors <= set(re.findall(r'id="([^"]+)"', page)), anchors
     sources = re.findall(r'src="([^"]*)"', page)
     assert sources, "no figures embedded"
     for src in sources:

@@ -172,7 +172,7 @@ def render_report(
            f"created {man.get('created', '?')}")
     nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in (
         ("over-time", "Gap over time"), ("category", "By category"),
-        ("baseline", "Baseline vs Bayesian"), ("bias", "Bias terms"),
+        ("gap-vector", "Gap vector"), ("baseline", "Baseline vs Bayesian"), ("bias", "Bias terms"),
         ("benchmarks", "Benchmarks"), ("diagnostics", "Diagnostics"),
         ("provenance", "Provenance")))
     body = "".join((
