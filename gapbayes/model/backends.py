@@ -9,6 +9,7 @@ derived quantities, diagnostics and results writing are shared. The Stan backend
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -89,6 +90,8 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
     from pymc.backends.arviz import patch_nutpie_idata
     from pymc.progress_bar import NutpieProgressBarManager
 
+    from gapbayes.model.progress_plain import PlainProgress
+
     compiled = nutpie.compile_pymc_model(model)
     if fam.start_point_fn is not None:
         start = fam.start_point_fn(model, data, transformed=True)
@@ -96,8 +99,11 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
         point = model.initial_point()
         flat = _rv_dict_to_flat_array_wrapper(start, names, [np.shape(point[n]) for n in names])
         compiled = dataclasses.replace(compiled, initial_point_func=flat)
-    bars = NutpieProgressBarManager(chains=settings.chains, draws=settings.draws,
-                                    progressbar=settings.progressbar)
+    if settings.progressbar and not sys.stderr.isatty():
+        bars = PlainProgress(settings.chains, settings.draws, settings.tune)
+    else:
+        bars = NutpieProgressBarManager(chains=settings.chains, draws=settings.draws,
+                                        progressbar=settings.progressbar)
     began = time.time()
     with bars:
         # Non-blocking, polled from Python: nutpie's blocking call answers Ctrl-C by returning
