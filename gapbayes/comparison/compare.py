@@ -323,7 +323,7 @@ def compare_fits(
         use_kfold = False
         warn.append(f"K-fold fallback skipped: the refits do not support {', '.join(not_v1)} "
                     "(timeshift-v1 family only so far)")
-    for r in high:
+    for r in high if cv == "loo" else []:   # exact refits replace PSIS-LOO otherwise
         warn.append(f"{r['spec']}: {r['k_gt_good']} of {r['n_obs']} scores have Pareto k > "
                     f"{r['good_k']:.2f} ({r['k_gt_0.7']} > 0.7): its PSIS-LOO estimate may be "
                     "biased" + ("; the table uses K-fold CV instead" if use_kfold else
