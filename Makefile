@@ -39,7 +39,7 @@ data: $(STAMP)  ## rebuild the tidy tables under data/tidy from data/raw
 	$(GAPBAYES) data build
 
 cmdstan: $(STAMP)  ## install CmdStan ($$CMDSTAN, else the offline bundle in ../shared, else cmdstanpy)
-	$(PY) -m gapbayes.stan_install
+	$(PY) -m gapbayes.inference.stan_install
 
 run: $(STAMP)  ## build the data, run the default fit and print the gap summary
 	$(GAPBAYES) data build
@@ -53,7 +53,7 @@ baseline: $(STAMP)  ## the published threshold-crossing method on the bundled da
 # report test a headless Chromium (Debian's package, installed when we are root). Without
 # them those tests are skipped with the reason, never silently passed.
 test-deps: $(STAMP)
-	@$(PY) -m gapbayes.stan_install || echo "note: CmdStan unavailable: the Stan tests will be skipped"
+	@$(PY) -m gapbayes.inference.stan_install || echo "note: CmdStan unavailable: the Stan tests will be skipped"
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } \
 	  || echo "note: chromium unavailable: the report's browser test will be skipped"

@@ -44,12 +44,12 @@ import numpy as np
 import xarray as xr
 
 from gapbayes.atomic import write_text
+from gapbayes.inference.backends import SamplerSettings, get_backend
+from gapbayes.inference.diagnostics import GAP_VARS, run_diagnostics
 from gapbayes.inference.fit import FitInput, restrict
 from gapbayes.inference.inputs import load_fit_input
-from gapbayes.model.backends import SamplerSettings, get_backend
-from gapbayes.model.diagnostics import GAP_VARS, run_diagnostics
+from gapbayes.inference.results import versions
 from gapbayes.model.families import family
-from gapbayes.model.results import versions
 from gapbayes.model.spec import Spec, load_spec
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -182,7 +182,7 @@ def stan_available() -> str | None:
         get_backend("stan")
     except Exception as exc:  # noqa: BLE001 - any import failure means "skip Stan"
         return f"Stan backend not importable ({type(exc).__name__}: {exc})"
-    from gapbayes.stan_install import find_cmdstan
+    from gapbayes.inference.stan_install import find_cmdstan
 
     if find_cmdstan() is None:
         return "CmdStan not installed (run `make cmdstan`)"

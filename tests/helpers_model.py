@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from gapbayes.model.backends import PyMCBackend, SamplerSettings
+from gapbayes.inference.backends import PyMCBackend, SamplerSettings
 from gapbayes.model.design import build_model_data
 from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import Spec

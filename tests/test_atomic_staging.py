@@ -16,7 +16,7 @@ import pytest
 
 from gapbayes import atomic
 from gapbayes.cli import main
-from gapbayes.model.results import latest_result
+from gapbayes.inference.results import latest_result
 
 ROOT = Path(__file__).resolve().parent.parent
 

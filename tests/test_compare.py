@@ -42,11 +42,11 @@ from gapbayes.comparison.compare import (
 )
 from gapbayes.comparison.kfold import kfold_result
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
+from gapbayes.inference.backends import SamplerSettings
+from gapbayes.inference.design_io import load_design
 from gapbayes.inference.fit import FitInput, FitResult, run_fit
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.results import LoadedResult
 from gapbayes.model.design import build_model_data
-from gapbayes.model.design_io import load_design
-from gapbayes.model.results import LoadedResult
 from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import load_spec
 
@@ -105,7 +105,7 @@ def fits(tmp_path_factory) -> dict[str, FitResult]:
     out = {}
     for s in SPECS:
         r = run_fit(inp, load_spec(SPEC_SOURCES[s]), settings=SETTINGS,
-                    out_root=fit_root(tmp_path_factory), make_plots=False, **QUIET)
+                    out_root=fit_root(tmp_path_factory), **QUIET)
         if r.dt is None:  # reused from the folder (test_sensitivity ran first)
             r = replace(r, dt=xr.open_datatree(r.path / "posterior.nc", engine="h5netcdf"),
                         data=load_design(r.path / "design.npz"))

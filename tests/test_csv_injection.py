@@ -10,7 +10,7 @@ import xarray as xr
 
 from gapbayes.data.csvfile import neutralise_formula, parse_csv
 from gapbayes.data.tidy import format_table, load_tidy, parse_table
-from gapbayes.model import results
+from gapbayes.inference import results
 
 HOSTILE = "=cmd|' /C calc'!A0"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from gapbayes.model.diagnostics import run_diagnostics
+from gapbayes.inference.diagnostics import run_diagnostics
 
 
 def _tree(gap: np.ndarray) -> xr.DataTree:

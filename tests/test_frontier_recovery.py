@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from gapbayes.model.backends import PyMCBackend, SamplerSettings
+from gapbayes.inference.backends import PyMCBackend, SamplerSettings
 from gapbayes.model.frontier_gaps import gap_quantities
 from gapbayes.model.frontier_simulate import (
     CALM_WORLD,

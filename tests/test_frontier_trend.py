@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gapbayes.data import load_tidy
-from gapbayes.model.backends import PyMCBackend, SamplerSettings
+from gapbayes.inference.backends import PyMCBackend, SamplerSettings
 from gapbayes.model.frontier_design import build_frontier_data
 from gapbayes.model.frontier_gaps import gap_quantities
 from gapbayes.model.frontier_worlds import constant_gap, simulate_on_design, widening_gap

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_frontier_gaps import SPEC, closed_curve, data, posterior  # noqa: F401
 
-from gapbayes.model.fit_tables import gap_at_dates, gap_over_time
+from gapbayes.inference.fit_tables import gap_at_dates, gap_over_time
 from gapbayes.model.frontier_gaps import gap_quantities
 
 __all__ = ["SPEC", "data"]

@@ -2,12 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gapbayes.inference.design_io import load_design, save_design
 from gapbayes.model.design import (
     build_model_data,
     interp_matrix,
     random_walk_matrix,
 )
-from gapbayes.model.design_io import load_design, save_design
 from gapbayes.model.simulate import synthetic_design
 from gapbayes.model.spec import load_spec
 

@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 from gapbayes.cli import main
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.fit import FitInput, run_fit
-from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
+from gapbayes.reporting.plots import fit_plotter
 
 PNGS = ("gap_by_access", "gap_by_category", "gap_vector", "gap_forward_vs_backward",
         "benchmark_curves", "rank_plots", "ppc", "prior_predictive")
@@ -35,7 +36,8 @@ def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_fit(
         inp, spec,
         settings=SamplerSettings(chains=2, draws=50, tune=50, progressbar=False),
-        out_root=tmp_path_factory.mktemp("results"), log=lambda *_: None,
+        out_root=tmp_path_factory.mktemp("results"), plotter=fit_plotter(),
+        log=lambda *_: None,
     )
     return result.path
 

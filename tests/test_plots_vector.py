@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_frontier_gaps import SPEC, closed_curve, data, posterior  # noqa: F401
 
-from gapbayes.model.fit_tables import gap_over_time
+from gapbayes.inference.fit_tables import gap_over_time
 from gapbayes.model.frontier_gaps import gap_quantities
 from gapbayes.reporting.plots_vector import (
     category_label,

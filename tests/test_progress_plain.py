@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
-from gapbayes.model.progress_plain import PlainProgress
+from gapbayes.inference.progress_plain import PlainProgress
 
 
 def _chain(done: int, divergent: int = 0, step: float = 0.02) -> SimpleNamespace:

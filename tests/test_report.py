@@ -22,10 +22,11 @@ from PIL import Image, ImageStat
 
 from gapbayes.commands import report as report_cmd
 from gapbayes.errors import GapbayesError
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.fit import FitInput, run_fit
-from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
+from gapbayes.reporting.plots import fit_plotter
 from gapbayes.reporting.report import ATTRIBUTION_URL, REPORT_FILE, png_size
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -108,7 +109,8 @@ def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_fit(
         inp, spec,
         settings=SamplerSettings(chains=2, draws=100, tune=100, progressbar=False),
-        out_root=tmp_path_factory.mktemp("results"), log=lambda *_: None,
+        out_root=tmp_path_factory.mktemp("results"), plotter=fit_plotter(),
+        log=lambda *_: None,
     )
     return result.path
 
@@ -290,7 +292,7 @@ def test_stan_result_summary_and_report(fit_folder: Path, tmp_path: Path) -> Non
     import io
 
     from gapbayes.commands.summary import print_summary
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
 
     copy = tmp_path / fit_folder.name
     shutil.copytree(fit_folder, copy, ignore=shutil.ignore_patterns(REPORT_FILE))

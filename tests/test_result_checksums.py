@@ -13,9 +13,9 @@ import pytest
 
 from gapbayes.cli import main
 from gapbayes.errors import GapbayesError
+from gapbayes.inference import results
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.fit import FitInput, run_fit
-from gapbayes.model import results
-from gapbayes.model.backends import SamplerSettings
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 
@@ -33,7 +33,7 @@ def world() -> FitInput:
 @pytest.fixture(scope="module")
 def fit_root(tmp_path_factory: pytest.TempPathFactory, world: FitInput) -> Path:
     root = tmp_path_factory.mktemp("results")
-    run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root, make_plots=False,
+    run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root,
             log=lambda *_: None)
     return root
 
@@ -82,13 +82,13 @@ def test_damaged_cache_is_refitted_saying_so(world: FitInput, fit_root: Path,
     post.write_bytes(b"\x00" * 1000)
     lines: list[str] = []
     result = run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root,
-                     make_plots=False, log=lines.append)
+                     log=lines.append)
     assert not result.reused
     assert any("not reusing the cached result" in line and "posterior.nc: damaged" in line
                for line in lines)
     results.load_result(result.path)          # the new folder verifies
     again = run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root,
-                    make_plots=False, log=lines.append)
+                    log=lines.append)
     assert again.reused
 
 

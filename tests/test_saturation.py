@@ -13,7 +13,7 @@ from test_frontier_gaps import SPEC, closed_curve, data, posterior  # noqa: F401
 
 from gapbayes.commands.summary_by import print_benchmarks
 from gapbayes.errors import GapbayesError
-from gapbayes.model.fit_tables import benchmark_gaps
+from gapbayes.inference.fit_tables import benchmark_gaps
 from gapbayes.model.frontier_gaps import gap_quantities
 from gapbayes.model.saturation import identification_table
 

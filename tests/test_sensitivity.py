@@ -89,7 +89,7 @@ def study(tmp_path_factory):
 
     def fit(spec):
         return run_fit(inp, spec, settings=SETTINGS, out_root=fit_root(tmp_path_factory),
-                       make_plots=False, log=lambda *a: None)
+                       log=lambda *a: None)
 
     return run_sensitivity(load_spec(BASE), [0.3], fit)
 

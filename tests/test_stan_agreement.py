@@ -30,13 +30,13 @@ import xarray as xr
 from pymc.distributions.distribution import support_point
 from pymc.distributions.transforms import ZeroSumTransform
 
-from gapbayes.model.backends import SamplerSettings, get_backend
-from gapbayes.model.diagnostics import GAP_VARS, run_diagnostics
+from gapbayes.inference.backends import SamplerSettings, get_backend
+from gapbayes.inference.diagnostics import GAP_VARS, run_diagnostics
+from gapbayes.inference.stan_install import find_cmdstan
 from gapbayes.model.families import family
 from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import Spec, load_spec, shipped_spec_names
-from gapbayes.stan_install import find_cmdstan
 
 pytestmark = [
     pytest.mark.stan,
@@ -130,7 +130,7 @@ def _world(name: str, purpose: str, seed: int) -> tuple[Spec, dict, object]:
 @pytest.fixture(scope="module")
 def stan_program():
     """spec -> its family's compiled Stan program (compiled once per program)."""
-    from gapbayes.model.backend_stan import compile_model
+    from gapbayes.inference.backend_stan import compile_model
 
     programs = {}
 
@@ -161,7 +161,7 @@ def _pymc_values(model: pm.Model, point: dict) -> dict:
 @pytest.fixture(scope="module", params=DENSITY_CASES)
 def ll_case(request, stan_program):
     """(spec, data, PyMC model, true point, one-draw Stan fit at that point) of one case."""
-    from gapbayes.model.backend_stan import one_point_fit
+    from gapbayes.inference.backend_stan import one_point_fit
 
     spec, truth, data = _world(request.param, "density", seed=3)
     fam = family(spec)
@@ -290,7 +290,7 @@ def test_stan_chains_start_where_pymc_chains_start(ll_case, stan_program):
     plus U(-1, 1) on the unconstrained scale, but the frontier model's data-started
     abilities and difficulties, which lie within the jitter of the additive start.
     """
-    from gapbayes.model.backend_stan import start_points
+    from gapbayes.inference.backend_stan import start_points
 
     spec, data, model, _, _ = ll_case
     side = family(spec).stan()
@@ -435,7 +435,7 @@ def test_datatree_layout_matches_pymc(fitted_pair):
 
 
 def test_compile_error_names_the_file_and_stanc_message(tmp_path):
-    from gapbayes.model.backend_stan import StanCompileError, compile_model
+    from gapbayes.inference.backend_stan import StanCompileError, compile_model
 
     bad = tmp_path / "broken.stan"
     bad.write_text("parameters { real x }\nmodel { x ~ std_normal(); }\n")

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gapbayes.inference.backend_stan import STAN_FILE, program_hash, stan_sources
+from gapbayes.inference.stan_install import find_cmdstan, is_built
 from gapbayes.model import frontier_stan, stan_data
-from gapbayes.model.backend_stan import STAN_FILE, program_hash, stan_sources
 from gapbayes.model.families import family
 from gapbayes.model.frontier_simulate import frontier_design
 from gapbayes.model.simulate import synthetic_design
 from gapbayes.model.spec import load_spec, shipped_spec_names
-from gapbayes.stan_install import find_cmdstan, is_built
 
 DESIGN = {"n_models": 40, "n_benchmarks": 6, "n_linear": 1}
 FIXTURE_SPECS = Path(__file__).parent / "fixtures" / "specs"

@@ -11,7 +11,7 @@ import pymc as pm
 import pytest
 import xarray as xr
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.model.design import build_model_data
 from gapbayes.model.pymc_model import build_pymc_model
 from gapbayes.model.simulate import synthetic_design

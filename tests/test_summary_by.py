@@ -14,7 +14,7 @@ from test_frontier_gaps import SPEC, closed_curve, data, posterior  # noqa: F401
 
 from gapbayes.commands.summary_by import COLUMNS, print_groups
 from gapbayes.errors import GapbayesError
-from gapbayes.model.fit_tables import benchmark_gaps, gap_at_dates
+from gapbayes.inference.fit_tables import benchmark_gaps, gap_at_dates
 from gapbayes.model.frontier_gaps import gap_quantities
 
 __all__ = ["SPEC", "data"]

@@ -95,7 +95,7 @@ def fit(spec: PathLike = "default", *, data: PathLike | None = None,
     gapbayes.errors.GapbayesError: argument --draws: must be an integer >= 1, got '0'
     """
     from gapbayes.commands.common import fit_input, spec_fitter
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
     from gapbayes.model.spec import load_spec
 
     args = parse("fit", {
@@ -136,7 +136,7 @@ def load(path: PathLike) -> Fit:
     ...
     gapbayes.errors.GapbayesError: no/such/folder: not a gapbayes result folder (no manifest.json)
     """
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
 
     return Fit(load_result(path))
 
@@ -157,7 +157,7 @@ def latest(results: PathLike | None = None) -> Fit:
     >>> gb.latest().path.parent == fit.path.parent
     True
     """
-    from gapbayes.model.results import latest_result, load_result
+    from gapbayes.inference.results import latest_result, load_result
     from gapbayes.paths import results_dir
 
     root = Path(results) if results is not None else results_dir()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-    from gapbayes.model.results import LoadedResult
+    from gapbayes.inference.results import LoadedResult
 
 GAP_FIGURES = ("access", "category", "direction")
 SUMMARY_VIEWS = (None, "access", "category", "benchmark")
@@ -251,7 +251,7 @@ class Fit:
             return plots.gap_by_access_figure(back, points)
         if by == "direction":
             return plots.gap_direction_figure(back, self.gap_over_time("forward"))
-        from gapbayes.model.design_io import load_design
+        from gapbayes.inference.design_io import load_design
 
         fig = plots.gap_by_category_figure(back, load_design(self.path / "design.npz"), points)
         if fig is None:

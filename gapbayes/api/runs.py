@@ -62,7 +62,7 @@ def run_compare(args: argparse.Namespace, log: Callable[[str], Any]) -> Comparis
     from gapbayes.commands import common
     from gapbayes.comparison.compare import KFOLD_K, compare_fits, comparison_manifest
     from gapbayes.errors import GapbayesError
-    from gapbayes.model.results import fit_id, load_result
+    from gapbayes.inference.results import fit_id, load_result
     from gapbayes.model.spec import load_spec
 
     if len(set(args.specs)) < 2:

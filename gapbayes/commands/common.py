@@ -19,8 +19,8 @@ from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
 if TYPE_CHECKING:
+    from gapbayes.inference.backends import SamplerSettings
     from gapbayes.inference.fit import FitInput, FitResult
-    from gapbayes.model.backends import SamplerSettings
     from gapbayes.model.spec import Spec
 
 FORMATS = ["text", "markdown", "csv", "json"]
@@ -111,7 +111,7 @@ def out_root(args: argparse.Namespace) -> Path:
 
 def sampler_settings(args: argparse.Namespace, spec: Spec) -> SamplerSettings:
     """Sampler settings from the flags, defaulting to the spec's ``[sampler]`` section."""
-    from gapbayes.model.backends import SamplerSettings
+    from gapbayes.inference.backends import SamplerSettings
 
     cfg = spec.sampler
 
@@ -166,12 +166,14 @@ def spec_fitter(args: argparse.Namespace, inp: FitInput, subset: dict,
                 log: Callable[[str], None] = print) -> Callable[[Spec], FitResult]:
     """Return ``spec -> FitResult``: :func:`run_fit` (cached) with the command's flags."""
     from gapbayes.inference.fit import run_fit
+    from gapbayes.reporting.plots import fit_plotter
 
     root = out_root(args)
 
     def fit(spec: Spec) -> FitResult:
         return run_fit(inp, spec, backend=args.backend, settings=sampler_settings(args, spec),
                        out_root=root, force=args.force, subset=subset,
-                       make_plots=not args.no_plots, baseline_dir=root / "baseline", log=log)
+                       plotter=None if args.no_plots else fit_plotter(root / "baseline", log),
+                       log=log)
 
     return fit

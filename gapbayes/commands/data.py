@@ -25,6 +25,13 @@ _DATA_HELP = (
 )
 
 
+
+def _path_option(parser: argparse.ArgumentParser, flag: str, metavar: str, help_text: str,
+                 **kw) -> None:
+    """Add a path-valued option (the data commands have many)."""
+    parser.add_argument(flag, type=Path, metavar=metavar, help=help_text,
+                        **{"default": None, **kw})
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` subcommand and its sub-subcommands to ``subparsers``."""
     p = subparsers.add_parser(
@@ -43,37 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the benchmark metadata and the model rules, and write OUT/tidy/*.csv atomically "
         "(all tables or none) and reproducibly (same input, same bytes).",
     )
-    b.add_argument(
-        "--raw",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="folder with the epoch-benchmark-hub-*/ dump and "
-        "accessibility-overrides.csv (default: data/raw)",
-    )
-    b.add_argument(
-        "--metadata",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="benchmark metadata TOML (default: data/benchmarks.toml)",
-    )
-    b.add_argument(
-        "--rules",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="model rules TOML: families, host prefixes, access rules, duplicate "
-        "resolutions (default: data/model_rules.toml)",
-    )
-    b.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="data folder to write tidy/ into (default: the bundled data folder in a "
-        "checkout, ./data when gapbayes is installed from a wheel)",
-    )
+    _path_option(b, "--raw", "DIR", "folder with the epoch-benchmark-hub-*/ dump and "
+                 "accessibility-overrides.csv (default: data/raw)")
+    _path_option(b, "--metadata", "FILE",
+                 "benchmark metadata TOML (default: data/benchmarks.toml)")
+    _path_option(b, "--rules", "FILE", "model rules TOML: families, host prefixes, access "
+                 "rules, duplicate resolutions (default: data/model_rules.toml)")
+    _path_option(b, "--out", "DIR", "data folder to write tidy/ into (default: the bundled "
+                 "data folder in a checkout, ./data when gapbayes is installed from a wheel)")
     b.set_defaults(func=run_build)
 
     v = sub.add_parser(
@@ -84,14 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "valid, 2 otherwise.",
     )
     v.add_argument("--data", type=Path, default=None, metavar="DIR", help=_DATA_HELP)
-    v.add_argument(
-        "--metadata",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="benchmark metadata to validate and compare with benchmarks.csv "
-        "(default: DIR/benchmarks.toml when it exists)",
-    )
+    _path_option(v, "--metadata", "FILE", "benchmark metadata to validate and compare with "
+                 "benchmarks.csv (default: DIR/benchmarks.toml when it exists)")
     v.set_defaults(func=run_validate)
 
     i = sub.add_parser(
@@ -103,31 +81,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "id, empty = not evaluated. access is open, closed or unknown; dates YYYY-MM-DD.",
     )
     i.add_argument("file", type=Path, metavar="FILE", help="the score table (CSV, UTF-8)")
-    i.add_argument(
-        "--metadata",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="benchmark metadata: TOML like data/benchmarks.toml, or CSV with the "
-        "columns of benchmarks.csv (required)",
-    )
+    _path_option(i, "--metadata", "FILE", "benchmark metadata: TOML like "
+                 "data/benchmarks.toml, or CSV with the columns of benchmarks.csv (required)",
+                 required=True)
     i.add_argument(
         "--format", choices=("long", "wide"), default="long", help="layout of FILE (default: long)"
     )
-    i.add_argument(
-        "--rules",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="model rules TOML for families and host prefixes (default: data/model_rules.toml)",
-    )
-    i.add_argument(
-        "--out",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="folder to write tidy/ into (default: the current folder)",
-    )
+    _path_option(i, "--rules", "FILE", "model rules TOML for families and host prefixes "
+                 "(default: data/model_rules.toml)")
+    _path_option(i, "--out", "DIR", "folder to write tidy/ into (default: the current folder)",
+                 default=Path("."))
     i.set_defaults(func=run_import)
 
     n = sub.add_parser(

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the fit and print the summary."""
     from gapbayes.commands.summary import print_summary
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
     from gapbayes.model.spec import load_spec
 
     spec = load_spec(args.spec)

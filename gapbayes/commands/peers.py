@@ -43,7 +43,7 @@ def _fit(args: argparse.Namespace):
     (None, None, None) without a fit.
     """
     from gapbayes.baseline.peer_rows import posterior_rows
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
 
     path = chosen_result(args, required=False)
     if path is None:

@@ -56,8 +56,8 @@ def _baseline_points(folder: Path | None):
 def run(args: argparse.Namespace) -> int:
     """Load one result folder and (re)write its figures."""
     from gapbayes.atomic import staged_dir
-    from gapbayes.model.design_io import load_design
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.design_io import load_design
+    from gapbayes.inference.results import load_result
     from gapbayes.reporting.plots import write_fit_plots
 
     path = chosen_result(args)

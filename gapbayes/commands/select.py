@@ -27,7 +27,7 @@ def chosen_result(args: argparse.Namespace, required: bool = True) -> Path | Non
     GapbayesError
         Neither or both of a folder and ``--latest``; ``--results`` without ``--latest``.
     """
-    from gapbayes.model.results import latest_result
+    from gapbayes.inference.results import latest_result
 
     if args.result is not None and args.latest:
         raise GapbayesError("give either a result folder or --latest, not both")

@@ -122,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _settings(args: argparse.Namespace):
-    from gapbayes.model.backends import SamplerSettings
+    from gapbayes.inference.backends import SamplerSettings
     from gapbayes.studies.common import cores_per_task
 
     for flag in ("chains", "draws", "tune", "workers"):

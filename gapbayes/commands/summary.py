@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary of one result."""
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
 
     path = chosen_result(args)
     loaded = load_result(path)
@@ -145,7 +145,7 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
 
     ``by`` ("access" or "category") keeps only those groups; None prints both.
     """
-    from gapbayes.model.results import backend_label
+    from gapbayes.inference.results import backend_label
 
     out = out or sys.stdout
     man = loaded.manifest
@@ -200,7 +200,7 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
                 out.write(f"| {label} | {value} |\n")
             else:
                 out.write(f"  {label:72s} {value}\n")
-    from gapbayes.model.diagnostics import Check, Diagnostics
+    from gapbayes.inference.diagnostics import Check, Diagnostics
 
     if fmt == "text":
         for text in _trend_lines(loaded):

@@ -47,8 +47,8 @@ def select_groups(gaps: pd.DataFrame, by: str | None) -> pd.DataFrame:
 
 def _recompute(loaded) -> dict[str, pd.DataFrame]:
     """Gap-vector tables from the posterior of a result written before they existed."""
-    from gapbayes.model.design_io import load_design
-    from gapbayes.model.fit_tables import benchmark_gaps, gap_at_dates, with_vector
+    from gapbayes.inference.design_io import load_design
+    from gapbayes.inference.fit_tables import benchmark_gaps, gap_at_dates, with_vector
 
     for name in ("posterior.nc", "design.npz"):
         if not (loaded.path / name).is_file():

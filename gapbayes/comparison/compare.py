@@ -36,10 +36,10 @@ from gapbayes.comparison.crossval import LOMO_FOLDS, PROTOCOLS
 from gapbayes.comparison.crossval_compare import cv_compare
 from gapbayes.comparison.kfold import KFOLD_K, OBS_DIM, kfold_elpd
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
+from gapbayes.inference.backends import SamplerSettings
+from gapbayes.inference.design_io import load_design
 from gapbayes.inference.fit import FitResult
-from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.design_io import load_design
-from gapbayes.model.results import LoadedResult, load_result, now_iso, versions
+from gapbayes.inference.results import LoadedResult, load_result, now_iso, versions
 from gapbayes.model.spec import SECTIONS, Spec
 
 SCORE_DIMS = {"y_sig": "sig_obs", "y_lin": "lin_obs"}

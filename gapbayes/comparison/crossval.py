@@ -41,7 +41,7 @@ from arviz_stats.utils import ELPDDataLOOKFold
 from scipy.special import logsumexp
 
 from gapbayes.errors import GapbayesError, RunFailure
-from gapbayes.model.backend_base import SamplerSettings
+from gapbayes.inference.backend_base import SamplerSettings
 from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.spec import Spec
 
@@ -105,7 +105,7 @@ def run_fold(task: FoldTask) -> dict[str, Any]:
     import arviz as az
     import pymc as pm
 
-    from gapbayes.model.backends import get_backend
+    from gapbayes.inference.backends import get_backend
     from gapbayes.model.families import family
 
     start = time.perf_counter()

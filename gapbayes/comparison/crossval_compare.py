@@ -34,8 +34,8 @@ from gapbayes.comparison.crossval import (
     crossval_elpd,
 )
 from gapbayes.errors import GapbayesError
-from gapbayes.model.backend_base import SamplerSettings
-from gapbayes.model.design_io import load_design
+from gapbayes.inference.backend_base import SamplerSettings
+from gapbayes.inference.design_io import load_design
 
 
 def score_keys(data: Any) -> np.ndarray:

@@ -27,7 +27,7 @@ from arviz_stats.utils import ELPDDataLOOKFold
 from scipy.special import logsumexp
 
 from gapbayes.errors import GapbayesError, RunFailure
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.model.design import ModelData
 from gapbayes.model.spec import Spec
 

@@ -32,7 +32,7 @@ from gapbayes.comparison.compare_table import (
 )
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.fit import FitResult
-from gapbayes.model.results import fit_id, load_result, now_iso, versions
+from gapbayes.inference.results import fit_id, load_result, now_iso, versions
 from gapbayes.model.spec import Spec
 
 # Prior varied -> the switch that turns its term on (a prior of a switched-off term is unused).

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,13 +14,13 @@ import xarray as xr
 
 from gapbayes.atomic import staged_dir
 from gapbayes.errors import GapbayesError
-from gapbayes.model import results
-from gapbayes.model.backends import SamplerSettings, get_backend
+from gapbayes.inference import results
+from gapbayes.inference.backends import SamplerSettings, get_backend
+from gapbayes.inference.design_io import save_design
+from gapbayes.inference.diagnostics import Diagnostics, run_diagnostics
+from gapbayes.inference.fit_tables import summary_tables, window
 from gapbayes.model.bias_support import bias_support, support_summary
-from gapbayes.model.design_io import save_design
-from gapbayes.model.diagnostics import Diagnostics, run_diagnostics
 from gapbayes.model.families import Family, family
-from gapbayes.model.fit_tables import summary_tables, window
 from gapbayes.model.spec import Spec
 
 
@@ -31,6 +33,10 @@ class FitInput:
     scores: pd.DataFrame
     data_hash: str
     label: str
+
+
+# (staged folder, posterior DataTree, design, summary tables) -> None
+Plotter = Callable[[Path, xr.DataTree, Any, dict[str, pd.DataFrame]], None]
 
 
 @dataclass
@@ -117,13 +123,32 @@ def run_fit(
     out_root: Path = Path("results"),
     force: bool = False,
     subset: dict | None = None,
-    make_plots: bool = True,
-    baseline_dir: Path | None = None,
+    plotter: Plotter | None = None,
     log=print,
 ) -> FitResult:
     """Fit ``spec`` to ``inp`` and write ``out_root/<data>-<spec>-<id>/``.
 
     Re-running with the same inputs reuses the cached folder unless ``force``.
+
+    Parameters
+    ----------
+    inp, spec
+        The tidy tables and the spec.
+    backend, settings
+        ``pymc`` or ``stan``, and the sampler settings (default: the spec's).
+    out_root
+        Results root; the folder is ``<data>-<spec>-<fit id>``.
+    force
+        Fit again even when a valid cached folder exists.
+    subset
+        The data subset (``--benchmarks``/``--max-models``), recorded and part of the id.
+    plotter
+        Draws the fit's figures into the staged folder before it is published
+        (``plotter(folder, dt, data, tables)``; the command line passes
+        :func:`gapbayes.reporting.plots.fit_plotter`); None: no figures. Passed in, not
+        imported: reporting sits above inference.
+    log
+        Progress messages.
     """
     settings = settings or SamplerSettings()
     key = {
@@ -183,15 +208,8 @@ def run_fit(
     with staged_dir(folder) as tmp:
         results.write_result_files(tmp, dt, tables)
         save_design(data, tmp / "design.npz")
-        if make_plots:
-            from gapbayes.reporting.plots import load_baseline_points, make_fit_plots
-
-            try:
-                points = load_baseline_points(baseline_dir) if baseline_dir else None
-            except ValueError as exc:
-                log(f"note: baseline datapoints not overlaid ({exc})")
-                points = None
-            make_fit_plots(tmp, dt, data, tables, points)
+        if plotter is not None:
+            plotter(tmp, dt, data, tables)
         manifest = results.write_manifest(tmp, manifest)
     log(f"sampling took {wall:.0f} s; result written to {folder}")
     return FitResult(folder, manifest, reused=False, diagnostics=diag, data=data, dt=dt)

@@ -18,7 +18,9 @@ between calls and the output is deterministic.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import pandas as pd
@@ -98,7 +100,7 @@ def gap_intervals(
     if table is not None and not table.empty and "direction" in table:
         frame = table[table["direction"] == direction].copy()
     else:
-        from gapbayes.model.diagnostics import interval_table
+        from gapbayes.inference.diagnostics import interval_table
 
         frame = interval_table(dt["posterior"][f"gap_{direction}"])
     frame["month"] = frame["month"].astype(str)
@@ -214,7 +216,7 @@ def write_fit_plots(
     baseline_points
         The baseline's datapoints (``datapoints.csv``), overlaid on the gap figures.
     """
-    from gapbayes.model.fit_tables import gap_over_time, with_vector
+    from gapbayes.inference.fit_tables import gap_over_time, with_vector
     from gapbayes.reporting.plots_checks import (
         benchmark_curves_figure,
         ppc_figure,
@@ -256,6 +258,25 @@ def write_fit_plots(
                                       tables["prior_predictive_scores"])
         written += save_figure(fig, out_dir / "prior_predictive")
     return written
+
+
+def fit_plotter(baseline_dir: Path | None = None, log: Callable[[str], Any] = print
+                ) -> Callable[[Path, xr.DataTree, Any, dict[str, pd.DataFrame]], None]:
+    """Return the figure step a fit runs before publishing its folder.
+
+    ``baseline_dir``: the threshold baseline's datapoints are overlaid when its summary is
+    there (a damaged one is noted and left out).
+    """
+    def plot(folder: Path, dt: xr.DataTree, data: Any, tables: dict[str, pd.DataFrame]
+             ) -> None:
+        try:
+            points = load_baseline_points(baseline_dir) if baseline_dir else None
+        except ValueError as exc:
+            log(f"note: baseline datapoints not overlaid ({exc})")
+            points = None
+        make_fit_plots(folder, dt, data, tables, points)
+
+    return plot
 
 
 def make_fit_plots(

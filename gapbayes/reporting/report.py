@@ -22,7 +22,7 @@ import pandas as pd
 
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
-from gapbayes.model.results import LoadedResult, backend_label
+from gapbayes.inference.results import LoadedResult, backend_label
 from gapbayes.reporting.report_sections import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
     ATTRIBUTION_URL,
     CSS,
@@ -106,7 +106,7 @@ def collect_figures(
     if missing:
         return {}, (f"No figures: the result has no plots/ and no {' or '.join(missing)} to "
                     "draw them from.")
-    from gapbayes.model.design_io import load_design
+    from gapbayes.inference.design_io import load_design
     from gapbayes.reporting.plots import write_fit_plots
 
     try:
@@ -239,7 +239,7 @@ def write_report(
         The file written.
     """
     from gapbayes.atomic import write_text
-    from gapbayes.model.results import load_result
+    from gapbayes.inference.results import load_result
     from gapbayes.reporting.plots import load_baseline_points
 
     loaded = load_result(result)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
-from gapbayes.model.results import backend_label
+from gapbayes.inference.results import backend_label
 
 ATTRIBUTION_URL = "https://epoch.ai/benchmarks"
 ATTRIBUTION = ("Benchmark data: Epoch AI, 'AI Benchmarking Hub'. Published online at epoch.ai. "

@@ -198,7 +198,7 @@ class StanBackend(SBCBackend):
     """The family's Stan program through CmdStan: compiled once (hash-cached), data per fit.
 
     Chains start where the PyMC backend's would (the family's start points, computed from
-    each simulated dataset). Needs :mod:`gapbayes.model.backend_stan` and a CmdStan
+    each simulated dataset). Needs :mod:`gapbayes.inference.backend_stan` and a CmdStan
     install; :func:`stan_available` tells whether both are there without compiling anything.
     """
 
@@ -208,7 +208,7 @@ class StanBackend(SBCBackend):
 
     def prepare(self, design: ModelData | FrontierData, spec: Spec | None) -> None:
         """Compile (or find in the cache) the Stan program; build the data dict once."""
-        from gapbayes.model.backend_stan import compile_model
+        from gapbayes.inference.backend_stan import compile_model
         from gapbayes.model.families import family
 
         if spec is None:
@@ -223,7 +223,7 @@ class StanBackend(SBCBackend):
         import logging
         import tempfile
 
-        from gapbayes.model.backend_stan import StanSamplingError, start_points, to_datatree
+        from gapbayes.inference.backend_stan import StanSamplingError, start_points, to_datatree
 
         # CmdStan's per-iteration rejection messages would flood the SBC log; divergences
         # and R-hat are recorded per simulation instead.
@@ -259,9 +259,9 @@ def stan_available() -> str | None:
     """None when the Stan backend can run, else the reason it cannot (one line)."""
     import importlib.util
 
-    if importlib.util.find_spec("gapbayes.model.backend_stan") is None:
-        return "gapbayes.model.backend_stan is not there"
-    from gapbayes.stan_install import find_cmdstan
+    if importlib.util.find_spec("gapbayes.inference.backend_stan") is None:
+        return "gapbayes.inference.backend_stan is not there"
+    from gapbayes.inference.stan_install import find_cmdstan
 
     if find_cmdstan() is None:
         return "no built CmdStan found (run 'make cmdstan')"

@@ -20,7 +20,7 @@ from gapbayes.model.spec import Spec
 from gapbayes.sbc.backends import ConjugateNormal, FitDraws
 from gapbayes.sbc.loglik import JointLogLik
 
-# The same rule as a real fit (gapbayes.model.diagnostics): R-hat <= 1.01 on every monitored
+# The same rule as a real fit (gapbayes.inference.diagnostics): R-hat <= 1.01 on every monitored
 # quantity and every posterior variable, and no divergent transition. A looser SBC rule would
 # let a geometry problem that fails real fits pass calibration unnoticed.
 RHAT_MAX = 1.01

@@ -88,7 +88,7 @@ class SBCProblem:
 
     def config(self) -> dict[str, Any]:
         """Plain data identifying the run (the number of simulations is not part of it)."""
-        from gapbayes.model.results import fit_id
+        from gapbayes.inference.results import fit_id
 
         if isinstance(self.design, ConjugateNormal):
             design: dict[str, Any] = {"conjugate_normal": vars(self.design)}
@@ -113,13 +113,13 @@ class SBCProblem:
     def problem_id(self) -> str:
         """First 8 hex digits of sha256 over :meth:`config` and the gapbayes version."""
         from gapbayes import __version__
-        from gapbayes.model.results import fit_id
+        from gapbayes.inference.results import fit_id
 
         return fit_id({"config": self.config(), "version": __version__})
 
     def fit_key(self) -> str:
         """Key of what a prepared backend depends on (not the simulator's spec nor the seed)."""
-        from gapbayes.model.results import fit_id
+        from gapbayes.inference.results import fit_id
 
         cfg = self.config()
         return fit_id({k: cfg[k] for k in ("backend", "spec", "design", "settings")}) + (
@@ -232,7 +232,7 @@ def load_records(out: Path) -> list[dict[str, Any]]:
 
 
 def _write_manifest(problem: SBCProblem, out: Path) -> None:
-    from gapbayes.model.results import now_iso, versions
+    from gapbayes.inference.results import now_iso, versions
 
     path = out / "sbc.json"
     if path.exists():

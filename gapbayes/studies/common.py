@@ -19,8 +19,8 @@ import pandas as pd
 import xarray as xr
 
 from gapbayes import atomic
-from gapbayes.model.backends import SamplerSettings
-from gapbayes.model.results import fit_id, now_iso, versions
+from gapbayes.inference.backends import SamplerSettings
+from gapbayes.inference.results import fit_id, now_iso, versions
 
 #: Sub-folder of the studies root holding one JSON per finished replication or fit.
 WORK_DIR = ".work"
@@ -29,7 +29,7 @@ WORK_DIR = ".work"
 def sample_posterior(model: Any, settings: SamplerSettings) -> xr.DataTree:
     """Sample ``model`` with NUTS and return the DataTree (posterior and sample_stats only).
 
-    The fit backend (:class:`gapbayes.model.backends.PyMCBackend`) also computes the pointwise
+    The fit backend (:class:`gapbayes.inference.backends.PyMCBackend`) also computes the pointwise
     log-likelihood and thinned posterior-predictive draws; a study needs neither and runs
     hundreds of fits, so this leaner twin skips them (same sampler call otherwise).
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.model.design import ModelData, years_since
 from gapbayes.model.spec import Spec
 from gapbayes.studies import common

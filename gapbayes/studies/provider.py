@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.model.spec import load_spec
 from gapbayes.studies.simstudy import Cell, Design, FitFn, SimStudy
 

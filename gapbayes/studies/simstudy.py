@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.model.design import ModelData, build_model_data, years_since
 from gapbayes.model.spec import Spec, load_spec
 from gapbayes.studies import common

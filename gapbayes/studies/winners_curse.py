@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.studies.simstudy import Cell, Design, FitFn, SimStudy, truth_spec
 
 NAME = "winners-curse"

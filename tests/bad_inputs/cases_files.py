@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness import ROOT, Case
 
-from gapbayes.model.results import write_manifest
+from gapbayes.inference.results import write_manifest
 
 BUNDLED = ROOT / "data"
 

@@ -89,7 +89,7 @@ def run_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     ws.mkdir()
     monkeypatch.setenv("GAPBAYES_RESULTS", str(ws / "default-results"))
     monkeypatch.chdir(ws)
-    monkeypatch.setattr("gapbayes.model.backends.get_backend", _no_sampling)
+    monkeypatch.setattr("gapbayes.inference.backends.get_backend", _no_sampling)
     monkeypatch.setattr("gapbayes.inference.fit.get_backend", _no_sampling)
     argv = case.prepare(ws)
     before = snapshot(ws)

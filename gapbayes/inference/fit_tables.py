@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gapbayes.inference.diagnostics import interval_table, parameter_summary
 from gapbayes.model.bias_support import bias_support, with_support
-from gapbayes.model.diagnostics import interval_table, parameter_summary
 from gapbayes.model.gap_vector import weighting
 from gapbayes.model.saturation import identification_table
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import xarray as xr
 
 from gapbayes.errors import RunFailure
-from gapbayes.model.backend_base import PPC_DRAWS, Backend, SamplerSettings, drop_object_vars
+from gapbayes.inference.backend_base import PPC_DRAWS, Backend, SamplerSettings, drop_object_vars
 from gapbayes.model.families import STAN_DIR, family
 from gapbayes.model.spec import Spec
 from gapbayes.paths import cache_dir
@@ -113,7 +113,7 @@ def compile_model(stan_file: Path = STAN_FILE) -> cmdstanpy.CmdStanModel:
     """
     import cmdstanpy
 
-    from gapbayes.stan_install import ensure_cmdstan
+    from gapbayes.inference.stan_install import ensure_cmdstan
 
     cmdstan = ensure_cmdstan()
     key = program_hash(cmdstan, stan_file)

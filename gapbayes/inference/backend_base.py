@@ -1,6 +1,6 @@
 """The small backend interface: sampler settings and what every backend provides.
 
-Both backends (:mod:`gapbayes.model.backends` for PyMC, :mod:`gapbayes.model.backend_stan`
+Both backends (:mod:`gapbayes.inference.backends` for PyMC, :mod:`gapbayes.inference.backend_stan`
 for Stan) import from here and not from each other, so adding a backend touches no other.
 """
 

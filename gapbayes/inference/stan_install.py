@@ -1,4 +1,4 @@
-"""Find or install CmdStan for the Stan backend (``python -m gapbayes.stan_install``).
+"""Find or install CmdStan for the Stan backend (``python -m gapbayes.inference.stan_install``).
 
 Order: ``$CMDSTAN`` when it points to a built install; else a built install under
 ``cache_dir()/cmdstan/cmdstan-*``; else the offline bundle
@@ -125,7 +125,7 @@ def ensure_cmdstan() -> Path:
 
 
 def main() -> int:
-    """Entry point of ``python -m gapbayes.stan_install``: print the CmdStan path."""
+    """Entry point of ``python -m gapbayes.inference.stan_install``: print the CmdStan path."""
     try:
         path = install_cmdstan()
     except CmdStanNotFound as exc:

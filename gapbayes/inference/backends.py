@@ -4,7 +4,7 @@ A backend turns (design data, Spec, SamplerSettings) into an ``xarray.DataTree``
 ``posterior`` (parameters and the deterministic ``frontier``, ``gap``, ``gap_offset``...),
 ``sample_stats`` and ``log_likelihood`` under the same variable and dimension names, so
 derived quantities, diagnostics and results writing are shared. The Stan backend lives in
-:mod:`gapbayes.model.backend_stan`.
+:mod:`gapbayes.inference.backend_stan`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from gapbayes.model.backend_base import (  # noqa: F401  (re-exported: the public names)
+from gapbayes.inference.backend_base import (  # noqa: F401  (re-exported: the public names)
     PPC_DRAWS,
     Backend,
     SamplerSettings,
@@ -90,7 +90,7 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
     from pymc.backends.arviz import patch_nutpie_idata
     from pymc.progress_bar import NutpieProgressBarManager
 
-    from gapbayes.model.progress_plain import PlainProgress
+    from gapbayes.inference.progress_plain import PlainProgress
 
     compiled = nutpie.compile_pymc_model(model)
     if fam.start_point_fn is not None:
@@ -133,7 +133,7 @@ def get_backend(name: str) -> Backend:
     if name == "pymc":
         return PyMCBackend()
     if name == "stan":
-        from gapbayes.model.backend_stan import StanBackend
+        from gapbayes.inference.backend_stan import StanBackend
 
         return StanBackend()
     raise ValueError(f"unknown backend '{name}': use 'pymc' or 'stan'")
