@@ -23,13 +23,7 @@ import pandas as pd
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.results import LoadedResult, backend_label
-from gapbayes.reporting.report_sections import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
-    ATTRIBUTION_URL,
-    CSS,
-    FIG_ACCESS,
-    FIGURES,
-    esc,
-    png_size,
+from gapbayes.reporting.report_sections import (
     section_baseline,
     section_bias,
     section_category,
@@ -39,12 +33,17 @@ from gapbayes.reporting.report_sections import (  # noqa: F401  (ATTRIBUTION_URL
     section_over_time,
     section_provenance,
 )
+from gapbayes.reporting.report_style import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
+    ATTRIBUTION_URL,
+    CSS,
+    FIG_ACCESS,
+    FIGURES,
+    esc,
+    png_size,
+)
 
 BASELINE_SUMMARY = "summary.json"
 REPORT_FILE = "report.html"
-
-
-
 
 
 # ---- inputs --------------------------------------------------------------------------------
@@ -124,8 +123,6 @@ def collect_figures(
     finally:
         dt.close()
     return found, "Figures redrawn from posterior.nc for this report."
-
-
 
 
 # ---- page ----------------------------------------------------------------------------------
