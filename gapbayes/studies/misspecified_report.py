@@ -1,0 +1,152 @@
+"""Tables, figure and markdown of the misspecified study.
+
+Scoring (per setting, method and group): errors are estimate - truth at each date of each
+world. Dates of one world share that world's data, so uncertainty is computed over worlds:
+``bias_se`` is the sd of the per-world mean errors over sqrt(worlds), ``coverage90_se`` the
+same for the per-world share of dates covered. The paired host contrast is computed per world
+(mean over dates of the error with the host term minus the error without it), then averaged
+over worlds with its standard error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gapbayes.studies import common
+
+KEYS = ["ratio", "host", "method", "group"]
+WITH, WITHOUT = "model", "model (no host term)"
+TABLE_COLUMNS = [*KEYS, "n_worlds", "n_estimates", "truth_mean", "bias", "bias_se", "rmse",
+                 "coverage90", "coverage90_se", "width90", "fits_with_divergences",
+                 "rhat_max", "fit_seconds"]
+PAIRED_COLUMNS = ["ratio", "group", "n_worlds", "bias_with", "bias_without",
+                  "diff_mean", "diff_se"]
+
+
+def rows_table(results: Sequence[dict]) -> pd.DataFrame:
+    """One row per (world, method, group, date) with error, coverage and width."""
+    rows = [{"ratio": r["ratio"], "host": "on" if r["host"] else "off", "rep": r["rep"], **m}
+            for r in results for m in r["rows"]]
+    df = pd.DataFrame(rows)
+    for col in ("fit_seconds", "divergences", "rhat", "provider_penalty", "note"):
+        if col not in df:
+            df[col] = np.nan
+    df["error"] = df["estimate"] - df["truth"]
+    ok = np.isfinite(df["lo90"]) & np.isfinite(df["hi90"])
+    df["covered"] = np.where(ok, (df["lo90"] <= df["truth"]) & (df["truth"] <= df["hi90"]),
+                             np.nan)
+    df["width90"] = df["hi90"] - df["lo90"]
+    return df
+
+
+def _se(per_world: pd.Series) -> float:
+    per_world = per_world.dropna()
+    return float(per_world.std(ddof=1) / np.sqrt(len(per_world))) if len(per_world) > 1 \
+        else np.nan
+
+
+def _score(g: pd.DataFrame) -> dict:
+    g = g[np.isfinite(g["estimate"])]
+    worlds = g.groupby("rep")
+    fits = g.drop_duplicates("rep")
+    cov = g["covered"].dropna()
+    return {
+        "n_worlds": int(g["rep"].nunique()), "n_estimates": len(g),
+        "truth_mean": g["truth"].mean(), "bias": g["error"].mean(),
+        "bias_se": _se(worlds["error"].mean()),
+        "rmse": float(np.sqrt((g["error"] ** 2).mean())) if len(g) else np.nan,
+        "coverage90": float(cov.mean()) if len(cov) else np.nan,
+        "coverage90_se": _se(worlds["covered"].mean()),
+        "width90": g["width90"].mean(),
+        "fits_with_divergences": (int((fits["divergences"] > 0).sum())
+                                  if fits["divergences"].notna().any() else np.nan),
+        "rhat_max": g["rhat"].max(), "fit_seconds": fits["fit_seconds"].mean(),
+    }
+
+
+def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per setting, method and group: bias (+ se over worlds), RMSE, coverage (+ se), width."""
+    out = [{**dict(zip(KEYS, key, strict=True)), **_score(g)}
+           for key, g in rows.groupby(KEYS, sort=True)]
+    return pd.DataFrame(out, columns=TABLE_COLUMNS)
+
+
+def by_date_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Score per date as :func:`summary_table` does per setting."""
+    out = [{**dict(zip([*KEYS, "date"], key, strict=True)), **_score(g)}
+           for key, g in rows.groupby([*KEYS, "date"], sort=True)]
+    return pd.DataFrame(out, columns=[*KEYS, "date", *TABLE_COLUMNS[len(KEYS):]])
+
+
+def paired_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Host on: the model's error with minus without the host term, paired by world and date."""
+    on = rows[(rows["host"] == "on") & rows["method"].isin([WITH, WITHOUT])]
+    out = []
+    for (ratio, group), g in on.groupby(["ratio", "group"], sort=True):
+        wide = g.pivot_table(index=["rep", "date"], columns="method", values="error")
+        if not {WITH, WITHOUT} <= set(wide.columns):
+            continue
+        wide = wide.dropna()
+        per_world = (wide[WITH] - wide[WITHOUT]).groupby(level="rep").mean()
+        out.append({"ratio": ratio, "group": group, "n_worlds": len(per_world),
+                    "bias_with": wide[WITH].mean(), "bias_without": wide[WITHOUT].mean(),
+                    "diff_mean": per_world.mean(), "diff_se": _se(per_world)})
+    return pd.DataFrame(out, columns=PAIRED_COLUMNS)
+
+
+def figure(table: pd.DataFrame, base: Path) -> list[str]:
+    """Bias (+-2 se) and 90% coverage against the ratio; host off and on side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gapbayes.model.plots import save_figure
+
+    hosts = sorted(table["host"].unique())
+    fig, axes = plt.subplots(2, len(hosts), figsize=(5 * len(hosts), 7), squeeze=False)
+    methods = sorted(table["method"].unique())
+    for col, host in enumerate(hosts):
+        sub = table[table["host"] == host]
+        lines = list(sub.groupby(["method", "group"], sort=True))
+        span = max(float(np.ptp(table["ratio"])), 1.0)
+        for i, ((method, group), g) in enumerate(lines):
+            g = g.sort_values("ratio")
+            style = {"color": f"C{methods.index(method)}", "marker": "o", "capsize": 3,
+                     "ls": "-" if group == "overall" else ":", "label": f"{method}, {group}"}
+            shift = 0.012 * span * (i - (len(lines) - 1) / 2)   # dodge: bars must not overlap
+            axes[0, col].errorbar(g["ratio"] + shift, g["bias"],
+                                  yerr=2 * g["bias_se"].fillna(0), **style)
+            cov, err = g["coverage90"], 2 * g["coverage90_se"].fillna(0)
+            axes[1, col].errorbar(g["ratio"] + shift, cov,
+                                  yerr=[np.minimum(err, cov), np.minimum(err, 1 - cov)],
+                                  **style)
+        axes[0, col].axhline(0, color="grey", lw=0.8)
+        axes[0, col].set_title(f"host degradation {host}")
+        axes[0, col].set_ylabel("gap bias (months)")
+        axes[1, col].axhline(0.9, color="grey", lw=0.8, ls="--")
+        axes[1, col].set_ylim(-0.05, 1.05)
+        axes[1, col].set_ylabel("coverage of the 90% interval")
+        for ax in axes[:, col]:
+            ax.set_xlabel("closed:open evaluation ratio")
+            ax.set_xticks(sorted(table["ratio"].unique()))
+    axes[0, -1].legend(fontsize=7)
+    fig.tight_layout()
+    written = save_figure(fig, base, svg=True)
+    plt.close(fig)
+    return [p.name for p in written]
+
+
+def markdown(sid: str, table: pd.DataFrame, paired: pd.DataFrame, n_worlds: int) -> str:
+    """``table.md``: the summary table and the paired host contrast."""
+    text = (f"# misspecified ({sid})\n\nIndependent worlds (gapbayes.worlds); {n_worlds} "
+            "worlds finished. Bias = estimate - true backward gap D(t), months, over the "
+            "study's dates; se over worlds.\n\n" + common.markdown_table(table))
+    if len(paired):
+        text += ("\n## Host degradation on: model with minus without the host term\n\n"
+                 + common.markdown_table(paired))
+    return text
