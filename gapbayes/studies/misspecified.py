@@ -201,14 +201,19 @@ class MisspecifiedStudy:
                 "hosts": list(self.hosts), "worlds": self.worlds}
 
     def tasks(self) -> list[WorldTask]:
-        """Every (setting, world). World r has the same seed in every setting."""
+        """Every (setting, world). World r has the same seed in every setting.
+
+        Ordered world by world (every setting of world 0 first): a study stopped early has
+        the same number of finished worlds in every setting, and a re-run with a smaller
+        ``worlds`` reuses them.
+        """
         out = []
-        for host in self.hosts:
-            fits = model_fits(host)
-            for ratio in self.ratios:
-                cfg = replace(self.world, ratio=float(ratio),
-                              host_cost=self.host_cost if host else 0.0)
-                for rep in range(self.worlds):
+        for rep in range(self.worlds):
+            for host in self.hosts:
+                fits = model_fits(host)
+                for ratio in self.ratios:
+                    cfg = replace(self.world, ratio=float(ratio),
+                                  host_cost=self.host_cost if host else 0.0)
                     out.append(WorldTask(
                         ratio=float(ratio), host=host, rep=rep, seed=self.seed * 1000 + rep,
                         world=cfg, fits=fits,
