@@ -7,7 +7,7 @@ is the symmetric four-parameter one, so this is one way the worlds are unlike it
 
 with floors 0, 0.1 or 0.25 (the benchmark's chance level), ceilings in [0.85, 0.99] and
 asym in {0.5, 1, 2}. Difficulties are spread so that the technology curve passes them from
-before the window to a year after it: the early benchmarks saturate inside the window.
+the window's start to 1.5 years after its end: about half of them saturate inside the window.
 
 Each benchmark has an era: it appears 1.5 years before the technology curve reaches its
 difficulty and is abandoned half a year after the curve is 2.5 / slope above it (near its
@@ -75,7 +75,7 @@ def make_benchmarks(cfg: WorldConfig, rng: np.random.Generator) -> list[Benchmar
     public = np.zeros(B, bool)
     public[rng.permutation(B)[:n_public]] = True
     # times at which the technology curve crosses each difficulty, spread over the window
-    anchor = np.linspace(lo - 0.2, hi + 1.0, B) + rng.uniform(-0.15, 0.15, B)
+    anchor = np.linspace(lo, hi + 1.5, B) + rng.uniform(-0.15, 0.15, B)
     out = []
     for j in range(B):
         category = CATEGORIES[j % len(CATEGORIES)]
