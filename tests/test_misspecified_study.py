@@ -19,7 +19,7 @@ from gapbayes.studies.misspecified_report import PAIRED_COLUMNS, TABLE_COLUMNS
 from gapbayes.worlds import WorldConfig
 
 CALLS = {"n": 0}
-SMALL = WorldConfig(n_models=60, n_benchmarks=6)
+SMALL = WorldConfig(n_models=80, n_benchmarks=6)
 
 
 def fake_fit(data, spec, settings):
@@ -39,7 +39,7 @@ def fake_fit(data, spec, settings):
 
 
 def test_study_files_columns_pairing_and_resume(tmp_path):
-    study = MisspecifiedStudy(ratios=(1.0, 5.0), hosts=(False, True), worlds=2, world=SMALL,
+    study = MisspecifiedStudy(ratios=(1.0, 3.0), hosts=(False, True), worlds=2, world=SMALL,
                               fit_fn=fake_fit, n_bootstrap=50)
     CALLS["n"] = 0
     folder = run_misspecified(study, tmp_path, log=lambda s: None)
