@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.studies.misspecified import MisspecifiedStudy, run_misspecified
 from gapbayes.studies.misspecified_report import PAIRED_COLUMNS, TABLE_COLUMNS
 from gapbayes.worlds import WorldConfig

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gapbayes.model.backends import SamplerSettings
+from gapbayes.inference.backends import SamplerSettings
 from gapbayes.model.spec import Spec, load_spec
 from gapbayes.studies import common
 from gapbayes.worlds import World, WorldConfig, generate_world
@@ -99,7 +99,7 @@ def baseline_rows(world: World, dates: Sequence[str], truth: np.ndarray, n_boot:
 
 def nuts_fit(data: Any, spec: Spec, settings: SamplerSettings) -> Any:
     """Default fitter: the fit command's PyMC backend (nutpie, data-driven start points)."""
-    from gapbayes.model.backends import PyMCBackend
+    from gapbayes.inference.backends import PyMCBackend
 
     return PyMCBackend().sample(data, spec, settings)
 

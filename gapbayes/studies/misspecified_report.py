@@ -105,7 +105,7 @@ def figure(table: pd.DataFrame, base: Path) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from gapbayes.model.plots import save_figure
+    from gapbayes.reporting.plots import save_figure
 
     hosts = sorted(table["host"].unique())
     fig, axes = plt.subplots(2, len(hosts), figsize=(5 * len(hosts), 7), squeeze=False)
