@@ -23,8 +23,12 @@ def _interrupt_fit(out: Path, after: float) -> tuple[int, float, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     argv = [sys.executable, "-m", "gapbayes", "fit", "--max-models", "60", "--draws", "2000",
             "--tune", "2000", "--out", str(out), "--no-plots", "--no-progress"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=out.parent)
+    # stderr goes to a file, not a pipe: a pipe nobody reads fills up (64 KB of warnings)
+    # and blocks the fit in a write, where no signal handler runs
+    log = out.parent.parent / f"{out.parent.name}-stderr.log"
+    with open(log, "w") as err_file:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err_file, text=True,
+                                env=env, cwd=out.parent)
     try:
         line = proc.stdout.readline()
         assert line.startswith("fitting spec 'default'"), line
@@ -32,9 +36,15 @@ def _interrupt_fit(out: Path, after: float) -> tuple[int, float, str]:
         assert proc.poll() is None, "the fit ended before it could be interrupted"
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        rc = proc.wait(timeout=30)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            tail = log.read_text()[-2000:]
+            raise AssertionError(f"no exit 30 s after SIGINT; stderr ends:\n{tail}") from None
         took = time.monotonic() - sent
-        return rc, took, proc.stderr.read()
+        return rc, took, log.read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
