@@ -26,9 +26,16 @@ def _interrupt_fit(out: Path, after: float) -> tuple[int, float, str]:
     # stderr goes to a file, not a pipe: a pipe nobody reads fills up (64 KB of warnings)
     # and blocks the fit in a write, where no signal handler runs
     log = out.parent.parent / f"{out.parent.name}-stderr.log"
-    with open(log, "w") as err_file:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err_file, text=True,
-                                env=env, cwd=out.parent)
+    # A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored
+    # across exec: under `make test &` the fit would never see Ctrl-C. A handler set here is
+    # reset to the default action in the child, which then installs its own.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open(log, "w") as err_file:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err_file, text=True,
+                                    env=env, cwd=out.parent)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         line = proc.stdout.readline()
         assert line.startswith("fitting spec 'default'"), line
