@@ -193,6 +193,79 @@ def run_tasks(
     return [done[k] for k in keys if k in done], failed
 
 
+def run_keyed_tasks(
+    fn: Callable[[Any], dict],
+    tasks: Sequence[Any],
+    work_dir: Path,
+    workers: int,
+    log: Callable[[str], None],
+    what: str,
+) -> tuple[list[dict], list[str], float]:
+    """Run the tasks (each with a ``key``) by :func:`run_tasks`, timed; refuse a total failure.
+
+    Parameters
+    ----------
+    fn, tasks, work_dir, workers, log
+        As for :func:`run_tasks`; the keys are the tasks' ``key`` attributes.
+    what
+        Names the tasks in the error when none finished (``"every held-out fit"``).
+
+    Returns
+    -------
+    (results, failed, elapsed)
+        As :func:`run_tasks`, plus the wall time of this run in seconds.
+
+    Raises
+    ------
+    RuntimeError
+        No task finished (a study cannot summarise nothing).
+    """
+    start = time.perf_counter()
+    results, failed = run_tasks(fn, tasks, [t.key for t in tasks], work_dir, workers, log)
+    elapsed = time.perf_counter() - start
+    if not results:
+        raise RuntimeError(f"{what} failed; see the log above")
+    return results, failed, elapsed
+
+
+def run_study_tasks(
+    study: Any,
+    name: str,
+    fn: Callable[[Any], dict],
+    root: Path,
+    workers: int,
+    log: Callable[[str], None],
+    plan: str,
+    what: str,
+) -> tuple[Path, list[dict], list[str], float]:
+    """Run a simulation study's tasks in its work folder (:func:`run_keyed_tasks`).
+
+    Parameters
+    ----------
+    study
+        Has ``task_config()`` (what the tasks' results depend on: names the work folder) and
+        ``tasks()``.
+    name
+        The study's name, first in the work folder's name and in the messages.
+    fn, root, workers, log
+        Task function, studies root, processes and progress printer.
+    plan
+        What is run, for the opening log line (``"3 cells x 4 replications"``).
+    what
+        Names the tasks in the error when none finished (``"every replication"``).
+
+    Returns
+    -------
+    (work, results, failed, elapsed)
+        The work folder, then as :func:`run_keyed_tasks`.
+    """
+    work = root / WORK_DIR / f"{name}-{study_id(study.task_config())}"
+    log(f"{name}: {plan}; work folder {work}")
+    results, failed, elapsed = run_keyed_tasks(fn, study.tasks(), work, workers, log,
+                                               f"{name}: {what}")
+    return work, results, failed, elapsed
+
+
 def cores_per_task(workers: int, chains: int) -> int:
     """Parallel chains per fit so that ``workers`` fits together use at most the CPU count."""
     n_cpu = os.cpu_count() or 1

@@ -290,12 +290,8 @@ def run_heldout(
     work = root / common.WORK_DIR / f"{NAME}-{sid}"
     log(f"{NAME}: {len(data.y)} scores, {len(data.model_ids)} models, "
         f"{len(data.bench_ids)} benchmarks; {len(tasks)} fits; work folder {work}")
-    start = time.perf_counter()
-    results, failed = common.run_tasks(run_heldout_task, tasks, [t.key for t in tasks], work,
-                                       workers, log)
-    elapsed = time.perf_counter() - start
-    if not results:
-        raise RuntimeError("every held-out fit failed; see the log above")
+    results, failed, elapsed = common.run_keyed_tasks(run_heldout_task, tasks, work, workers,
+                                                      log, "every held-out fit")
     pred = prediction_table(results, data)
     table = summarise(pred, results)
     fits = pd.DataFrame([{k2: r[k2] for k2 in ("protocol", "fold", "method", "n_train",

@@ -244,16 +244,9 @@ def run_misspecified(study: MisspecifiedStudy, root: Path, workers: int = 1,
 
     config = study.config()
     sid = common.study_id(config)
-    work = root / common.WORK_DIR / f"{NAME}-{common.study_id(study.task_config())}"
-    tasks = study.tasks()
-    log(f"{NAME}: {len(study.ratios) * len(study.hosts)} settings x {study.worlds} worlds; "
-        f"work folder {work}")
-    start = time.perf_counter()
-    results, failed = common.run_tasks(run_world, tasks, [t.key for t in tasks], work,
-                                       workers, log)
-    elapsed = time.perf_counter() - start
-    if not results:
-        raise RuntimeError(f"{NAME}: every world failed; see the log above")
+    work, results, failed, elapsed = common.run_study_tasks(
+        study, NAME, run_world, root, workers, log,
+        f"{len(study.ratios) * len(study.hosts)} settings x {study.worlds} worlds", "every world")
     rows = rows_table(results)
     table, paired = summary_table(rows), paired_table(rows)
     fit_seconds = rows.drop_duplicates(["ratio", "host", "rep", "method"])["fit_seconds"]

@@ -364,16 +364,10 @@ def run_study(study: SimStudy, root: Path, workers: int = 1,
     """
     config = study.config()
     sid = common.study_id(config)
-    work = root / common.WORK_DIR / f"{study.name}-{common.study_id(study.task_config())}"
-    tasks = study.tasks()
-    log(f"{study.name}: {len(study.cells)} cells x {study.replications} replications, "
-        f"{len(study.fits)} model fit(s) each; work folder {work}")
-    start = time.perf_counter()
-    results, failed = common.run_tasks(run_replication, tasks, [t.key for t in tasks], work,
-                                       workers, log)
-    elapsed = time.perf_counter() - start
-    if not results:
-        raise RuntimeError(f"{study.name}: every replication failed; see the log above")
+    work, results, failed, elapsed = common.run_study_tasks(
+        study, study.name, run_replication, root, workers, log,
+        f"{len(study.cells)} cells x {study.replications} replications, {len(study.fits)} "
+        "model fit(s) each", "every replication")
     reps = replication_table(results)
     table = summarise(reps)
     manifest = common.base_manifest(f"study:{study.name}", sid, config)
