@@ -23,7 +23,13 @@ import numpy as np
 
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
-from gapbayes.model.links import observed_scores, require_finite
+from gapbayes.model.links import (
+    lin_score_data,
+    observed_scores,
+    prior_data,
+    require_finite,
+    sig_score_data,
+)
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -209,13 +215,6 @@ def observed_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
     return observed_scores(data)
 
 
-def _position(selected: np.ndarray, n: int) -> np.ndarray:
-    """Map benchmark index -> 1-based position among ``selected`` (0 elsewhere)."""
-    pos = np.zeros(n, int)
-    pos[selected] = np.arange(1, len(selected) + 1)
-    return pos
-
-
 def _trend_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
     """Trend Cholesky, knot map and cell map; zero columns when the model has no trends."""
     K, C, L = len(data.trend_knots), len(data.category_names), len(data.cell_base)
@@ -269,7 +268,6 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
     # to_vector(frontier) in Stan is column-major: closed and open alternate along the grid
     left = 2 * data.base_cell_left + data.base_open
     e = data.model_effort[data.obs_model]                           # 0 = provider default
-    n_items = np.maximum(data.bench_n_items[ob[sig_i]], 1)
     out: dict[str, Any] = {
         "K": len(data.base_ids), "B": B, "N_fam": len(data.family_names), "N_cat": C,
         "N": len(data.y), "L": L, "G": G, "W": hi - lo + 1,
@@ -309,23 +307,10 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "obs_open": data.base_open[ok].astype(float),
         "obs_host": data.obs_host.astype(float),
         "obs_self": data.obs_self.astype(float),
-        "sig_obs": sig_i + 1,
-        "sig_bench": _position(sig_b, B)[ob[sig_i]],
-        "y_sig": data.y[sig_i],
-        "se_sig": data.se[sig_i],
-        "chance_sig": data.bench_chance[ob[sig_i]].astype(float),
-        # binomial variance p(1-p)/n only where the file gives no standard error
-        "binomial_per_item_sig": data.obs_binomial[sig_i] / n_items,
+        **sig_score_data(data),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
         "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),
-        "lin_obs": lin_i + 1,
-        "lin_bench": _position(lin_b, B)[ob[lin_i]],
-        "y_lin": data.y[lin_i],
-        "se_lin": data.se[lin_i],
+        **lin_score_data(data),
     }
-    for name in NORMAL_PRIORS:
-        out[f"mu_{name}"] = float(spec.prior(name)["mu"])
-        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
-    for name in HALF_NORMAL_PRIORS:
-        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
+    out.update(prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
     return out

@@ -3,8 +3,10 @@
 Both families (``timeshift-v1`` and ``frontier``) score benchmarks through a sigmoid link
 (proportions) or a linear link (standardised non-proportion scores); their design classes
 mix in :class:`LinkIndices`, their PyMC models add :func:`add_linear_likelihood`, their
-Stan data builders name the observed scores with :func:`observed_scores` and their threshold
-tables build rows with :func:`crossing_row`. This module imports nothing from gapbayes.
+Stan data builders name the observed scores with :func:`observed_scores` and pass scores and
+priors through :func:`sig_score_data`, :func:`lin_score_data` and :func:`prior_data`, and
+their threshold tables build rows with :func:`crossing_row`. This module imports nothing
+from gapbayes.
 """
 
 from __future__ import annotations
@@ -52,6 +54,55 @@ def observed_scores(data: Any) -> dict[str, np.ndarray]:
     if len(data.lin_idx):
         obs["y_lin"] = data.y[data.lin_idx]
     return obs
+
+
+def bench_position(selected: np.ndarray, n: int) -> np.ndarray:
+    """Map benchmark index -> 1-based position among ``selected`` (0 elsewhere)."""
+    pos = np.zeros(n, int)
+    pos[selected] = np.arange(1, len(selected) + 1)
+    return pos
+
+
+def sig_score_data(data: Any) -> dict[str, np.ndarray]:
+    """Stan data of the sigmoid-link scores (indices 1-based), the same in both Stan programs."""
+    sig_i, ob = data.sig_idx, data.obs_bench
+    n_items = np.maximum(data.bench_n_items[ob[sig_i]], 1)
+    return {
+        "sig_obs": sig_i + 1,
+        "sig_bench": bench_position(data.sig_benchmarks, len(data.bench_ids))[ob[sig_i]],
+        "y_sig": data.y[sig_i],
+        "se_sig": data.se[sig_i],
+        "chance_sig": data.bench_chance[ob[sig_i]].astype(float),
+        # binomial variance p(1-p)/n only where the file gives no standard error
+        "binomial_per_item_sig": data.obs_binomial[sig_i] / n_items,
+    }
+
+
+def lin_score_data(data: Any) -> dict[str, np.ndarray]:
+    """Stan data of the linear-link scores (indices 1-based), the same in both Stan programs."""
+    lin_i, ob = data.lin_idx, data.obs_bench
+    return {
+        "lin_obs": lin_i + 1,
+        "lin_bench": bench_position(data.lin_benchmarks, len(data.bench_ids))[ob[lin_i]],
+        "y_lin": data.y[lin_i],
+        "se_lin": data.se[lin_i],
+    }
+
+
+def prior_data(spec: Any, normal: tuple[str, ...], half_normal: tuple[str, ...]
+               ) -> dict[str, float]:
+    """Prior hyperparameters as Stan data.
+
+    Each prior in ``normal`` passes ``mu_<name>`` and ``sigma_<name>``, each in ``half_normal``
+    only ``sigma_<name>``.
+    """
+    out = {}
+    for name in normal:
+        out[f"mu_{name}"] = float(spec.prior(name)["mu"])
+        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
+    for name in half_normal:
+        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
+    return out
 
 
 def add_linear_likelihood(data: Any, spec: Any, theta: pt.TensorVariable) -> None:

@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 
 from gapbayes.model.design import GRID_STEP_YEARS, REPORTING_SD, ModelData
-from gapbayes.model.links import observed_scores, require_finite
+from gapbayes.model.links import (
+    lin_score_data,
+    observed_scores,
+    prior_data,
+    require_finite,
+    sig_score_data,
+)
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -38,13 +44,6 @@ LOG_LIKELIHOOD = {"y_sig": "log_lik_y_sig", "y_lin": "log_lik_y_lin",
                   "evaluated": "log_lik_evaluated"}
 POSTERIOR_PREDICTIVE = {"y_sig": "y_sig_rep", "y_lin": "y_lin_rep",
                         "evaluated": "evaluated_rep"}
-
-
-def _position(selected: np.ndarray, n: int) -> np.ndarray:
-    """Map benchmark index -> 1-based position among ``selected`` (0 elsewhere)."""
-    pos = np.zeros(n, int)
-    pos[selected] = np.arange(1, len(selected) + 1)
-    return pos
 
 
 def model_coords(data: ModelData, spec: Spec) -> dict[str, list]:
@@ -150,7 +149,6 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
     om, ob = data.obs_model, data.obs_bench
     require_finite(data)
     open_obs = np.flatnonzero(data.model_open[om] == 1)
-    n_items = np.maximum(data.bench_n_items[ob[sig_i]], 1)
     n_cells = len(data.cell_model) if sw["selection"] else 0
     out: dict[str, Any] = {
         "M": len(data.model_ids), "B": len(data.bench_ids), "N_fam": len(data.family_names),
@@ -185,24 +183,11 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
         "gap_rw": data.gap_rw,
         "gap_interp_model": data.gap_interp_model,
         "gap_interp_report": data.gap_interp_report,
-        "sig_obs": sig_i + 1,
-        "sig_bench": _position(sig_b, len(data.bench_ids))[ob[sig_i]],
-        "y_sig": data.y[sig_i],
-        "se_sig": data.se[sig_i],
-        "chance_sig": data.bench_chance[ob[sig_i]].astype(float),
-        # binomial variance p(1-p)/n only where the file gives no standard error
-        "binomial_per_item_sig": data.obs_binomial[sig_i] / n_items,
-        "lin_obs": lin_i + 1,
-        "lin_bench": _position(lin_b, len(data.bench_ids))[ob[lin_i]],
-        "y_lin": data.y[lin_i],
-        "se_lin": data.se[lin_i],
+        **sig_score_data(data),
+        **lin_score_data(data),
         "cell_model": data.cell_model[:n_cells] + 1,
         "cell_bench": data.cell_bench[:n_cells] + 1,
         "evaluated": np.asarray(data.cell_observed[:n_cells], int),
     }
-    for name in NORMAL_PRIORS:
-        out[f"mu_{name}"] = float(spec.prior(name)["mu"])
-        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
-    for name in HALF_NORMAL_PRIORS:
-        out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
+    out.update(prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
     return out
