@@ -21,15 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from gapbayes.model import links
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
-from gapbayes.model.links import (
-    lin_score_data,
-    observed_scores,
-    prior_data,
-    require_finite,
-    sig_score_data,
-)
+from gapbayes.model.links import observed_scores, require_finite
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -307,10 +302,10 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "obs_open": data.base_open[ok].astype(float),
         "obs_host": data.obs_host.astype(float),
         "obs_self": data.obs_self.astype(float),
-        **sig_score_data(data),
+        **links.sig_score_data(data),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
         "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),
-        **lin_score_data(data),
+        **links.lin_score_data(data),
     }
-    out.update(prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
+    out.update(links.prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
     return out

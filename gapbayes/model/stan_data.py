@@ -12,14 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from gapbayes.model import links
 from gapbayes.model.design import GRID_STEP_YEARS, REPORTING_SD, ModelData
-from gapbayes.model.links import (
-    lin_score_data,
-    observed_scores,
-    prior_data,
-    require_finite,
-    sig_score_data,
-)
+from gapbayes.model.links import observed_scores, require_finite
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -183,11 +178,11 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
         "gap_rw": data.gap_rw,
         "gap_interp_model": data.gap_interp_model,
         "gap_interp_report": data.gap_interp_report,
-        **sig_score_data(data),
-        **lin_score_data(data),
+        **links.sig_score_data(data),
+        **links.lin_score_data(data),
         "cell_model": data.cell_model[:n_cells] + 1,
         "cell_bench": data.cell_bench[:n_cells] + 1,
         "evaluated": np.asarray(data.cell_observed[:n_cells], int),
     }
-    out.update(prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
+    out.update(links.prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
     return out
