@@ -262,7 +262,7 @@ def write_fit_plots(
 
 def fit_plotter(baseline_dir: Path | None = None, log: Callable[[str], Any] = print
                 ) -> Callable[[Path, xr.DataTree, Any, dict[str, pd.DataFrame]], None]:
-    """Return the figure step a fit runs before publishing its folder.
+    """Return the figure step a fit runs before publishing its folder (into ``<folder>/plots``).
 
     ``baseline_dir``: the threshold baseline's datapoints are overlaid when its summary is
     there (a damaged one is noted and left out).
@@ -274,34 +274,8 @@ def fit_plotter(baseline_dir: Path | None = None, log: Callable[[str], Any] = pr
         except ValueError as exc:
             log(f"note: baseline datapoints not overlaid ({exc})")
             points = None
-        make_fit_plots(folder, dt, data, tables, points)
+        out = Path(folder) / "plots"
+        out.mkdir(parents=True, exist_ok=True)
+        write_fit_plots(out, dt, data, tables, points)
 
     return plot
-
-
-def make_fit_plots(
-    folder: Path,
-    dt: xr.DataTree,
-    data: ModelData,
-    tables: dict[str, pd.DataFrame],
-    baseline_points: pd.DataFrame | None = None,
-) -> list[Path]:
-    """Write the figures of a fit into ``folder / "plots"``; return the paths written.
-
-    Parameters
-    ----------
-    folder
-        The (staged) result folder.
-    dt, data, tables
-        Posterior, design and summary tables of the fit.
-    baseline_points
-        Optional baseline datapoints (see :func:`load_baseline_points`).
-
-    Returns
-    -------
-    list of Path
-        PNG files (and SVG for the two gap figures), in drawing order.
-    """
-    out = Path(folder) / "plots"
-    out.mkdir(parents=True, exist_ok=True)
-    return write_fit_plots(out, dt, data, tables, baseline_points)
