@@ -46,6 +46,11 @@ SCORE_COLUMNS = (
     "third_party_host",
     "raw_row",
 )
+#: Columns of one benchmark file's rows (:class:`RawRows`): those of scores.csv but the
+#: benchmark id and the two flags, which are added when the files are joined.
+RAW_COLUMNS = [
+    c for c in SCORE_COLUMNS if c not in ("benchmark_id", "self_reported", "third_party_host")
+]
 KEY = ["benchmark_id", "model_id", "setting", "source"]
 #: Reasons a raw row is NOT in scores.csv (counted in unclassified.csv).
 LEFT_OUT = ("blank_model", "missing_score", "unreleased", "exact_duplicate", "conflict_resolved")
@@ -125,19 +130,7 @@ def read_benchmark(
                 table.line(i),
             )
         )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "model_id",
-            "score",
-            "stderr",
-            "ci_low",
-            "ci_high",
-            "setting",
-            "source",
-            "raw_row",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=RAW_COLUMNS)
     return RawRows(meta, table.label, frame)
 
 
