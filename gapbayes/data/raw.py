@@ -7,6 +7,7 @@ file, the physical line and the column.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,20 +136,34 @@ class IndexRow:
     line: int
 
 
+def _unique_models(table: CsvTable, column: str, blank: str, verb: str
+                   ) -> Iterator[tuple[int, str]]:
+    """Yield (row, model id) of every row of ``table``, refusing a blank or repeated id.
+
+    ``blank`` is the message for a blank id; ``verb`` completes "model 'x' is <verb> twice".
+    Rows are checked one at a time as the caller takes them, so the first bad row is the one
+    reported, whichever check it fails.
+    """
+    first_line: dict[str, int] = {}
+    for i in range(len(table)):
+        model = model_id(table, i, column)
+        if not model:
+            raise table.error(i, column, blank)
+        if model in first_line:
+            raise table.error(
+                i, column, f"model {model!r} is {verb} twice (first on line {first_line[model]})"
+            )
+        first_line[model] = table.line(i)
+        yield i, model
+
+
 def read_index(path: Path, today: dt.date) -> dict[str, IndexRow]:
     """Read ``epoch_capabilities_index.csv`` into one :class:`IndexRow` per model id."""
     table = read_csv(path)
     table.require([MODEL, RELEASE, ORG, COUNTRY, ACCESS])
     f = table.frame
     out: dict[str, IndexRow] = {}
-    for i in range(len(table)):
-        model = model_id(table, i, MODEL)
-        if not model:
-            raise table.error(i, MODEL, "blank model id in the index")
-        if model in out:
-            raise table.error(
-                i, MODEL, f"model {model!r} is listed twice (first on line {out[model].line})"
-            )
+    for i, model in _unique_models(table, MODEL, "blank model id in the index", "listed"):
         label, access = parse_access(table, i, ACCESS)
         display = squash_cell(f, i, DISPLAY)
         out[model] = IndexRow(
@@ -170,16 +185,7 @@ def read_overrides(path: Path) -> dict[str, IndexRow]:
     table = read_csv(path)
     table.require([OVERRIDE_MODEL, ACCESS])
     out: dict[str, IndexRow] = {}
-    for i in range(len(table)):
-        model = model_id(table, i, OVERRIDE_MODEL)
-        if not model:
-            raise table.error(i, OVERRIDE_MODEL, "blank model id")
-        if model in out:
-            raise table.error(
-                i,
-                OVERRIDE_MODEL,
-                f"model {model!r} is overridden twice (first on line {out[model].line})",
-            )
+    for i, model in _unique_models(table, OVERRIDE_MODEL, "blank model id", "overridden"):
         label, access = parse_access(table, i, ACCESS)
         if not label:
             raise table.error(i, ACCESS, "an override needs an access label")
