@@ -25,12 +25,12 @@ _DATA_HELP = (
 )
 
 
-
 def _path_option(parser: argparse.ArgumentParser, flag: str, metavar: str, help_text: str,
                  **kw) -> None:
     """Add a path-valued option (the data commands have many)."""
     parser.add_argument(flag, type=Path, metavar=metavar, help=help_text,
                         **{"default": None, **kw})
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` subcommand and its sub-subcommands to ``subparsers``."""
@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "scores on their scale) and check benchmarks.csv against the metadata. Exit 0 when "
         "valid, 2 otherwise.",
     )
-    v.add_argument("--data", type=Path, default=None, metavar="DIR", help=_DATA_HELP)
+    _path_option(v, "--data", "DIR", _DATA_HELP)
     _path_option(v, "--metadata", "FILE", "benchmark metadata to validate and compare with "
                  "benchmarks.csv (default: DIR/benchmarks.toml when it exists)")
     v.set_defaults(func=run_validate)
@@ -100,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "scores (total and usable), release date range, and per benchmark the raw rows left "
         "out of scores.csv or not yet usable.",
     )
-    n.add_argument("--data", type=Path, default=None, metavar="DIR", help=_DATA_HELP)
+    _path_option(n, "--data", "DIR", _DATA_HELP)
     n.set_defaults(func=run_info)
 
 
