@@ -166,7 +166,8 @@ def latest(results: PathLike | None = None) -> Fit:
 
 @one_line_errors
 def compare(*specs: PathLike | Fit, kfold: str = "never", cv: str = "loo", cv_folds: int = 10,
-            cv_cutoff: str | None = None, workers: int = 1, data: PathLike | None = None,
+            cv_cutoff: str | None = None, workers: int = 1, scheduler: str | None = None,
+            data: PathLike | None = None,
             benchmarks: Sequence[str] | None = None, max_models: int | None = None,
             backend: str = "pymc", sampler: str = "nutpie", chains: int | None = None,
             draws: int | None = None, tune: int | None = None,
@@ -190,6 +191,8 @@ def compare(*specs: PathLike | Fit, kfold: str = "never", cv: str = "loo", cv_fo
         ``"loo"`` (PSIS-LOO, default), ``"lomo"`` (leave-one-model-out over ``cv_folds``
         folds of base models) or ``"lfo"`` (leave-future-out from ``cv_cutoff``,
         YYYY-MM-DD); exact refits, ``workers`` at a time.
+    scheduler
+        Address of a Dask scheduler (``tcp://host:8786``): the refits run on that cluster.
     data, benchmarks, max_models, backend, sampler, chains, draws, tune, target_accept, \
 seed, cores, out, force, plots, progress, verbose
         As in :func:`fit`, for the specs fitted here.
@@ -221,7 +224,8 @@ seed, cores, out, force, plots, progress, verbose
         raise GapbayesError("gapbayes compare needs at least two different specs")
     args = parse("compare", {
         "kfold": kfold, "cv": cv, "cv_folds": cv_folds, "cv_cutoff": cv_cutoff,
-        "workers": workers, "data": data, "benchmarks": benchmarks, "max_models": max_models,
+        "workers": workers, "scheduler": scheduler, "data": data, "benchmarks": benchmarks,
+        "max_models": max_models,
         "backend": backend, "sampler": sampler, "chains": chains, "draws": draws,
         "tune": tune, "target_accept": target_accept, "seed": seed, "cores": cores,
         "out": out, "force": force, "no_plots": not plots, "no_progress": not progress},

@@ -64,9 +64,14 @@ def run_compare(args: argparse.Namespace, log: Callable[[str], Any]) -> Comparis
     from gapbayes.errors import GapbayesError
     from gapbayes.inference.results import fit_id, load_result
     from gapbayes.model.spec import load_spec
+    from gapbayes.studies.common import dask_client
 
     if len(set(args.specs)) < 2:
         raise GapbayesError("gapbayes compare needs at least two different specs")
+    cv = getattr(args, "cv", "loo")
+    # connect before any fit: a wrong address must not cost the fits first
+    client = dask_client(getattr(args, "scheduler", None),
+                         refits=cv != "loo" or args.kfold != "never")
     fits = {s: load_result(s) for s in args.specs if (Path(s) / "manifest.json").is_file()}
     specs = {s: load_spec(s) for s in args.specs if s not in fits}
     if specs:
@@ -74,13 +79,16 @@ def run_compare(args: argparse.Namespace, log: Callable[[str], Any]) -> Comparis
         fits.update({s: fitter(spec) for s, spec in specs.items()})
     ordered = [fits[s] for s in args.specs]
     root = common.out_root(args)
-    cv = getattr(args, "cv", "loo")
     folds, cutoff = getattr(args, "cv_folds", 10), getattr(args, "cv_cutoff", None)
     models = common.fit_input(args)[0].models if cv != "loo" else None
-    result = compare_fits(ordered, kfold=args.kfold, k=KFOLD_K, kfold_seed=args.seed,
-                          kfold_dir=root / "compare" / "kfold", cv=cv, cv_folds=folds,
-                          cv_cutoff=cutoff, models=models, workers=getattr(args, "workers", 1),
-                          log=log)
+    try:
+        result = compare_fits(ordered, kfold=args.kfold, k=KFOLD_K, kfold_seed=args.seed,
+                              kfold_dir=root / "compare" / "kfold", cv=cv, cv_folds=folds,
+                              cv_cutoff=cutoff, models=models,
+                              workers=getattr(args, "workers", 1), log=log, client=client)
+    finally:
+        if client is not None:
+            client.close()
     # The id covers the fits themselves (spec, data, backend, sampler settings) and the
     # criterion: a comparison of short test chains must not replace a full one.
     cid = fit_id({"fits": [f.manifest["fit_id"] for f in ordered],

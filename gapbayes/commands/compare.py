@@ -46,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="LFO cut-off date (default: the last 20%% of base models are predicted)")
     p.add_argument("--workers", type=positive_int, default=1,
                    help="refits in parallel processes (default %(default)s; each uses --cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the refits (--cv lomo|lfo, --kfold) on the Dask cluster whose "
+                        "scheduler is at ADDRESS (tcp://host:8786) instead of --workers local "
+                        "processes; results come back to this machine, so the workers need "
+                        "not share its disk")
     p.set_defaults(func=run)
 
 

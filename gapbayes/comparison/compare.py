@@ -202,14 +202,14 @@ def _loo_row(fit: _Fit, ll: xr.DataArray, loo: Any) -> dict:
             "good_k": good, "n_obs": int(kvals.size)}
 
 
-def _run_kfold(fits: list[_Fit], lls: dict, k: int, seed: int, root: Path, log: Log
-               ) -> tuple[dict, list[str]]:
+def _run_kfold(fits: list[_Fit], lls: dict, k: int, seed: int, root: Path, log: Log,
+               client: Any = None) -> tuple[dict, list[str]]:
     elpds, warn = {}, []
     for fit in fits:
         sampler = {**fit.manifest["sampler"], "progressbar": False}
         elpds[fit.label], w = kfold_elpd(
             load_design(fit.path / "design.npz"), fit.spec(), SamplerSettings(**sampler),
-            lls[fit.label], root / f"{fit.name}-k{k}-s{seed}", k, seed, log)
+            lls[fit.label], root / f"{fit.name}-k{k}-s{seed}", k, seed, log, client)
         warn += w
     return elpds, warn
 
@@ -227,6 +227,7 @@ def compare_fits(
     models: pd.DataFrame | None = None,
     workers: int = 1,
     log: Log = print,
+    client: Any = None,
 ) -> ComparisonResult:
     """Compare fits made on the same data by their out-of-sample predictive accuracy.
 
@@ -257,6 +258,9 @@ def compare_fits(
         Parallel refits (processes).
     log
         Progress messages.
+    client
+        A Dask ``distributed.Client``: the refits (K-fold, LOMO, LFO) run on its cluster
+        instead of ``workers`` local processes.
 
     Returns
     -------
@@ -340,7 +344,7 @@ def compare_fits(
     if cv != "loo":
         root = kfold_dir or fits[0].path.parent / "compare" / "kfold"
         elpds, w, cv_notes, keys = cv_compare(fits, lls, models, cv, root, cv_folds,
-                                              kfold_seed, cv_cutoff, workers, log)
+                                              kfold_seed, cv_cutoff, workers, log, client)
         warn += w
         notes += cv_notes
         criterion = cv if cv == "lfo" else f"lomo-{cv_folds}"
@@ -349,7 +353,7 @@ def compare_fits(
             rows[name].update(elpd_cv=float(e.elpd), se_cv=float(e.se), p_cv=float(e.p))
     if use_kfold:
         root = kfold_dir or fits[0].path.parent / "compare" / "kfold"
-        elpds, w = _run_kfold(fits, lls, k, kfold_seed, root, log)
+        elpds, w = _run_kfold(fits, lls, k, kfold_seed, root, log, client)
         warn += w
         criterion = f"kfold-{k}"
         for name, e in elpds.items():

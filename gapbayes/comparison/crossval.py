@@ -137,7 +137,8 @@ def run_fold(task: FoldTask) -> dict[str, Any]:
 
 def crossval_elpd(data: Any, spec: Spec, settings: SamplerSettings, ll: xr.DataArray,
                   folds: list[Fold], work_dir: Path, workers: int = 1,
-                  log: Callable[[str], Any] = print) -> tuple[ELPDDataLOOKFold, list[str]]:
+                  log: Callable[[str], Any] = print, client: Any = None
+                  ) -> tuple[ELPDDataLOOKFold, list[str]]:
     """Exact LOMO or LFO elpd of one spec over ``folds`` (resumable).
 
     Parameters
@@ -157,6 +158,8 @@ def crossval_elpd(data: Any, spec: Spec, settings: SamplerSettings, ll: xr.DataA
         Parallel refits (processes).
     log
         Progress messages.
+    client
+        A Dask ``distributed.Client`` to run the refits on (overrides ``workers``).
 
     Returns
     -------
@@ -173,7 +176,7 @@ def crossval_elpd(data: Any, spec: Spec, settings: SamplerSettings, ll: xr.DataA
     log(f"{folds[0].protocol.upper()}: spec '{spec.name}': {len(folds)} refits, work folder "
         f"{work_dir}")
     results, failed = run_tasks(run_fold, tasks, [t.key for t in tasks], work_dir,
-                                workers=workers, log=log)
+                                workers=workers, log=log, client=client)
     if failed:
         raise RunFailure(f"cross-validation of spec '{spec.name}': refits {', '.join(failed)} "
                          f"failed (see the log above); re-running retries them ({work_dir})")

@@ -120,7 +120,8 @@ def _restricted(result: ELPDDataLOOKFold, keep: np.ndarray, n_folds: int) -> ELP
 
 def cv_compare(fits: list[Any], lls: dict[str, xr.DataArray], models: pd.DataFrame,
                protocol: str, root: Path, k: int = LOMO_FOLDS, seed: int = 0,
-               cutoff: str | None = None, workers: int = 1, log: Callable[[str], Any] = print
+               cutoff: str | None = None, workers: int = 1, log: Callable[[str], Any] = print,
+               client: Any = None
                ) -> tuple[dict[str, ELPDDataLOOKFold], list[str], list[str], np.ndarray]:
     """Cross-validate every fit with shared folds; compare on the commonly predicted scores.
 
@@ -139,6 +140,8 @@ def cv_compare(fits: list[Any], lls: dict[str, xr.DataArray], models: pd.DataFra
         Folder of the finished refits (resumable).
     workers, log
         Parallel refits; progress messages.
+    client
+        A Dask ``distributed.Client`` to run the refits on (overrides ``workers``).
 
     Returns
     -------
@@ -151,7 +154,7 @@ def cv_compare(fits: list[Any], lls: dict[str, xr.DataArray], models: pd.DataFra
     for fit, data, fs in zip(fits, designs, folds, strict=True):
         sampler = {**fit.manifest["sampler"], "progressbar": False}
         res, w = crossval_elpd(data, fit.spec(), SamplerSettings(**sampler), lls[fit.label],
-                               fs, root / f"{fit.name}-{protocol}", workers, log)
+                               fs, root / f"{fit.name}-{protocol}", workers, log, client)
         warn += w
         rows = np.asarray(res.elpd_i[OBS_DIM].values, dtype=int)
         # native transformed scale for linear scores: each design standardises its own way

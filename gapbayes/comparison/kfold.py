@@ -95,6 +95,7 @@ def kfold_elpd(
     k: int = KFOLD_K,
     seed: int = 0,
     log: Callable[[str], Any] = print,
+    client: Any = None,
 ) -> tuple[ELPDDataLOOKFold, list[str]]:
     """Exact K-fold elpd of one fit: K refits, resumable (one JSON per finished fold).
 
@@ -115,6 +116,8 @@ def kfold_elpd(
         Number of folds and seed of the fold assignment.
     log
         Progress messages.
+    client
+        A Dask ``distributed.Client`` to run the refits on (default: one at a time here).
 
     Returns
     -------
@@ -137,7 +140,7 @@ def kfold_elpd(
     log(f"K-fold: spec '{spec.name}': {k} refits on (model, benchmark) cells, work folder "
         f"{work_dir}")
     results, failed = run_tasks(run_heldout_task, tasks, [t.key for t in tasks], work_dir,
-                                log=log)
+                                log=log, client=client)
     if failed:
         raise RunFailure(f"K-fold of spec '{spec.name}': refits {', '.join(failed)} failed "
                             f"(see the log above); re-running retries them ({work_dir})")

@@ -108,7 +108,11 @@ def _run_and_store(fn: Callable[[Any], dict], task: Any, path: str) -> dict:
     Written by the worker (not the parent) so that a finished replication is on disk even when
     the parent is interrupted while other workers are still busy.
     """
-    result = fn(task)
+    return _store(path, fn(task))
+
+
+def _store(path: str, result: dict) -> dict:
+    """Write a task's result JSON atomically; return the result."""
     atomic.write_text(path, json.dumps(result, indent=1, default=_json_default) + "\n")
     return result
 
@@ -130,6 +134,7 @@ def run_tasks(
     work_dir: Path,
     workers: int = 1,
     log: Callable[[str], None] = print,
+    client: Any = None,
 ) -> tuple[list[dict], list[str]]:
     """Run ``fn`` on every task not already finished in ``work_dir``; resumable.
 
@@ -145,6 +150,10 @@ def run_tasks(
         Processes; 1 runs in this process (no pool: easier to debug, and what tests use).
     log
         Progress printer.
+    client
+        A ``distributed.Client``: run the tasks on its Dask cluster instead (overrides
+        ``workers``). Results come back here and are written by this process, so the
+        cluster's workers need not share ``work_dir``'s disk.
 
     Returns
     -------
@@ -169,7 +178,9 @@ def run_tasks(
     def finished(key: str, n: int) -> None:
         log(f"  [{n}/{len(todo)}] {key} done ({time.perf_counter() - start:.0f} s elapsed)")
 
-    if workers <= 1 or len(todo) <= 1:
+    if client is not None and todo:
+        _run_on_dask(client, fn, todo, done, failed, finished, log)
+    elif workers <= 1 or len(todo) <= 1:
         for n, (task, key, path) in enumerate(todo, 1):
             try:
                 done[key] = _run_and_store(fn, task, path)
@@ -191,6 +202,27 @@ def run_tasks(
                     log(f"  {key} FAILED: {type(exc).__name__}: {exc}")
                     failed.append(key)
     return [done[k] for k in keys if k in done], failed
+
+
+def _run_on_dask(client: Any, fn: Callable[[Any], dict], todo: list[tuple[Any, str, str]],
+                 done: dict[str, dict], failed: list[str], finished: Callable[[str, int], None],
+                 log: Callable[[str], None]) -> None:
+    """Submit every task to the Dask ``client``; store each result here as it arrives."""
+    from distributed import as_completed as dask_completed
+
+    futures = {client.submit(fn, task, pure=False): (key, path) for task, key, path in todo}
+    try:
+        for n, fut in enumerate(dask_completed(list(futures)), 1):
+            key, path = futures[fut]
+            try:
+                done[key] = _store(path, fut.result())
+                finished(key, n)
+            except Exception as exc:  # noqa: BLE001 - one failed task must not stop the others
+                log(f"  {key} FAILED: {type(exc).__name__}: {exc}")
+                failed.append(key)
+    except BaseException:
+        client.cancel(list(futures))
+        raise
 
 
 def run_keyed_tasks(
@@ -329,3 +361,39 @@ def base_manifest(kind: str, sid: str, config: dict[str, Any]) -> dict[str, Any]
     """Return the provenance block every study manifest starts with."""
     return {"kind": kind, "study_id": sid, "created": now_iso(), "config": config,
             "versions": versions()}
+
+
+def dask_client(address: str | None, refits: bool = True) -> Any:
+    """Connect to the Dask scheduler at ``address`` for ``--scheduler``; None without one.
+
+    Parameters
+    ----------
+    address
+        Scheduler address (``tcp://host:8786``), or None/empty for no cluster.
+    refits
+        Whether the run has refits to distribute; a ``--scheduler`` without any is refused.
+
+    Raises
+    ------
+    GapbayesError
+        No refits to distribute, ``distributed`` missing, or no scheduler answers at
+        ``address`` within 10 seconds (one line naming the flag).
+    """
+    from gapbayes.errors import GapbayesError
+
+    if not address:
+        return None
+    if not refits:
+        raise GapbayesError("argument --scheduler: there are no refits to distribute; use it "
+                            "with --cv lomo|lfo or --kfold auto|always")
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise GapbayesError("argument --scheduler: needs the 'distributed' package "
+                            "(pip install distributed)") from exc
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise GapbayesError(f"argument --scheduler: no Dask scheduler answers at '{address}' "
+                            f"({reason})") from exc
