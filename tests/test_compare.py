@@ -199,7 +199,7 @@ def test_auto_mode_falls_back_to_kfold_exactly_when_a_pareto_k_is_high(
 
     calls = []
 
-    def fake_kfold(data, spec, settings, ll, work_dir, k, seed, log):
+    def fake_kfold(data, spec, settings, ll, work_dir, k, seed, log, client=None):
         calls.append((spec.name, work_dir.name, settings.draws))
         return compare.psis_loo(fits[spec.name].dt, ll), []
 
