@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gapbayes import paths
 from gapbayes.commands.argtypes import nonnegative_int, positive_float, positive_int
+from gapbayes.commands.common import add_subcommand
 from gapbayes.errors import InputError
 
 METHODS = ("threshold", "eci", "censored")
@@ -20,18 +21,19 @@ THRESHOLD_ONLY = ("sigma_days", "no_figure")
 ABILITY_ONLY = ("min_benchmarks",)
 
 
+HELP = "the published threshold-crossing method (Ihle 2026) and the peer estimators"
+DESCRIPTION = """
+Re-implementation of the published threshold-crossing estimate of how many months open-weight
+models trail closed ones (docs/methods.md section 1; writes datapoints.csv, curves.csv,
+crossings.csv, summary.json and gap.png/.svg), or, with --method eci / censored, the ECI-style
+running-best gap (curve.csv, abilities.csv, benchmarks.csv, summary.json) or the censored
+time-to-match (levels.csv, km.csv, summary.json).
+"""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``baseline`` subcommand to ``subparsers``."""
-    p = subparsers.add_parser(
-        "baseline",
-        help="the published threshold-crossing method (Ihle 2026) and the peer estimators",
-        description="Re-implementation of the published threshold-crossing estimate of how "
-        "many months open-weight models trail closed ones (docs/methods.md section 1; "
-        "writes datapoints.csv, curves.csv, crossings.csv, summary.json and gap.png/.svg), "
-        "or, with --method eci / censored, the ECI-style running-best gap (curve.csv, "
-        "abilities.csv, benchmarks.csv, summary.json) or the censored time-to-match "
-        "(levels.csv, km.csv, summary.json).",
-    )
+    p = add_subcommand(subparsers, "baseline", help=HELP, description=DESCRIPTION, func=run)
     p.add_argument("--method", choices=METHODS, default="threshold",
                    help="threshold (default: the published method), eci (ECI-style gap between "
                         "the running-best ability curves, backward-looking) or censored "
@@ -68,7 +70,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=nonnegative_int, default=0, help="bootstrap seed (0)")
     p.add_argument("--no-figure", action="store_true",
                    help="threshold: do not draw gap.png / gap.svg")
-    p.set_defaults(func=run)
 
 
 def _check_flags(args: argparse.Namespace) -> None:

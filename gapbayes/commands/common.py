@@ -1,8 +1,10 @@
-"""Flags and helpers shared by the commands that fit specs: ``fit``, ``compare``, ``sensitivity``.
+"""Helpers shared by the commands: the subcommand parser, and the flags of the fitting ones.
 
-Every such command takes the same sampler, data-subset and output flags and turns them into
-the same :func:`gapbayes.inference.fit.run_fit` call, so a spec fitted by ``gapbayes fit`` and by
-``gapbayes compare`` with the same flags lands in the same cached result folder.
+Every command adds its parser with :func:`add_subcommand`. The commands that fit specs
+(``fit``, ``compare``, ``sensitivity``) take the same sampler, data-subset and output flags
+and turn them into the same :func:`gapbayes.inference.fit.run_fit` call, so a spec fitted by
+``gapbayes fit`` and by ``gapbayes compare`` with the same flags lands in the same cached
+result folder.
 """
 
 from __future__ import annotations
@@ -24,6 +26,52 @@ if TYPE_CHECKING:
     from gapbayes.model.spec import Spec
 
 FORMATS = ["text", "markdown", "csv", "json"]
+
+
+def add_subcommand(sub: argparse._SubParsersAction, name: str, *, help: str, description: str,
+                   func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """Add the parser of subcommand ``name`` that runs ``func``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the parent command.
+    name
+        The subcommand's name on the command line.
+    help
+        One line for the parent's list of subcommands.
+    description
+        The paragraph at the top of the subcommand's ``--help``; it may be written as an
+        indented triple-quoted block, its line breaks are folded into spaces.
+    func
+        ``func(args) -> exit code``, what the subcommand runs.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The subcommand's parser, for its arguments.
+    """
+    # argparse reflows the text anyway; folding it here keeps parser.description one paragraph
+    p = sub.add_parser(name, help=help, description=" ".join(description.split()))
+    p.set_defaults(func=func)
+    return p
+
+
+def add_command_group(sub: argparse._SubParsersAction, name: str, *, help: str,
+                      description: str, dest: str, metavar: str) -> argparse._SubParsersAction:
+    """Add a command made of actions (``gapbayes data build``...) and return its subparsers.
+
+    Given no action, the command prints its own help (the actions it offers) and exits with
+    code 2. ``help`` and ``description`` are as in :func:`add_subcommand`; ``dest`` and
+    ``metavar`` name the chosen action in the namespace and in the usage line.
+    """
+
+    def show_actions(args: argparse.Namespace) -> int:
+        p.print_help()
+        return 2
+
+    p = add_subcommand(sub, name, help=help, description=description, func=show_actions)
+    return p.add_subparsers(dest=dest, metavar=metavar)
 
 
 def add_fit_arguments(p: argparse.ArgumentParser) -> None:

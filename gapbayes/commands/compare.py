@@ -10,21 +10,22 @@ from gapbayes.commands.argtypes import iso_date, positive_int
 LOMO_FOLDS = 10   # gapbayes.comparison.crossval.LOMO_FOLDS (not imported: keeps --help fast)
 
 
+HELP = "fit specs on the same data and compare them (PSIS-LOO, stacking weights)"
+DESCRIPTION = """
+Fit each SPEC on the same data (reusing cached fits), then compare them by PSIS-LOO on the score
+likelihood (y_sig + y_lin; the selection spec's 'evaluated' likelihood is left out): elpd
+differences and their standard errors, Pareto-k counts, stacking weights and the gap posteriors
+side by side. When a Pareto k is high, a warning says so; with --kfold auto every spec is then
+compared on exact 5-fold CV instead (5 refits per spec: on the full data about an hour on 2
+cores). Writes OUT/compare/<id>/ (comparison.csv, gaps.csv, pointwise_elpd.csv, compare.png,
+manifest.json) atomically and prints the table. Fits made on different data are refused (exit
+code 2).
+"""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``compare`` subcommand."""
-    p = sub.add_parser(
-        "compare",
-        help="fit specs on the same data and compare them (PSIS-LOO, stacking weights)",
-        description="Fit each SPEC on the same data (reusing cached fits), then compare them "
-        "by PSIS-LOO on the score likelihood (y_sig + y_lin; the selection spec's 'evaluated' "
-        "likelihood is left out): elpd differences and their standard errors, Pareto-k "
-        "counts, stacking weights and the gap posteriors side by side. When a Pareto k is "
-        "high, a warning says so; with --kfold auto every spec is then compared on exact 5-fold "
-        "CV instead (5 refits per spec: on the full data about an hour on 2 cores). "
-        "Writes OUT/compare/<id>/ (comparison.csv, gaps.csv, "
-        "pointwise_elpd.csv, compare.png, manifest.json) atomically and prints the table. "
-        "Fits made on different data are refused (exit code 2).",
-    )
+    p = common.add_subcommand(sub, "compare", help=HELP, description=DESCRIPTION, func=run)
     p.add_argument("specs", nargs="+", metavar="SPEC",
                    help="shipped spec name (see 'gapbayes specs'), spec .toml path, or an "
                         "existing fit result folder; at least two")
@@ -51,7 +52,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "scheduler is at ADDRESS (tcp://host:8786) instead of --workers local "
                         "processes; results come back to this machine, so the workers need "
                         "not share its disk")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

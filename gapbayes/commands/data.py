@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from gapbayes import paths
+from gapbayes.commands.common import add_command_group, add_subcommand
 
 _DATA_HELP = (
     "data folder holding tidy/ (or the tidy folder itself); default: the bundled "
@@ -32,24 +33,23 @@ def _path_option(parser: argparse.ArgumentParser, flag: str, metavar: str, help_
                         **{"default": None, **kw})
 
 
+HELP = "build, validate, import and summarise the tidy tables"
+DESCRIPTION = """
+The tidy tables models.csv, benchmarks.csv and scores.csv (plus unclassified.csv and
+dropped_models.csv) described in docs/data-format.md.
+"""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` subcommand and its sub-subcommands to ``subparsers``."""
-    p = subparsers.add_parser(
-        "data",
-        help="build, validate, import and summarise the tidy tables",
-        description="The tidy tables models.csv, benchmarks.csv and scores.csv (plus "
-        "unclassified.csv and dropped_models.csv) described in docs/data-format.md.",
-    )
-    sub = p.add_subparsers(dest="data_command", metavar="ACTION")
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    sub = add_command_group(subparsers, "data", help=HELP, description=DESCRIPTION,
+                            dest="data_command", metavar="ACTION")
 
-    b = sub.add_parser(
-        "build",
-        help="build the tidy tables from the raw Epoch dump",
-        description="Read the Epoch AI Benchmarking Hub dump, the accessibility overrides, "
-        "the benchmark metadata and the model rules, and write OUT/tidy/*.csv atomically "
-        "(all tables or none) and reproducibly (same input, same bytes).",
-    )
+    b = add_subcommand(sub, "build", func=run_build,
+                       help="build the tidy tables from the raw Epoch dump", description="""
+        Read the Epoch AI Benchmarking Hub dump, the accessibility overrides, the benchmark
+        metadata and the model rules, and write OUT/tidy/*.csv atomically (all tables or none)
+        and reproducibly (same input, same bytes).""")
     _path_option(b, "--raw", "DIR", "folder with the epoch-benchmark-hub-*/ dump and "
                  "accessibility-overrides.csv (default: data/raw)")
     _path_option(b, "--metadata", "FILE",
@@ -58,28 +58,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                  "rules, duplicate resolutions (default: data/model_rules.toml)")
     _path_option(b, "--out", "DIR", "data folder to write tidy/ into (default: the bundled "
                  "data folder in a checkout, ./data when gapbayes is installed from a wheel)")
-    b.set_defaults(func=run_build)
 
-    v = sub.add_parser(
-        "validate",
-        help="check existing tidy tables (and the metadata) without writing",
-        description="Validate the tidy tables (types, keys, sort order, links between tables, "
-        "scores on their scale) and check benchmarks.csv against the metadata. Exit 0 when "
-        "valid, 2 otherwise.",
-    )
+    v = add_subcommand(sub, "validate", func=run_validate,
+                       help="check existing tidy tables (and the metadata) without writing",
+                       description="""
+        Validate the tidy tables (types, keys, sort order, links between tables, scores on
+        their scale) and check benchmarks.csv against the metadata. Exit 0 when valid, 2
+        otherwise.""")
     _path_option(v, "--data", "DIR", _DATA_HELP)
     _path_option(v, "--metadata", "FILE", "benchmark metadata to validate and compare with "
                  "benchmarks.csv (default: DIR/benchmarks.toml when it exists)")
-    v.set_defaults(func=run_validate)
 
-    i = sub.add_parser(
-        "import",
-        help="tidy tables from your own long or wide score table",
-        description="Long format: columns model, release_date, access, benchmark, score "
-        "(optional stderr, setting, source, organization, country). Wide format: model, "
-        "release_date, access (optional organization, country) and one column per benchmark "
-        "id, empty = not evaluated. access is open, closed or unknown; dates YYYY-MM-DD.",
-    )
+    i = add_subcommand(sub, "import", func=run_import,
+                       help="tidy tables from your own long or wide score table", description="""
+        Long format: columns model, release_date, access, benchmark, score (optional stderr,
+        setting, source, organization, country). Wide format: model, release_date, access
+        (optional organization, country) and one column per benchmark id, empty = not
+        evaluated. access is open, closed or unknown; dates YYYY-MM-DD.""")
     i.add_argument("file", type=Path, metavar="FILE", help="the score table (CSV, UTF-8)")
     _path_option(i, "--metadata", "FILE", "benchmark metadata: TOML like "
                  "data/benchmarks.toml, or CSV with the columns of benchmarks.csv (required)",
@@ -91,17 +86,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                  "(default: data/model_rules.toml)")
     _path_option(i, "--out", "DIR", "folder to write tidy/ into (default: the current folder)",
                  default=Path("."))
-    i.set_defaults(func=run_import)
 
-    n = sub.add_parser(
-        "info",
-        help="print counts of the tidy tables",
-        description="Models by access and country, benchmarks by access type and category, "
-        "scores (total and usable), release date range, and per benchmark the raw rows left "
-        "out of scores.csv or not yet usable.",
-    )
+    n = add_subcommand(sub, "info", func=run_info, help="print counts of the tidy tables",
+                       description="""
+        Models by access and country, benchmarks by access type and category, scores (total and
+        usable), release date range, and per benchmark the raw rows left out of scores.csv or
+        not yet usable.""")
     _path_option(n, "--data", "DIR", _DATA_HELP)
-    n.set_defaults(func=run_info)
 
 
 def run_build(args: argparse.Namespace) -> int:

@@ -7,20 +7,22 @@ from pathlib import Path
 
 from gapbayes import paths
 from gapbayes.commands.argtypes import nonnegative_int
-from gapbayes.commands.common import log_stderr
+from gapbayes.commands.common import add_subcommand, log_stderr
 from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.errors import GapbayesError
+
+HELP = "threshold, ECI-style and censored estimates next to a fit's posterior"
+DESCRIPTION = """
+Print the threshold-crossing, ECI-style and censored (Kaplan-Meier) gap estimates at the last
+month of the data and near 2025-01-20, and, for a fit result, its posterior gap at the same
+dates. Peer results are read from results/baseline[-eci|-censored] when they were made from the
+same data, otherwise computed now (not saved).
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``peers`` subcommand."""
-    p = sub.add_parser(
-        "peers", help="threshold, ECI-style and censored estimates next to a fit's posterior",
-        description="Print the threshold-crossing, ECI-style and censored (Kaplan-Meier) gap "
-                    "estimates at the last month of the data and near 2025-01-20, and, for a "
-                    "fit result, its posterior gap at the same dates. Peer results are read "
-                    "from results/baseline[-eci|-censored] when they were made from the same "
-                    "data, otherwise computed now (not saved).")
+    p = add_subcommand(sub, "peers", help=HELP, description=DESCRIPTION, func=run)
     add_result_arguments(p, "fit result (optional)")
     p.add_argument("--data", type=Path, default=None,
                    help="data folder holding tidy/ (default: the bundled data)")
@@ -34,7 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--figure", type=Path, default=None, metavar="PATH",
                    help="also draw the gap over time, one line, band or point set per method "
                         "(.png or .svg)")
-    p.set_defaults(func=run)
 
 
 def _fit(args: argparse.Namespace):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gapbayes.commands.common import add_subcommand
 from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
@@ -15,20 +16,22 @@ FIGURES = (
     "rank_plots, ppc"
 )
 
+HELP = "figures of a fit result"
+DESCRIPTION = f"""
+Draw the figures of a fit result ({FIGURES}). The output folder is replaced whole, so an
+interrupted run leaves the previous figures intact.
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``plot`` subcommand."""
-    p = sub.add_parser(
-        "plot", help="figures of a fit result",
-        description=f"Draw the figures of a fit result ({FIGURES}). The output folder is "
-                    "replaced whole, so an interrupted run leaves the previous figures intact.")
+    p = add_subcommand(sub, "plot", help=HELP, description=DESCRIPTION, func=run)
     add_result_arguments(p)
     p.add_argument("--baseline", type=Path, default=None, metavar="DIR",
                    help="baseline result folder whose datapoints.csv is overlaid on the gap "
                         "figures (default: results/baseline, skipped when it does not exist)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder, replaced atomically (default: RESULT/plots)")
-    p.set_defaults(func=run)
 
 
 def _baseline_points(folder: Path | None):

@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gapbayes.commands.common import add_subcommand
 from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.paths import results_dir
+
+HELP = "one-page HTML report of a fit result"
+DESCRIPTION = """
+Write a self-contained HTML page (figures embedded, no scripts, opens offline): the gap by
+access type in words, the gap over time and by category, the baseline next to the model, bias
+terms, per-benchmark curves, diagnostics and provenance. Default output: RESULT/report.html.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
-    p = sub.add_parser(
-        "report", help="one-page HTML report of a fit result",
-        description="Write a self-contained HTML page (figures embedded, no scripts, opens "
-                    "offline): the gap by access type in words, the gap over time and by "
-                    "category, the baseline next to the model, bias terms, per-benchmark "
-                    "curves, diagnostics and provenance. Default output: RESULT/report.html.")
+    p = add_subcommand(sub, "report", help=HELP, description=DESCRIPTION, func=run)
     add_result_arguments(p)
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
                    help="output file, written atomically (default: RESULT/report.html)")
@@ -25,7 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: results/baseline beside the result, skipped when missing)")
     p.add_argument("--replot", action="store_true",
                    help="redraw the figures from posterior.nc even when RESULT/plots exists")
-    p.set_defaults(func=run)
 
 
 def default_baseline_dir(result: Path) -> Path:

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gapbayes.commands.argtypes import nonnegative_int, open_unit, positive_int, unit_rate
+from gapbayes.commands.common import add_subcommand
 from gapbayes.errors import EXIT_DIAGNOSTICS_FAILED, GapbayesError
 
 if TYPE_CHECKING:
@@ -57,13 +58,17 @@ SBC_SPECS = {"broken": "broken.toml",              # fits the default (frontier)
              "broken-timeshift-v1": "broken-timeshift-v1.toml"}
 
 
+HELP = "simulation-based calibration of a spec on a synthetic design"
+DESCRIPTION = """
+Draw parameters and data from the prior, fit each dataset, and test that the ranks of the prior
+draws among the posterior draws are uniform (Talts et al. 2018; joint log-likelihood quantity of
+Modrak et al. 2023).
+"""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sbc`` subcommand."""
-    p = sub.add_parser(
-        "sbc", help="simulation-based calibration of a spec on a synthetic design",
-        description="Draw parameters and data from the prior, fit each dataset, and test "
-        "that the ranks of the prior draws among the posterior draws are uniform "
-        "(Talts et al. 2018; joint log-likelihood quantity of Modrak et al. 2023).")
+    p = add_subcommand(sub, "sbc", help=HELP, description=DESCRIPTION, func=run)
     p.add_argument("--spec", default="default",
                    help="fitted spec, frontier or timeshift-v1 family (default: %(default)s)")
     p.add_argument("--simulate-spec",
@@ -113,7 +118,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rewrite the report of the existing run folder, fit nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--strict", action="store_true", help="exit with code 3 when SBC fails")
-    p.set_defaults(func=run)
 
 
 def load_simulate_spec(value: str) -> Spec:

@@ -21,26 +21,26 @@ def _grid(text: str) -> list[float]:
     return values
 
 
+HELP = "gap at the last data month as the bias-term priors vary"
+DESCRIPTION = """
+Refit the spec with the provider-degradation prior scale (priors.provider_penalty.sigma) and the
+self-report prior scale (priors.self_report_offset.sigma) varied over a grid, one at a time, and
+with each bias switch (provider_degradation, self_report) off; report the gap at the last data
+month (overall/private/public, median and 90% ETI). Fits are cached like any 'gapbayes fit'.
+Writes OUT/sensitivity/<id>/ (sensitivity.csv, sensitivity.png, manifest.json) atomically and
+prints the table.
+"""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sensitivity`` subcommand."""
-    p = sub.add_parser(
-        "sensitivity",
-        help="gap at the last data month as the bias-term priors vary",
-        description="Refit the spec with the provider-degradation prior scale "
-        "(priors.provider_penalty.sigma) and the self-report prior scale "
-        "(priors.self_report_offset.sigma) varied over a grid, one at a time, and with each "
-        "bias switch (provider_degradation, self_report) off; report the gap at the last data "
-        "month (overall/private/public, median and 90% ETI). Fits are cached like any "
-        "'gapbayes fit'. Writes OUT/sensitivity/<id>/ (sensitivity.csv, sensitivity.png, "
-        "manifest.json) atomically and prints the table.",
-    )
+    p = common.add_subcommand(sub, "sensitivity", help=HELP, description=DESCRIPTION, func=run)
     p.add_argument("--grid", type=_grid, default=_grid(DEFAULT_GRID),
                    help=f"comma-separated prior scales (default: {DEFAULT_GRID})")
     p.add_argument("--spec", default="default",
                    help="base spec name or .toml path (default: %(default)s)")
     common.add_fit_arguments(p)
     common.add_format_argument(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

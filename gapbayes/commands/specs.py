@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 
+from gapbayes.commands.common import add_subcommand
+
+HELP = "list the shipped model specifications"
+DESCRIPTION = """
+List shipped specs with their content-hash ids and switches, or print one resolved spec.
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``specs`` subcommand."""
-    p = sub.add_parser("specs", help="list the shipped model specifications",
-                       description="List shipped specs with their content-hash ids and "
-                                   "switches, or print one resolved spec.")
+    p = add_subcommand(sub, "specs", help=HELP, description=DESCRIPTION, func=run)
     p.add_argument("name", nargs="?", help="print this spec (name or .toml path) in full")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,7 +6,11 @@ import argparse
 from pathlib import Path
 
 from gapbayes.commands.argtypes import finite_float, nonnegative_int, open_unit, positive_int
+from gapbayes.commands.common import add_command_group, add_subcommand
 from gapbayes.errors import GapbayesError, InputError
+
+#: ``gapbayes study misspecified --host``: worlds without and with host degradation.
+HOST_SETTINGS = ("off", "on")
 
 
 def _floats(text: str, flag: str, positive: bool = True) -> list[float]:
@@ -26,6 +30,25 @@ def _names(text: str, flag: str, allowed: tuple[str, ...]) -> list[str]:
     if not values or bad:
         raise InputError(flag, f"expected a comma-separated subset of {', '.join(allowed)}")
     return values
+
+
+def _subset_flag(p: argparse.ArgumentParser, flag: str, allowed: tuple[str, str],
+                 what: str = "") -> None:
+    """Add ``flag``: a comma-separated subset of ``allowed`` (all of them by default).
+
+    The run checks the value with :func:`_names`.
+    """
+    p.add_argument(flag, default=",".join(allowed),
+                   help=f"{what}{' and/or '.join(allowed)} (default: %(default)s)")
+
+
+def _world_size_flags(p: argparse.ArgumentParser, n_models: int, n_benchmarks: int,
+                      models: str = "models") -> None:
+    """Add ``--n-models`` and ``--n-benchmarks``, the size of every simulated world."""
+    p.add_argument("--n-models", type=positive_int, default=n_models,
+                   help=f"{models} per world (default: %(default)s)")
+    p.add_argument("--n-benchmarks", type=positive_int, default=n_benchmarks,
+                   help="benchmarks per world (default: %(default)s)")
 
 
 def _sampler_flags(p: argparse.ArgumentParser, draws: int) -> None:
@@ -62,50 +85,49 @@ def _sim_flags(p: argparse.ArgumentParser, ratios: str) -> None:
                         "default spec (default: %(default)s)")
     p.add_argument("--true-gap", type=finite_float, default=6.0,
                    help="true mean gap in months (default: %(default)s)")
-    p.add_argument("--n-models", type=positive_int, default=200,
-                   help="models per world (default: 200)")
-    p.add_argument("--n-benchmarks", type=positive_int, default=12,
-                   help="benchmarks per world (default: %(default)s)")
+    _world_size_flags(p, n_models=200, n_benchmarks=12)
     _sampler_flags(p, draws=300)
 
 
+HELP = "validation studies: winners-curse, provider-degradation, heldout, misspecified"
+DESCRIPTION = """
+Validation studies. Each writes results/studies/<study>-<id>/ atomically (table.csv, table.md,
+figures, manifest.json) and is resumable: finished fits are kept under results/studies/.work/
+and reused by a re-run.
+"""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``study`` command with its three studies."""
-    p = sub.add_parser(
-        "study", help="validation studies: winners-curse, provider-degradation, heldout, "
-                      "misspecified",
-        description="Validation studies. Each writes results/studies/<study>-<id>/ atomically "
-        "(table.csv, table.md, figures, manifest.json) and is resumable: finished fits are "
-        "kept under results/studies/.work/ and reused by a re-run.",
-    )
-    studies = p.add_subparsers(dest="study", metavar="STUDY")
+    """Add the ``study`` command with its four studies."""
+    studies = add_command_group(sub, "study", help=HELP, description=DESCRIPTION, dest="study",
+                                metavar="STUDY")
 
-    wc = studies.add_parser(
-        "winners-curse", help="baseline vs model bias, RMSE and coverage in simulated worlds",
-        description="Simulate worlds with a known gap at several closed:open evaluation "
-        "ratios and noise levels; score the threshold-crossing baseline (datapoint mean, "
-        "bootstrap interval) and the model (posterior median, 90% ETI) against the truth.")
+    wc = add_subcommand(
+        studies, "winners-curse", func=run_winners_curse,
+        help="baseline vs model bias, RMSE and coverage in simulated worlds", description="""
+        Simulate worlds with a known gap at several closed:open evaluation ratios and noise
+        levels; score the threshold-crossing baseline (datapoint mean, bootstrap interval) and
+        the model (posterior median, 90% ETI) against the truth.""")
     _sim_flags(wc, ratios="1,3,5")
-    wc.set_defaults(func=run_winners_curse)
 
-    pd_ = studies.add_parser(
-        "provider-degradation",
+    pd_ = add_subcommand(
+        studies, "provider-degradation", func=run_provider,
         help="gap bias with a true provider penalty, fitted with and without the term",
-        description="Simulate worlds with a true penalty on third-party-served open-model "
-        "scores; fit the default spec (with the term) and no-bias-terms (without); score the "
-        "gap of each and of the baseline.")
+        description="""
+        Simulate worlds with a true penalty on third-party-served open-model scores; fit the
+        default spec (with the term) and no-bias-terms (without); score the gap of each and of
+        the baseline.""")
     _sim_flags(pd_, ratios="1")
     pd_.add_argument("--penalty", default="0.5",
                      help="true provider penalties in capability units, comma-separated "
                           "(default: %(default)s, about 3 months)")
-    pd_.set_defaults(func=run_provider)
 
-    ho = studies.add_parser(
-        "heldout", help="K-fold and leave-future-out predictive checks on the real scores",
-        description="Held-out predictive checks: K-fold over (model, benchmark) cells and "
-        "leave-future-out at a release-date cut-off; the gap model against a simple IRT "
-        "reference without time; coverage of 50%/90% predictive intervals and mean log "
-        "predictive density per score.")
+    ho = add_subcommand(
+        studies, "heldout", func=run_heldout,
+        help="K-fold and leave-future-out predictive checks on the real scores", description="""
+        Held-out predictive checks: K-fold over (model, benchmark) cells and leave-future-out
+        at a release-date cut-off; the gap model against a simple IRT reference without time;
+        coverage of 50%/90% predictive intervals and mean log predictive density per score.""")
     ho.add_argument("--spec", default="timeshift-v1",
                     help="spec to check, timeshift-v1 family (default: %(default)s)")
     ho.add_argument("--data", type=Path, help="data folder holding tidy/ (default: bundled)")
@@ -113,44 +135,37 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="K of K-fold (default: %(default)s)")
     ho.add_argument("--cutoff", default="2025-07-01",
                     help="leave-future-out cut-off release date (default: %(default)s)")
-    ho.add_argument("--protocols", default="kfold,lfo",
-                    help="kfold and/or lfo (default: %(default)s)")
-    ho.add_argument("--methods", default="gapbayes,irt",
-                    help="gapbayes and/or irt (default: %(default)s)")
+    # gapbayes.studies.heldout.PROTOCOLS and METHODS (not imported: keeps --help fast)
+    _subset_flag(ho, "--protocols", ("kfold", "lfo"))
+    _subset_flag(ho, "--methods", ("gapbayes", "irt"))
     _sampler_flags(ho, draws=400)
-    ho.set_defaults(func=run_heldout)
     _register_misspecified(studies)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
 def _register_misspecified(studies: argparse._SubParsersAction) -> None:
-    ms = studies.add_parser(
-        "misspecified", help="baseline and model on independent worlds the model did not make",
-        description="Generate worlds with gapbayes.worlds (labs on S-curves with drifting "
-        "lags, Student-t abilities, asymmetric benchmark curves, evaluation by capability and "
-        "access, tuned open models, third-party hosts, self-reports) for each closed:open "
-        "ratio and host degradation off/on; score the baseline, the default model and (host "
-        "on) the model without the host term against the true gap at --dates.")
+    ms = add_subcommand(
+        studies, "misspecified", func=run_misspecified,
+        help="baseline and model on independent worlds the model did not make", description="""
+        Generate worlds with gapbayes.worlds (labs on S-curves with drifting lags, Student-t
+        abilities, asymmetric benchmark curves, evaluation by capability and access, tuned open
+        models, third-party hosts, self-reports) for each closed:open ratio and host degradation
+        off/on; score the baseline, the default model and (host on) the model without the host
+        term against the true gap at --dates.""")
     ms.add_argument("--worlds", type=positive_int, default=2,
                     help="worlds per setting (default: %(default)s; >= 30 for the real study)")
     ms.add_argument("--ratios", default="1,3,5,10",
                     help="closed:open evaluation ratios, comma-separated (default: %(default)s)")
-    ms.add_argument("--host", default="off,on",
-                    help="host degradation settings: off and/or on (default: %(default)s)")
+    _subset_flag(ms, "--host", HOST_SETTINGS, "host degradation settings: ")
     ms.add_argument("--host-cost", type=finite_float, default=5.0,
                     help="points a third-party host costs when on, mean over hosts "
                          "(default: %(default)s)")
-    ms.add_argument("--n-models", type=positive_int, default=120,
-                    help="model releases per world (default: %(default)s)")
-    ms.add_argument("--n-benchmarks", type=positive_int, default=10,
-                    help="benchmarks per world (default: %(default)s)")
+    _world_size_flags(ms, n_models=120, n_benchmarks=10, models="model releases")
     ms.add_argument("--dates", default="2023-01-01,2024-01-01,2025-01-01,2025-09-01",
                     help="dates the gap is scored at, inside the window 2022-06 to 2026-03 "
                          "(default: %(default)s)")
     ms.add_argument("--bootstrap", type=positive_int, default=500,
                     help="baseline bootstrap resamples (default: %(default)s)")
     _sampler_flags(ms, draws=300)
-    ms.set_defaults(func=run_misspecified)
 
 
 def _settings(args: argparse.Namespace):
@@ -251,7 +266,7 @@ def run_misspecified(args: argparse.Namespace) -> int:
     from gapbayes.studies.misspecified import run_misspecified as run
     from gapbayes.worlds import WorldConfig
 
-    hosts = _names(args.host, "--host", ("off", "on"))
+    hosts = _names(args.host, "--host", HOST_SETTINGS)
     dates = [d.strip() for d in args.dates.split(",") if d.strip()]
     for d in dates:
         try:

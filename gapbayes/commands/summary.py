@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 
+from gapbayes.commands.common import add_subcommand
 from gapbayes.commands.select import add_result_arguments, chosen_result
 from gapbayes.commands.summary_by import (
     BY_CHOICES,
@@ -25,13 +26,16 @@ BIAS_LABELS = {
     "china_offset": "Chinese open models' extra gap",
 }
 
+HELP = "gap table of a fit result"
+DESCRIPTION = f"""
+Print the posterior gap by access type and category at named dates ({INTERVALS}), the bias
+terms and the diagnostics.
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``summary`` subcommand."""
-    p = sub.add_parser("summary", help="gap table of a fit result",
-                       description="Print the posterior gap by access type and category at "
-                                   f"named dates ({INTERVALS}), the bias terms and the "
-                                   "diagnostics.")
+    p = add_subcommand(sub, "summary", help=HELP, description=DESCRIPTION, func=run)
     add_result_arguments(p)
     p.add_argument("--format", choices=["text", "csv", "json", "markdown"], default="text",
                    help="output format (default: %(default)s)")
@@ -41,7 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "benchmarks, their number, a new benchmark's interval), or benchmark "
                         "(saturated ones marked); default: access types and categories at "
                         "the named dates")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
