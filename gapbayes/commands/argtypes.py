@@ -4,6 +4,16 @@ Each function takes the flag's text and returns the parsed value or raises
 :class:`argparse.ArgumentTypeError`; the CLI's parser (:class:`OneLineParser`) prints that as
 one line naming the flag (``gapbayes fit: error: argument --draws: must be an integer >= 1,
 got '0'``) and exits with code 2.
+
+Examples
+--------
+>>> positive_int("4"), nonnegative_int("0"), positive_float("60"), finite_float("-1.5")
+(4, 0, 60.0, -1.5)
+>>> open_unit("0.9"), unit_rate("1"), iso_date("2025-07-01")
+(0.9, 1.0, '2025-07-01')
+>>> positive_int("0")
+Traceback (most recent call last):
+argparse.ArgumentTypeError: must be an integer >= 1, got '0'
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from gapbayes.errors import EXIT_BAD_INPUT
@@ -47,95 +58,43 @@ def _float(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
-    """Parse an integer >= 1 (draws, chains, cores, workers...).
+def _checked[T](name: str, parse: Callable[[str], T], accepts: Callable[[T], bool],
+                rule: str) -> Callable[[str], T]:
+    """Return the argparse type ``name``: ``parse`` the text, then refuse it unless ``accepts``.
 
-    Examples
-    --------
-    >>> positive_int("4")
-    4
+    The refusal reads ``must be <rule>, got '<text>'``.
     """
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got '{text}'")
-    return value
+
+    def check(text: str) -> T:
+        value = parse(text)
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got '{text}'")
+        return value
+
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = f"Parse {rule}; raise :class:`argparse.ArgumentTypeError` otherwise."
+    return check
 
 
-def nonnegative_int(text: str) -> int:
-    """Parse an integer >= 0 (tuning steps, seeds).
-
-    Examples
-    --------
-    >>> nonnegative_int("0")
-    0
-    """
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got '{text}'")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """Parse a finite number > 0 (a kernel width).
-
-    Examples
-    --------
-    >>> positive_float("60")
-    60.0
-    """
-    value = _float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got '{text}'")
-    return value
+#: Draws, chains, cores, workers...
+positive_int = _checked("positive_int", _int, lambda v: v >= 1, "an integer >= 1")
+#: Tuning steps, seeds.
+nonnegative_int = _checked("nonnegative_int", _int, lambda v: v >= 0, "an integer >= 0")
+#: A kernel width.
+positive_float = _checked("positive_float", _float, lambda v: v > 0, "a number > 0")
+#: A NUTS target acceptance.
+open_unit = _checked("open_unit", _float, lambda v: 0 < v < 1, "between 0 and 1 (exclusive)")
+#: A rate that may be 1 but not 0.
+unit_rate = _checked("unit_rate", _float, lambda v: 0 < v <= 1, "in (0, 1]")
 
 
 def finite_float(text: str) -> float:
-    """Parse a finite number (``nan`` and ``inf`` are refused).
-
-    Examples
-    --------
-    >>> finite_float("-1.5")
-    -1.5
-    """
+    """Parse a finite number (``nan`` and ``inf`` are refused)."""
     return _float(text)
 
 
-def open_unit(text: str) -> float:
-    """Parse a number strictly between 0 and 1 (a NUTS target acceptance).
-
-    Examples
-    --------
-    >>> open_unit("0.9")
-    0.9
-    """
-    value = _float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got '{text}'")
-    return value
-
-
-def unit_rate(text: str) -> float:
-    """Parse a share in (0, 1] (a rate that may be 1 but not 0).
-
-    Examples
-    --------
-    >>> unit_rate("1")
-    1.0
-    """
-    value = _float(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got '{text}'")
-    return value
-
-
 def iso_date(text: str) -> str:
-    """Parse a calendar date YYYY-MM-DD (returned as written).
-
-    Examples
-    --------
-    >>> iso_date("2025-07-01")
-    '2025-07-01'
-    """
+    """Parse a calendar date YYYY-MM-DD (returned as written)."""
     import datetime
 
     try:
