@@ -24,7 +24,7 @@ import numpy as np
 from gapbayes.model import links
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
-from gapbayes.model.links import observed_scores, require_finite
+from gapbayes.model.links import observed_scores
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -227,28 +227,13 @@ def _trend_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
 def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
     """Build the data dictionary of ``models/frontier.stan``.
 
-    Parameters
-    ----------
-    data
-        Arrays from :func:`gapbayes.model.frontier_design.build_frontier_data`.
-    spec
-        Switches and priors (a frontier-family spec).
-
-    Returns
-    -------
-    dict
-        Every variable of the Stan ``data`` block (integers, floats and NumPy arrays; index
-        arrays 1-based).
-
-    Raises
-    ------
-    ValueError
-        When the data cannot be handed to Stan (a non-finite score or standard error).
+    The frontier counterpart of :func:`gapbayes.model.stan_data.stan_data`, with the same
+    return value and the same ValueError, for ``data`` from
+    :func:`gapbayes.model.frontier_design.build_frontier_data` and a frontier-family ``spec``.
     """
-    require_finite(data)
+    shared = links.score_and_prior_data(data, spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS)
     on = _switches(data, spec)
-    sig_i, lin_i = data.sig_idx, data.lin_idx
-    sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks
+    sig_b = data.sig_benchmarks
     ob, ok = data.obs_bench, data.obs_base
     B, C, G = len(data.bench_ids), len(data.category_names), len(data.grid_time)
     lo, hi = data.window
@@ -268,8 +253,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "N": len(data.y), "L": L, "G": G, "W": hi - lo + 1,
         "n_back": lo, "n_ahead": len(knots) - 1 - hi, "K_t": len(data.trend_knots),
         "P": trends["trend_chol"].shape[0], "N_rich": len(rich), "N_poor": len(poor),
-        "E": data.n_effort, "B_sig": len(sig_b), "N_sig": len(sig_i), "B_lin": len(lin_b),
-        "N_lin": len(lin_i),
+        "E": data.n_effort,
         "use_effort_category": int(on["effort_category"]),
         "use_public_shift": int(on["public_shift"]),
         "use_provider": int(on["provider"]),
@@ -302,10 +286,8 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "obs_open": data.base_open[ok].astype(float),
         "obs_host": data.obs_host.astype(float),
         "obs_self": data.obs_self.astype(float),
-        **links.sig_score_data(data),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
         "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),
-        **links.lin_score_data(data),
+        **shared,
     }
-    out.update(links.prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
     return out

@@ -5,8 +5,8 @@ Both families (``timeshift-v1`` and ``frontier``) score benchmarks through a sig
 mix in :class:`LinkIndices`, their PyMC models add :func:`add_linear_likelihood`, their
 Stan data builders name the observed scores with :func:`observed_scores` and pass scores and
 priors through :func:`sig_score_data`, :func:`lin_score_data` and :func:`prior_data`, and
-their threshold tables build rows with :func:`crossing_row`. This module imports nothing
-from gapbayes.
+their threshold tables build rows with :func:`crossing_row`; :func:`score_and_prior_data`
+gathers the Stan data that both programs read alike. This module imports nothing from gapbayes.
 """
 
 from __future__ import annotations
@@ -103,6 +103,39 @@ def prior_data(spec: Any, normal: tuple[str, ...], half_normal: tuple[str, ...]
     for name in half_normal:
         out[f"sigma_{name}"] = float(spec.prior(name)["sigma"])
     return out
+
+
+def score_and_prior_data(data: Any, spec: Any, normal: tuple[str, ...],
+                         half_normal: tuple[str, ...]) -> dict[str, Any]:
+    """Return the Stan data both programs read alike: link sizes, scores of both links, priors.
+
+    Parameters
+    ----------
+    data
+        A design with :class:`LinkIndices`, scores ``y`` and standard errors ``se``.
+    spec
+        The spec whose priors ``normal`` and ``half_normal`` name (see :func:`prior_data`).
+    normal, half_normal
+        The program's normal and half-normal priors.
+
+    Returns
+    -------
+    dict
+        ``B_sig``, ``N_sig``, ``B_lin``, ``N_lin``, the entries of :func:`sig_score_data` and
+        :func:`lin_score_data` and the prior hyperparameters.
+
+    Raises
+    ------
+    ValueError
+        A non-finite score or standard error (see :func:`require_finite`).
+    """
+    require_finite(data)
+    return {
+        "B_sig": len(data.sig_benchmarks), "N_sig": len(data.sig_idx),
+        "B_lin": len(data.lin_benchmarks), "N_lin": len(data.lin_idx),
+        **sig_score_data(data), **lin_score_data(data),
+        **prior_data(spec, normal, half_normal),
+    }
 
 
 def add_linear_likelihood(data: Any, spec: Any, theta: pt.TensorVariable) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from gapbayes.model import links
 from gapbayes.model.design import GRID_STEP_YEARS, REPORTING_SD, ModelData
-from gapbayes.model.links import observed_scores, require_finite
+from gapbayes.model.links import observed_scores
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -120,12 +120,8 @@ def observed_data(data: ModelData, spec: Spec) -> dict[str, np.ndarray]:
 def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
     """Build the data dictionary of ``models/gapbayes.stan``.
 
-    Parameters
-    ----------
-    data
-        Arrays from :func:`gapbayes.model.design.build_model_data`.
-    spec
-        Switches and priors.
+    ``data`` and ``spec`` are those of :func:`gapbayes.model.pymc_model.build_pymc_model`:
+    the program is that model's Stan twin.
 
     Returns
     -------
@@ -138,19 +134,16 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
     ValueError
         When the data cannot be handed to Stan (a non-finite score or standard error).
     """
+    shared = links.score_and_prior_data(data, spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS)
     sw = spec.switches
-    sig_i, lin_i = data.sig_idx, data.lin_idx
-    sig_b, lin_b = data.sig_benchmarks, data.lin_benchmarks
     om, ob = data.obs_model, data.obs_bench
-    require_finite(data)
     open_obs = np.flatnonzero(data.model_open[om] == 1)
     n_cells = len(data.cell_model) if sw["selection"] else 0
     out: dict[str, Any] = {
         "M": len(data.model_ids), "B": len(data.bench_ids), "N_fam": len(data.family_names),
         "N_cat": len(data.category_names), "N": len(data.y), "G": len(data.grid_time),
         "K_g": len(data.growth_knots), "K_d": len(data.gap_knots),
-        "R": len(data.report_dates), "B_sig": len(sig_b), "N_sig": len(sig_i),
-        "B_lin": len(lin_b), "N_lin": len(lin_i), "C": n_cells,
+        "R": len(data.report_dates), "C": n_cells,
         "use_time_varying_gap": int(sw["time_varying_gap"]),
         "use_provider": int(sw["provider_degradation"]),
         "use_self_report": int(sw["self_report"]),
@@ -178,11 +171,9 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
         "gap_rw": data.gap_rw,
         "gap_interp_model": data.gap_interp_model,
         "gap_interp_report": data.gap_interp_report,
-        **links.sig_score_data(data),
-        **links.lin_score_data(data),
         "cell_model": data.cell_model[:n_cells] + 1,
         "cell_bench": data.cell_bench[:n_cells] + 1,
         "evaluated": np.asarray(data.cell_observed[:n_cells], int),
+        **shared,
     }
-    out.update(links.prior_data(spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS))
     return out
