@@ -256,6 +256,22 @@ class EmptySelection(SpecError, ValueError):
         return cls(head + why)
 
 
+def nonempty_selection(
+    models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return :func:`select_for_fit`'s tables, refusing a selection without scores.
+
+    Raises
+    ------
+    EmptySelection
+        When no score survives; the message names the step of the rule that left nothing.
+    """
+    models, bench, sc, inclusion = select_for_fit(models, benchmarks, scores, spec)
+    if sc.empty:
+        raise EmptySelection.explain(benchmarks, inclusion, spec)
+    return models, bench, sc, inclusion
+
+
 def build_model_data(
     models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
 ) -> ModelData:
@@ -273,9 +289,7 @@ def build_model_data(
     ModelData
         Everything both backends need, with named dimensions.
     """
-    models, bench, sc, inclusion = select_for_fit(models, benchmarks, scores, spec)
-    if sc.empty:
-        raise EmptySelection.explain(benchmarks, inclusion, spec)
+    models, bench, sc, inclusion = nonempty_selection(models, benchmarks, scores, spec)
     origin = pd.Timestamp(spec.time["origin"])
     model_ids = models["model_id"].tolist()
     bench_ids = bench["benchmark_id"].tolist()

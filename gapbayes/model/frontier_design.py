@@ -16,13 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gapbayes.model.design import (
-    EmptySelection,
-    _transform,
-    interp_matrix,
-    select_for_fit,
-    years_since,
-)
+from gapbayes.model.design import _transform, interp_matrix, nonempty_selection, years_since
 from gapbayes.model.label_errors import ceiling_priors
 from gapbayes.model.links import LinkIndices
 from gapbayes.model.spec import Spec
@@ -212,12 +206,9 @@ def build_frontier_data(
 ) -> FrontierData:
     """Build the arrays of one frontier-model fit from tidy tables (docs/data-format.md).
 
-    Parameters
-    ----------
-    models, benchmarks, scores
-        Tidy tables; ``release_date`` as datetime64.
-    spec
-        A frontier-family spec (inclusion rule and ``[time]`` settings).
+    The tables are those of :func:`gapbayes.model.design.build_model_data`, selected by the
+    same inclusion rule (:func:`gapbayes.model.design.nonempty_selection`); ``spec`` is a
+    frontier-family spec (inclusion rule and ``[time]`` settings).
 
     Returns
     -------
@@ -228,9 +219,7 @@ def build_frontier_data(
     ValueError
         When no score, no open or no closed model survives the inclusion rule.
     """
-    models, bench, sc, inclusion = select_for_fit(models, benchmarks, scores, spec)
-    if sc.empty:
-        raise EmptySelection.explain(benchmarks, inclusion, spec)
+    models, bench, sc, inclusion = nonempty_selection(models, benchmarks, scores, spec)
     origin = pd.Timestamp(spec.time["origin"])
     models = models.sort_values("model_id").reset_index(drop=True)
     bench = bench.sort_values("benchmark_id").reset_index(drop=True)
