@@ -17,7 +17,7 @@ import pymc as pm
 
 from gapbayes.model.frontier_design import FrontierData, build_frontier_data
 from gapbayes.model.frontier_pymc import build_frontier_model
-from gapbayes.model.simulate import synthetic_design
+from gapbayes.model.simulate import SyntheticWorld, synthetic_design
 from gapbayes.model.spec import Spec
 
 # Values that keep prior worlds inside what the real data look like (a growth rate near the
@@ -27,14 +27,8 @@ CALM_WORLD = {"growth_rw_sd": 0.3, "frontier_noise_sd": 0.2, "category_trend_sd"
 
 
 @dataclass(frozen=True)
-class FrontierWorld:
-    """Tidy tables of a simulated world, the values that generated it and its design."""
-
-    models: pd.DataFrame
-    benchmarks: pd.DataFrame
-    scores: pd.DataFrame
-    truth: dict[str, np.ndarray]
-    data: FrontierData
+class FrontierWorld(SyntheticWorld[FrontierData]):
+    """A simulated world of the frontier model (its ``data`` is a :class:`FrontierData`)."""
 
 
 def frontier_design(n_models: int = 120, n_benchmarks: int = 10, n_linear: int = 1,

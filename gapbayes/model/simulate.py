@@ -22,14 +22,18 @@ FAMILIES_OPEN = ["Meta", "DeepSeek", "Alibaba/Qwen", "Mistral", "Moonshot", "Zhi
 
 
 @dataclass(frozen=True)
-class SyntheticWorld:
-    """Tidy tables of a simulated world and the parameter values that generated it."""
+class SyntheticWorld[D]:
+    """Tidy tables of a simulated world, the values that generated it and its design ``data``.
+
+    ``D`` is the family's design class: :class:`ModelData` here, ``FrontierData`` in
+    :class:`gapbayes.model.frontier_simulate.FrontierWorld`.
+    """
 
     models: pd.DataFrame
     benchmarks: pd.DataFrame
     scores: pd.DataFrame
     truth: dict[str, np.ndarray]
-    data: ModelData
+    data: D
 
 
 def synthetic_design(
@@ -122,7 +126,7 @@ def simulate_world(
     spec: Spec,
     fixed: dict[str, float | np.ndarray] | None = None,
     seed: int = 0,
-) -> SyntheticWorld:
+) -> SyntheticWorld[ModelData]:
     """Draw parameters (some fixed by ``fixed``) and scores from the model.
 
     Parameters
