@@ -19,22 +19,16 @@ from gapbayes.studies.simstudy import Cell, Design, FitFn, SimStudy
 NAME = "provider-degradation"
 
 
-def provider_study(
-    penalties: Sequence[float] = (0.5,),
-    ratios: Sequence[float] = (1.0,),
-    noise: Sequence[float] = (0.03,),
-    replications: int = 4,
-    truth: str = "constant",
-    true_gap: float = 6.0,
-    design: Design | None = None,
-    settings: SamplerSettings | None = None,
-    seed: int = 0,
-    fit_fn: FitFn | None = None,
-) -> SimStudy:
+def provider_study(penalties: Sequence[float] = (0.5,), ratios: Sequence[float] = (1.0,),
+                   noise: Sequence[float] = (0.03,), replications: int = 4,
+                   truth: str = "constant", true_gap: float = 6.0, design: Design | None = None,
+                   settings: SamplerSettings | None = None, seed: int = 0,
+                   fit_fn: FitFn | None = None) -> SimStudy:
     """Configure the provider-degradation study (cells: penalty x ratio x noise).
 
-    Parameters are those of :func:`gapbayes.studies.winners_curse.winners_curse_study` plus
-    ``penalties``: the true provider penalties in capability units (> 0).
+    Parameters are those of :func:`gapbayes.studies.winners_curse.winners_curse_study` (with
+    one ratio by default) plus ``penalties``: the true provider penalties in capability units
+    (> 0).
     """
     if any(p <= 0 for p in penalties):
         raise ValueError("provider penalties must be > 0")
