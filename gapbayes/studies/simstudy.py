@@ -48,12 +48,20 @@ TRUTHS = ("constant", "time-varying")
 
 @dataclass(frozen=True)
 class Design:
-    """Size of the simulated worlds (passed to ``synthetic_design``)."""
+    """Size of the simulated worlds (passed to ``synthetic_design``).
+
+    Attributes
+    ----------
+    n_models, n_benchmarks, eval_rate
+        Models and benchmarks per world; the mean probability that an eligible (model,
+        benchmark) pair is evaluated.
+    n_linear
+        Linear-link benchmarks, none by default: simulated linear scores are standardised
+        values, which the baseline's METR minute thresholds cannot read.
+    """
 
     n_models: int = 200
     n_benchmarks: int = 12
-    # No linear benchmarks by default: simulated linear scores are standardised values, which
-    # the baseline's METR minute thresholds cannot read.
     n_linear: int = 0
     eval_rate: float = 0.35
 
