@@ -291,6 +291,26 @@ def _other_selection(table: pd.DataFrame, alpha: float,
     }
 
 
+def _convergence_line(first: dict[str, Any]) -> str:
+    """Return the summary's line on how many first attempts (and refits) converged."""
+    return (f"- convergence (R-hat <= 1.01 on every monitored quantity and posterior variable, "
+            f"no divergence): first attempts {first['converged']} of {first['n']} "
+            f"({first['rate']:.0%}); after refits {first['converged_after_refits']} of "
+            f"{first['n']} ({first['rate_after_refits']:.0%})")
+
+
+def _refit_line(refits: dict[str, Any]) -> str:
+    """Return the summary's line on the simulations refitted with longer chains."""
+    second = (f", {refits['second_converged']} of them at a second refit, the "
+              f"{refits['second_refits']} second refits with target_accept "
+              f"{' / '.join(map(str, refits['second_target_accept']))}"
+              if refits.get("second_refits") else "")
+    return (f"- {refits['n']} simulations did not converge at first and were refitted with "
+            f"{' / '.join(f'{f}x' for f in refits['factors'])} longer chains (same L, fresh "
+            f"seeds); {refits['converged']} of them converged{second}. Earlier attempts' "
+            "diagnostics are kept in sims/<i>.json (`earlier`).")
+
+
 def summary_markdown(s: dict[str, Any]) -> str:
     """Render the summary as a short Markdown page."""
     verdict = "PASS" if s["passed"] else "FAIL"
@@ -306,24 +326,11 @@ def summary_markdown(s: dict[str, Any]) -> str:
         + f", {s['failed']} failed ({s['bad_share']:.1%} unusable; at most "
         f"{s['max_bad_share']:.0%} allowed)",
     ]
-    first = s.get("first_attempt") or {}
-    if first.get("n"):
-        lines.append(
-            f"- convergence (R-hat <= 1.01 on every monitored quantity and posterior variable, "
-            f"no divergence): first attempts {first['converged']} of {first['n']} "
-            f"({first['rate']:.0%}); after refits {first['converged_after_refits']} of "
-            f"{first['n']} ({first['rate_after_refits']:.0%})")
-    refits = s.get("refitted") or {}
-    if refits.get("n"):
-        lines.append(
-            f"- {refits['n']} simulations did not converge at first and were refitted with "
-            f"{' / '.join(f'{f}x' for f in refits['factors'])} longer chains (same L, fresh "
-            f"seeds); {refits['converged']} of them converged"
-            + (f", {refits['second_converged']} of them at a second refit, the "
-               f"{refits['second_refits']} second refits with target_accept "
-               f"{' / '.join(map(str, refits['second_target_accept']))}"
-               if refits.get("second_refits") else "")
-            + ". Earlier attempts' diagnostics are kept in sims/<i>.json (`earlier`).")
+    # sections a summary has only once fits finished (first_attempt) or were refitted
+    for key, line in (("first_attempt", _convergence_line), ("refitted", _refit_line)):
+        part = s.get(key) or {}
+        if part.get("n"):
+            lines.append(line(part))
     lines += [
         f"- ranks among L = {s['L']} thinned posterior draws; test: arviz-stats pot_c, "
         f"Bonferroni alpha {s['alpha']} over the quantities; band: simultaneous 95% "
