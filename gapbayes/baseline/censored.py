@@ -63,6 +63,9 @@ MEASURES = ("forward-looking: months until an open model matches a closed fronti
 class CensoredResult:
     """Everything the censored estimator computes.
 
+    Made by :func:`run_censored`; :func:`write_censored_outputs` writes it as levels.csv,
+    km.csv and summary.json.
+
     Attributes
     ----------
     levels
@@ -195,15 +198,11 @@ def run_censored(sample: AbilitySample, chinese_only: bool = False,
 
     Parameters
     ----------
-    sample
-        Output of :func:`gapbayes.baseline.abilities.sample_abilities` (its replicates drive
-        the first bootstrap stage).
-    chinese_only
-        Restrict the open group to Chinese developers (closed models unchanged).
+    sample, chinese_only, level
+        As in :func:`gapbayes.baseline.eci.run_eci`; the sample's replicates drive the first
+        bootstrap stage.
     window_days
         Width of the trailing window of levels reported at a date.
-    level
-        Interval level (0.90).
 
     Returns
     -------
