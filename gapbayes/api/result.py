@@ -25,6 +25,11 @@ GAP_FIGURES = ("access", "category", "direction")
 SUMMARY_VIEWS = (None, "access", "category", "benchmark")
 
 
+def folder_repr(kind: str, path: Path, details: str, passed: bool) -> str:
+    """Return ``<gapbayes.<kind> <folder name>: <details> PASS>`` (or FAIL): a result's repr."""
+    return f"<gapbayes.{kind} {path.name}: {details} {'PASS' if passed else 'FAIL'}>"
+
+
 class Fit:
     """A fit result folder: manifest, summary tables, posterior and figures.
 
@@ -58,9 +63,9 @@ class Fit:
         self._posterior: xr.DataTree | None = None
 
     def __repr__(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
-        return (f"<gapbayes.Fit {self.path.name}: spec {self.spec_name}, "
-                f"{self.manifest['data']['n_models']} models, diagnostics {verdict}>")
+        n_models = self.manifest["data"]["n_models"]
+        return folder_repr("Fit", self.path, f"spec {self.spec_name}, {n_models} models, "
+                           "diagnostics", self.passed)
 
     @property
     def spec_name(self) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gapbayes.api.result import folder_repr
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -121,9 +123,9 @@ class SBCRun:
     summary: dict[str, Any]
 
     def __repr__(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
-        return (f"<gapbayes.SBCRun {self.path.name}: {self.summary['used']} simulations "
-                f"used of {self.summary['done']}, {verdict}>")
+        used, done = self.summary["used"], self.summary["done"]
+        return folder_repr("SBCRun", self.path, f"{used} simulations used of {done},",
+                           self.passed)
 
     @property
     def passed(self) -> bool:
