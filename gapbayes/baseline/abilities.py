@@ -56,6 +56,8 @@ MIN_MODELS_PER_BENCHMARK = 3
 class ItemTable:
     """Scores ready for the item-response fit.
 
+    Made by :func:`item_table`; :func:`fit_abilities` and :func:`bootstrap_abilities` fit it.
+
     Attributes
     ----------
     rows
@@ -338,14 +340,9 @@ class AbilitySample:
         return m.assign(ability=m["model_id"].map(self.fit.ability).to_numpy(float))
 
 
-def sample_abilities(
-    scores: pd.DataFrame,
-    benchmarks: pd.DataFrame,
-    n_boot: int,
-    seed: int = 0,
-    min_benchmarks: int = DEFAULT_MIN_BENCHMARKS,
-    ridge: float = DEFAULT_RIDGE,
-) -> AbilitySample:
+def sample_abilities(scores: pd.DataFrame, benchmarks: pd.DataFrame, n_boot: int, seed: int = 0,
+                     min_benchmarks: int = DEFAULT_MIN_BENCHMARKS, ridge: float = DEFAULT_RIDGE
+                     ) -> AbilitySample:
     """Build the item table, fit it and draw ``n_boot`` benchmark-bootstrap refits.
 
     Parameters
