@@ -231,6 +231,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
     return value and the same ValueError, for ``data`` from
     :func:`gapbayes.model.frontier_design.build_frontier_data` and a frontier-family ``spec``.
     """
+    # first, so that non-finite scores are refused before anything else is built
     shared = links.score_and_prior_data(data, spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS)
     on = _switches(data, spec)
     sig_b = data.sig_benchmarks

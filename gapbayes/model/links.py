@@ -3,10 +3,10 @@
 Both families (``timeshift-v1`` and ``frontier``) score benchmarks through a sigmoid link
 (proportions) or a linear link (standardised non-proportion scores); their design classes
 mix in :class:`LinkIndices`, their PyMC models add :func:`add_linear_likelihood`, their
-Stan data builders name the observed scores with :func:`observed_scores` and pass scores and
-priors through :func:`sig_score_data`, :func:`lin_score_data` and :func:`prior_data`, and
-their threshold tables build rows with :func:`crossing_row`; :func:`score_and_prior_data`
-gathers the Stan data that both programs read alike. This module imports nothing from gapbayes.
+Stan data builders name the observed scores with :func:`observed_scores` and take the link
+sizes, scores and priors from :func:`score_and_prior_data` (:func:`sig_score_data`,
+:func:`lin_score_data`, :func:`prior_data`), and their threshold tables build rows with
+:func:`crossing_row`. This module imports nothing from gapbayes.
 """
 
 from __future__ import annotations

@@ -134,6 +134,7 @@ def stan_data(data: ModelData, spec: Spec) -> dict[str, Any]:
     ValueError
         When the data cannot be handed to Stan (a non-finite score or standard error).
     """
+    # first, so that non-finite scores are refused before anything else is built
     shared = links.score_and_prior_data(data, spec, NORMAL_PRIORS, HALF_NORMAL_PRIORS)
     sw = spec.switches
     om, ob = data.obs_model, data.obs_bench
