@@ -143,6 +143,7 @@ data {
   int<lower=0, upper=1> use_public_shift;          // public/private contrast (both kinds fitted)
   int<lower=0, upper=1> use_provider;              // provider penalty (switch on, a host score)
   int<lower=0, upper=1> use_self_report;           // self-report offset (switch on, a self score)
+  int<lower=0, upper=1> use_country;               // offset curve of Chinese open models
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -165,6 +166,9 @@ data {
   array[K] int<lower=1, upper=2 * G> base_left;    // grid point left of the release
   array[K] int<lower=1, upper=2 * G> base_right;   // the grid point after it
   vector<lower=0, upper=1>[K] base_frac;           // release position between the two
+  // Chinese open models' offset at each release (trend knots interpolated; 0 rows otherwise)
+  matrix[K, K_t] base_country;
+  matrix[K_t, K_t - 1] country_walk;               // standardised steps -> walk (mean 0)
 
   // ---- cells ------------------------------------------------------------------------------
   array[L] int<lower=1, upper=K> cell_base;        // base model of each cell
@@ -238,6 +242,9 @@ data {
   real<lower=0> sigma_linear_intercept;            // prior sd
   real mu_linear_noise_log_sd;                     // prior mean, log residual sd, linear benchmarks
   real<lower=0> sigma_linear_noise_log_sd;         // prior sd
+  real mu_china_offset;                            // prior mean, Chinese open offset (mean)
+  real<lower=0> sigma_china_offset;                // prior sd
+  real<lower=0> sigma_china_trend;                 // half-normal, its walk sd per sqrt(year)
 }
 
 transformed data {
@@ -312,6 +319,10 @@ parameters {
   real<lower=0> shortfall_family_sd;               // sd of the log scale across families
   vector[N_fam] shortfall_family_z;                // standardised family effects
   vector[K] ability;                               // base-model abilities (centred skew-normal)
+  // ---- Chinese open models (country switch) -----------------------------------------------
+  array[use_country] real china_offset;            // mean offset of their frontier over the knots
+  array[use_country] real<lower=0> china_trend_sd; // sd of the offset's walk per sqrt(year)
+  vector[use_country * (K_t - 1)] china_trend_z;   // standardised steps of the walk
   vector[N_rich] category_dev;                     // deviations of rich cells (centred)
   vector[N_poor] category_dev_z;                   // deviations of poor cells (standardised)
   // ---- effort -----------------------------------------------------------------------------
@@ -357,6 +368,7 @@ transformed parameters {
   vector[B_lin] linear_slope;                      // slope, linear benchmarks
   vector[B_lin] linear_intercept;                  // intercept, linear benchmarks
   vector[B_lin] linear_noise_sd;                   // residual sd, linear benchmarks
+  vector[use_country * K_t] china_offset_knots;    // Chinese open offset at the trend knots
   {
     // log growth rate at every knot: the window's values, continued before and after it by
     // the non-centred walk from the window's first and last knots
@@ -378,6 +390,9 @@ transformed parameters {
     // trend_map rows are (knot, category) row-major, as frontier_pymc reshapes them. (The
     // P trend coordinates are array-of-structs anyway: multi_normal_cholesky needs it.)
     category_trend_knots = to_matrix(trend_map * category_trend, K_t, N_cat, 0);
+  }
+  if (use_country) {
+    china_offset_knots = china_offset[1] + china_trend_sd[1] * (country_walk * china_trend_z);
   }
   effort_category_z = effort_category_z_zerosum * zs_cat_t;
   benchmark_shift_z = zs_bench * benchmark_shift_z_zerosum;
@@ -414,6 +429,9 @@ model {
   shortfall_log_scale ~ normal(mu_shortfall_log_scale, sigma_shortfall_log_scale);
   shortfall_family_sd ~ normal(0, sigma_shortfall_family_sd);
   shortfall_family_z ~ std_normal();
+  china_offset ~ normal(mu_china_offset, sigma_china_offset);
+  china_trend_sd ~ normal(0, sigma_china_trend);
+  china_trend_z ~ std_normal();
   category_dev_sd ~ normal(0, sigma_category_dev);
   {
     // Composed error: ability = frontier at release + v - u, v ~ N(0, sv_k), u half-normal
@@ -424,6 +442,9 @@ model {
     // to_vector(x') in transformed parameters
     vector[2 * G] flat = to_vector(frontier);
     vector[K] at_release = flat[base_left] .* (1.0 - base_frac) + flat[base_right] .* base_frac;
+    if (use_country) {
+      at_release += base_country * china_offset_knots;
+    }
     vector[K] su = exp(shortfall_log_scale + shortfall_family_sd * shortfall_family_z)
                    [base_family];
     vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)

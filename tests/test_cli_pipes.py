@@ -29,5 +29,5 @@ def test_open_pipe_still_gets_the_whole_output() -> None:
     proc = subprocess.run([sys.executable, "-m", "gapbayes", "specs"], capture_output=True,
                           text=True, env=env, timeout=120)
     assert proc.returncode == 0 and proc.stderr == ""
-    assert proc.stdout.splitlines()[0].startswith("default ")
-    assert len(proc.stdout.splitlines()) == 8     # four shipped specs, two lines each
+    assert proc.stdout.splitlines()[0].startswith("by-country ")
+    assert len(proc.stdout.splitlines()) == 10    # five shipped specs, two lines each

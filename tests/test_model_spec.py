@@ -6,7 +6,7 @@ from gapbayes.model.spec import load_spec, shipped_spec_names
 
 def test_shipped_specs_have_distinct_stable_ids():
     names = shipped_spec_names()
-    assert names == ["default", "no-bias-terms", "published", "timeshift-v1"]
+    assert names == ["by-country", "default", "no-bias-terms", "published", "timeshift-v1"]
     ids = {n: load_spec(n).spec_id for n in names}
     assert len(set(ids.values())) == len(ids)
     assert all(len(i) == 8 for i in ids.values())
@@ -20,6 +20,9 @@ def test_families_and_extends():
     assert published.priors == default.priors and published.switches == default.switches
     nob = load_spec("no-bias-terms")
     assert not nob.switches["provider_degradation"] and not nob.switches["self_report"]
+    country = load_spec("by-country")
+    assert country.switches["country"] and not default.switches["country"]
+    assert country.priors == default.priors
     v1 = load_spec("timeshift-v1")
     assert v1.model == "timeshift-v1" and v1.switches["time_varying_gap"] is True
 
@@ -63,6 +66,6 @@ def test_bad_prior_and_bad_type_are_refused(tmp_path):
 
 
 def test_unknown_spec_name_lists_the_shipped_ones():
-    expected = r"unknown spec 'nope': expected one of default, no-bias-terms, published"
+    expected = r"unknown spec 'nope': expected one of by-country, default, no-bias-terms, published"
     with pytest.raises(SpecError, match=expected):
         load_spec("nope")

@@ -59,6 +59,11 @@ def test_every_reported_quantity_is_monitored(design):
             "bias_provider_penalty_months", "bias_self_report_offset_months",
             "bias_public_vs_private_months", "public_shift", "growth_rw_sd",
             "benchmark_shift_sd", "loglik"} <= set(names)
+    # with the country term (spec by-country): its gaps and hyperparameters as well
+    country = FrontierQuantities(data, load_spec("by-country")).names
+    assert {"china_offset", "china_trend_sd", "gap_country_last[chinese open]",
+            "gap_country_last[other open]",
+            "gap_country_last[chinese minus other open]"} <= set(country)
     # the forward gap at the last month needs the open frontier's future: not ranked
     assert "gap_forward_last[overall]" not in names
 

@@ -16,6 +16,7 @@ from gapbayes.commands.summary_by import (
     print_groups,
     select_groups,
 )
+from gapbayes.commands.summary_country import print_country
 
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
 BIAS_LABELS = {
@@ -43,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="one view of the gap vector at the last month: access type "
                         "(overall/private/public) or category (gap over the identified "
                         "benchmarks, their number, a new benchmark's interval), or benchmark "
-                        "(saturated ones marked); default: access types and categories at "
+                        "(saturated ones marked), or country (Chinese vs other open models); "
+                        "default: access types and categories at "
                         "the named dates")
 
 
@@ -55,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_result(path)
     if args.by == "benchmark":
         print_benchmarks(loaded, args.format)
+    elif args.by == "country":
+        print_country(loaded, args.format)
     elif args.by in ("access", "category"):
         print_groups(loaded, args.by, args.format)
     else:
@@ -205,6 +209,9 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
                 out.write(f"  {label:72s} {value}\n")
     from gapbayes.inference.diagnostics import Check, Diagnostics
 
+    if fmt == "text" and "country_gaps" in loaded.tables:
+        out.write("\n")
+        print_country(loaded, fmt, out)
     if fmt == "text":
         for text in _trend_lines(loaded):
             out.write(text + "\n")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from gapbayes.errors import GapbayesError
 
-BY_CHOICES = ("access", "category", "benchmark")
+BY_CHOICES = ("access", "category", "benchmark", "country")
 ACCESS_GROUPS = ("overall", "private", "public")
 INTERVAL = "posterior median [90% equal-tailed interval (ETI)]"
 RULE = ("group gap = equal weight over the group's benchmarks identified at that month (the "
@@ -92,6 +92,19 @@ def last_month_rows(gaps: pd.DataFrame, by: str) -> pd.DataFrame:
     return rows[COLUMNS].reset_index(drop=True)
 
 
+def write_rows(rows: pd.DataFrame, fmt: str, header: dict, out) -> bool:
+    """Write ``rows`` as JSON (``header`` plus the rows) or CSV; False for text formats."""
+    if fmt == "json":
+        json.dump({**header, "rows": json.loads(rows.to_json(orient="records"))}, out,
+                  indent=2)
+        out.write("\n")
+        return True
+    if fmt == "csv":
+        rows.to_csv(out, index=False, float_format="%.3f")
+        return True
+    return False
+
+
 def _ci(median: float, lo: float, hi: float) -> str:
     if not np.isfinite(median):
         return "not identified"
@@ -121,15 +134,9 @@ def print_groups(loaded, by: str, fmt: str = "text", out=None) -> None:
     rows = last_month_rows(vector_tables(loaded)["gap_at_dates"], by)
     label = str(rows["date"].iloc[0])
     date = label[label.find("(") + 1:label.rfind(")")] if "(" in label else label
-    if fmt == "json":
-        json.dump({"result": loaded.manifest.get("name"), "by": by, "date": date,
-                   "intervals": INTERVAL, "weighting_rule": RULE,
-                   "new_benchmark": NEW_BENCHMARK,
-                   "rows": json.loads(rows.to_json(orient="records"))}, out, indent=2)
-        out.write("\n")
-        return
-    if fmt == "csv":
-        rows.to_csv(out, index=False, float_format="%.3f")
+    if write_rows(rows, fmt, {"result": loaded.manifest.get("name"), "by": by, "date": date,
+                              "intervals": INTERVAL, "weighting_rule": RULE,
+                              "new_benchmark": NEW_BENCHMARK}, out):
         return
     head = ("| group | direction | gap, median [90% ETI] | identified benchmarks | "
             "new benchmark [90% ETI] | all benchmarks [90% ETI] |\n|---|---|---|---|---|---|\n")

@@ -175,6 +175,23 @@ def benchmark_gaps(post: xr.Dataset, data) -> pd.DataFrame:
     return table
 
 
+def country_gaps(post: xr.Dataset) -> pd.DataFrame:
+    """Chinese vs other open models' backward gaps at the named dates and every month.
+
+    Columns ``country`` (chinese open, other open, chinese minus other open), ``date`` (a
+    named date or a month), ``median`` and equal-tailed intervals, and ``weighting``. Empty
+    without the country term.
+    """
+    if "gap_country_at_date" not in post:
+        return pd.DataFrame()
+    at = interval_table(post["gap_country_at_date"])
+    months = interval_table(post["gap_country"]).rename(columns={"month": "date"})
+    table = pd.concat([at, months], ignore_index=True)
+    table.insert(2, "direction", "backward")
+    table["weighting"] = "equal weight over all fitted benchmarks"
+    return table
+
+
 def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     """Compute the CSV tables of a result folder for a fit of family ``fam``."""
     post = with_vector(dt["posterior"].to_dataset(), data)
@@ -190,6 +207,9 @@ def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     bench = benchmark_gaps(post, data)
     if not bench.empty:
         tables["benchmark_gaps"] = bench
+    country = country_gaps(post)
+    if not country.empty:
+        tables["country_gaps"] = country
     return tables
 
 

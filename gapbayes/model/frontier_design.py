@@ -144,6 +144,9 @@ class FrontierData(LinkIndices):
             "back_knot": [f"{t:.2f}" for t in self.growth_knots[:lo]],
             "ahead_knot": [f"{t:.2f}" for t in self.growth_knots[hi + 1:]],
             "trend_knot": [f"{t:.2f}" for t in self.trend_knots],
+            "trend_step": [f"{a:.2f}..{b:.2f}" for a, b in zip(self.trend_knots[:-1],
+                                                               self.trend_knots[1:],
+                                                               strict=True)],
             "trend_coord": [f"{k}:{j}" for k in free_knots for j in range(C - 1)],
             "rich_cell": [str(i) for i in np.flatnonzero((self.cell_multi == 1)
                                                          & (self.cell_rich == 1))],

@@ -28,6 +28,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gapbayes.model.country import (
+    COUNTRY_ROWS,
+    country_gap_draws,
+    offset_on_grid,
+    open_envelope,
+)
 from gapbayes.model.design import years_since
 from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.gap_vector import (
@@ -68,8 +74,16 @@ def group_masks(data: FrontierData) -> dict[str, np.ndarray]:
 
 
 def category_curves(post: xr.Dataset, data: FrontierData) -> tuple[np.ndarray, np.ndarray]:
-    """Return the closed and open frontier of every category on the grid: (S, C, G) each."""
+    """Return the closed and open frontier of every category on the grid: (S, C, G) each.
+
+    With the country term the open group's frontier is the better of the Chinese and the
+    other open models' frontiers at each month (:func:`gapbayes.model.country.open_envelope`).
+    """
     F = stack_draws(post["frontier"])                               # (S, 2, G)
+    lift = open_envelope(post, data)
+    if lift is not None:
+        F = F.copy()
+        F[:, 1] += lift
     C = len(data.category_names)
     if "category_trend_knots" in post:
         h = stack_draws(post["category_trend_knots"])               # (S, Kt, C)
@@ -166,6 +180,7 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
             {"benchmark": list(data.bench_ids), **dates, "side": ["open", "closed"]}),
     }
     out.update(_vector_variables(post, data, (back, fwd, reach), curves, positions, R))
+    out.update(_country_variables(post, data, curves, times, R))
     out.update(bias_terms_months(post, data, out["gap_at_date"]))
     return xr.Dataset(out)
 
@@ -213,6 +228,20 @@ def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves:
                                                     {"group": groups, "date": named,
                                                      **direction})
     return out
+
+
+def _country_variables(post: xr.Dataset, data: FrontierData, curves: tuple, times: np.ndarray,
+                       R: int) -> dict[str, xr.DataArray]:
+    """Chinese vs other open models' backward gaps (with the country term only)."""
+    offset = offset_on_grid(post, data)
+    if offset is None:
+        return {}
+    gaps = country_gap_draws(curves, np.maximum(offset, 0.0), offset, data, times)
+    country = {"country": list(COUNTRY_ROWS)}
+    return {"gap_country": _unstack(gaps[:, :, :R], post, ["country", "month"],
+                                    {**country, "month": data.report_dates}),
+            "gap_country_at_date": _unstack(gaps[:, :, R:], post, ["country", "date"],
+                                            {**country, "date": list(named_times(data))})}
 
 
 def closed_growth_rate(post: xr.Dataset, data: FrontierData, t: np.ndarray) -> np.ndarray:

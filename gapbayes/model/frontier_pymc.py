@@ -32,6 +32,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from gapbayes.model.country import country_offsets, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.links import add_linear_likelihood
 from gapbayes.model.spec import Spec
@@ -114,12 +115,18 @@ def category_trends(data: FrontierData, spec: Spec) -> pt.TensorVariable:
 
 def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
                    dev_sd: pt.TensorVariable) -> pt.TensorVariable:
-    """Centred skew-normal abilities of the base models around the general frontier."""
+    """Centred skew-normal abilities of the base models around the general frontier.
+
+    With the ``country`` switch, Chinese open base models sit around the open frontier plus
+    the Chinese offset curve (:mod:`gapbayes.model.country`).
+    """
     G = len(data.grid_time)
     flat = frontier.reshape((2 * G,))
     idx = data.base_open * G + data.base_cell_left
     f = data.base_cell_frac
     at_release = flat[idx] * (1.0 - f) + flat[idx + 1] * f
+    if uses_country(data, spec):
+        at_release = at_release + country_offsets(data, spec)
     sv = _half("frontier_noise_sd", spec, "frontier_noise")
     mu_u = _normal("shortfall_log_scale", spec)
     tau_u = _half("shortfall_family_sd", spec)

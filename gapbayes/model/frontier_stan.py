@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gapbayes.model import links
+from gapbayes.model.country import base_country_weights, country_walk, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
 from gapbayes.model.links import observed_scores
@@ -32,17 +33,17 @@ from gapbayes.model.spec import Spec
 NORMAL_PRIORS = (
     "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
     "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
-    "linear_intercept", "linear_noise_log_sd",
+    "linear_intercept", "linear_noise_log_sd", "china_offset",
 )
 HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
-    "difficulty",
+    "difficulty", "china_trend",
 )
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
-    "provider_penalty", "self_report_offset", "log_slope_sd",
+    "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -86,6 +87,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "provider": bool(sw["provider_degradation"]) and bool(data.obs_host.any()),
         "self_report": bool(sw["self_report"]) and bool(data.obs_self.any()),
         "zero_sum": len(data.sig_benchmarks) > 1,
+        "country": uses_country(data, spec),
     }
 
 
@@ -126,6 +128,9 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
         dims["effort_category_z"] = ["effort_class", "category"]
     if on["category_shift"]:
         dims["category_shift_z"] = ["category_contrast"]
+    if on["country"]:
+        dims["china_trend_z"] = ["trend_step"]
+        dims["china_offset_knots"] = ["trend_knot"]
     if len(data.sig_benchmarks):
         sig = ["difficulty", "log_slope", "slope"] if on["zero_sum"] else []
         dims.update({v: ["sig_benchmark"] for v in (*sig, "ceiling_z", "ceiling", "noise_z",
@@ -149,8 +154,10 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["growth_ahead_z"] if hi < len(data.growth_knots) - 1 else []
     names += ["closed_level", "open_level"]
     names += ["category_trend_sd", "category_trend"] if on["trends"] else []
-    names += ["category_dev_sd", "frontier_noise_sd", "shortfall_log_scale",
-              "shortfall_family_sd", "shortfall_family_z", "ability"]
+    names += ["category_dev_sd"]
+    names += ["china_offset", "china_trend_sd", "china_trend_z"] if on["country"] else []
+    names += ["frontier_noise_sd", "shortfall_log_scale", "shortfall_family_sd",
+              "shortfall_family_z", "ability"]
     names += ["category_dev"] if len(rich) else []
     names += ["category_dev_z"] if len(poor) else []
     names += ["effort"] if on["effort"] else []
@@ -259,6 +266,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "use_public_shift": int(on["public_shift"]),
         "use_provider": int(on["provider"]),
         "use_self_report": int(on["self_report"]),
+        "use_country": int(on["country"]),
         "grid_step": GRID_STEP_YEARS,
         "sqrt_knot_step": float(np.sqrt(float(knots[1] - knots[0]))) if len(knots) > 1 else 1.0,
         "grid_origin": [int(data.grid_origin) + 1, G + int(data.grid_origin) + 1],
@@ -271,6 +279,9 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "base_left": left + 1,
         "base_right": left + 3,
         "base_frac": data.base_cell_frac.astype(float),
+        "base_country": base_country_weights(data),
+        "country_walk": country_walk(data).reshape(len(data.trend_knots),
+                                                   len(data.trend_knots) - 1),
         "cell_base": data.cell_base + 1,
         "rich_idx": rich_idx,
         "rich_mask": np.isin(np.arange(L), rich).astype(float),

@@ -22,6 +22,7 @@ from functools import partial
 import numpy as np
 import xarray as xr
 
+from gapbayes.model.country import COUNTRY_ROWS
 from gapbayes.model.frontier_design import FrontierData
 from gapbayes.model.spec import Spec
 from gapbayes.sbc.loglik import JointLogLik
@@ -30,7 +31,7 @@ LOGLIK = "loglik"
 POSITIONS = ("early", "middle", "last")
 # what gap_quantities reads from a draw
 CURVE_VARIABLES = ("frontier", "category_trend_knots", "open_shift", "provider_penalty",
-                   "self_report_offset")
+                   "self_report_offset", "china_offset_knots")
 
 
 class FrontierQuantities:
@@ -66,10 +67,12 @@ class FrontierQuantities:
             ("bias_public_vs_private_months", {"public", "private"} <= set(self.groups)),
         ) if on]
         self.change = r > 6
+        self.countries = list(COUNTRY_ROWS) if "china_offset_knots" in model.named_vars else []
         self.names = ([f"gap_{p}[{g}]" for g in self.groups for p in POSITIONS]
                       + [f"gap_forward_{p}[overall]" for p in ("early", "middle")]
                       + (["gap_change_6m[overall]"] if self.change else [])
                       + [f"gap_last[{b}]" for b in data.bench_ids]
+                      + [f"gap_country_last[{c}]" for c in self.countries]
                       + self.bias + self.hyper + [LOGLIK])
         self._loglik = JointLogLik(partial(build_frontier_model, data, spec))
 
@@ -87,6 +90,9 @@ class FrontierQuantities:
             out["gap_change_6m[overall]"] = "change of the overall gap over the last 6 months"
         for b, name in zip(d.bench_ids, d.bench_names, strict=True):
             out[f"gap_last[{b}]"] = f"backward gap on {name} in months at {when['last']}"
+        for c in self.countries:
+            out[f"gap_country_last[{c}]"] = (f"backward gap of the {c} models in months at "
+                                            f"{when['last']}")
         out.update({k: k.replace("_", " ") for k in self.bias})
         out.update({k: k for k in self.hyper})
         out[LOGLIK] = "joint log-likelihood of the simulated data"
@@ -125,6 +131,9 @@ class FrontierQuantities:
         last = q["gap_benchmark"].isel(date=-1).sel(direction="backward")
         for b in self._data.bench_ids:
             out[f"gap_last[{b}]"] = _draws(last.sel(benchmark=b))
+        for c in self.countries:
+            out[f"gap_country_last[{c}]"] = _draws(
+                q["gap_country"].sel(country=c).isel(month=-1))
         for k in self.bias:
             out[k] = _draws(q[k])
         for k in self.hyper:
