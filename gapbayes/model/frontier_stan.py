@@ -40,6 +40,8 @@ HALF_NORMAL_PRIORS = (
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
     "difficulty", "china_trend",
 )
+# Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
+STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
@@ -262,11 +264,8 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "n_back": lo, "n_ahead": len(knots) - 1 - hi, "K_t": len(data.trend_knots),
         "P": trends["trend_chol"].shape[0], "N_rich": len(rich), "N_poor": len(poor),
         "E": data.n_effort,
-        "use_effort_category": int(on["effort_category"]),
-        "use_public_shift": int(on["public_shift"]),
-        "use_provider": int(on["provider"]),
-        "use_self_report": int(on["self_report"]),
-        "use_country": int(on["country"]),
+        # the program's 0/1 switches: use_<part> for every optional part it reads
+        **{f"use_{part}": int(on[part]) for part in STAN_SWITCHES},
         "grid_step": GRID_STEP_YEARS,
         "sqrt_knot_step": float(np.sqrt(float(knots[1] - knots[0]))) if len(knots) > 1 else 1.0,
         "grid_origin": [int(data.grid_origin) + 1, G + int(data.grid_origin) + 1],
