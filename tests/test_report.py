@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image, ImageStat
+from test_country_recovery import plausible_world
 
 from gapbayes.commands import report as report_cmd
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.fit import FitInput, run_fit
-from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
+from gapbayes.model.frontier_design import build_frontier_data
+from gapbayes.model.frontier_simulate import frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 from gapbayes.reporting.plots import fit_plotter
 from gapbayes.reporting.report import ATTRIBUTION_URL, REPORT_FILE, png_size
@@ -101,10 +103,16 @@ def check_self_contained(page: str) -> None:
 
 @pytest.fixture(scope="module")
 def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished fit result folder (with plots) from a small synthetic world."""
-    spec = load_spec("default")
+    """A finished fit result folder (with plots) from a small synthetic world.
+
+    Fitted with the spec ``by-country`` (the default model plus the country term), so that the
+    page has every section, the country one included; the world's frontier is held plausible
+    (a prior draw of it can put open models two years ahead and leave a group unidentified).
+    """
+    spec = load_spec("by-country")
     models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
-    world = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=1)
+    held = plausible_world(build_frontier_data(models, benchmarks, scores, spec))
+    world = simulate_frontier_world(models, benchmarks, scores, spec, fixed=held, seed=1)
     inp = FitInput(world.models, world.benchmarks, world.scores, "synthetic-report", "synth")
     result = run_fit(
         inp, spec,
@@ -264,6 +272,10 @@ def test_renders_in_headless_chromium(fit_folder: Path, report_page: str,
     assert "The gap as a vector" in text and "identified benchmarks" in text
     assert re.search(r"\d+ of \d+", text.split("The gap as a vector", 1)[1])
     assert 'id="fig-gap_by_category"' in dom
+    # the country section: each open subgroup and their difference at the named dates
+    assert '<section id="country">' in dom and 'href="#country"' in dom
+    country = text.split("By country", 1)[1]
+    assert "chinese open" in country and "chinese minus other open" in country
     sizes = re.search(r'<pre id="probe">(.*?)</pre>', dom)
     assert sizes, "the load event never fired"
     expected = [f"{w}x{h}" for w, h in (
@@ -306,3 +318,10 @@ def test_stan_result_summary_and_report(fit_folder: Path, tmp_path: Path) -> Non
     assert render([str(copy), "--out", str(tmp_path / "page.html")]) == 0
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert "backend stan," in page and "/?" not in page
+
+
+def test_country_section_only_with_country_gaps() -> None:
+    from gapbayes.reporting.report_country import section_country
+
+    assert section_country(None, None) == ""
+    assert section_country(pd.DataFrame(), None) == ""

@@ -23,6 +23,7 @@ import pandas as pd
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.results import LoadedResult, backend_label
+from gapbayes.reporting.report_country import ANCHOR, section_country
 from gapbayes.reporting.report_sections import (
     section_baseline,
     section_bias,
@@ -169,13 +170,16 @@ def render_report(
            f"created {man.get('created', '?')}")
     nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in (
         ("over-time", "Gap over time"), ("category", "By category"),
-        ("gap-vector", "Gap vector"), ("baseline", "Baseline vs Bayesian"), ("bias", "Bias terms"),
+        ("gap-vector", "Gap vector"),
+        *([ANCHOR] if "country_gaps" in loaded.tables else []),
+        ("baseline", "Baseline vs Bayesian"), ("bias", "Bias terms"),
         ("benchmarks", "Benchmarks"), ("diagnostics", "Diagnostics"),
         ("provenance", "Provenance")))
     body = "".join((
         section_headline(gaps, man),
         section_over_time(figures),
         section_category(gaps, figures),
+        section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_over_time")),
         section_baseline(gaps, baseline, baseline_note),
         section_bias(loaded.tables.get("bias_terms")),
         section_curves(figures),

@@ -152,7 +152,7 @@ CASES = [
               lambda ws: _latin1(ws / "latin.toml"),
               r"latin\.toml: not a UTF-8 text file"),
     spec_file("unknown spec name", lambda ws: "nope",
-              r"unknown spec 'nope': expected one of default, "),
+              r"unknown spec 'nope': expected one of by-country, default, "),
     fit_out("out is a file", _afile, r"--out .*afile: is not a folder"),
     fit_out("out below a file", lambda ws: _afile(ws) / "sub",
             r"--out .*afile/sub: cannot be created: .*afile is not a folder"),
