@@ -14,6 +14,7 @@ import pandas as pd
 
 from gapbayes.commands.summary_by import write_rows
 from gapbayes.errors import GapbayesError
+from gapbayes.inference.fit_tables import named_dates_only
 
 INTERVAL = "posterior median [50% and 90% equal-tailed intervals (ETI)]"
 READING = ("'chinese minus other open' < 0: the Chinese open models' frontier is closer to the "
@@ -27,9 +28,7 @@ def country_rows(loaded) -> pd.DataFrame:
         raise GapbayesError(
             f"{loaded.path}: no country gaps in this result (fitted without the country term: "
             "spec switch 'country' off, or fewer than 3 Chinese or 3 other open base models)")
-    months = set(loaded.tables["gap_over_time"]["month"].astype(str)) \
-        if "gap_over_time" in loaded.tables else set()
-    return table[~table["date"].astype(str).isin(months)].reset_index(drop=True)
+    return named_dates_only(table, loaded.tables.get("gap_at_dates"))
 
 
 def _cell(r: pd.Series) -> str:

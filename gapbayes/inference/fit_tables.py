@@ -192,6 +192,18 @@ def country_gaps(post: xr.Dataset) -> pd.DataFrame:
     return table
 
 
+def named_dates_only(country: pd.DataFrame, at_dates: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows of the country table at the named dates of ``gap_at_dates`` (every row without it).
+
+    ``country_gaps.csv`` holds every month as well; the named dates are those of the result's
+    ``gap_at_dates`` table (reference copies leave ``gap_over_time.csv`` out, not this one).
+    """
+    if at_dates is None or "date" not in at_dates:
+        return country.reset_index(drop=True)
+    named = set(at_dates["date"].astype(str))
+    return country[country["date"].astype(str).isin(named)].reset_index(drop=True)
+
+
 def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     """Compute the CSV tables of a result folder for a fit of family ``fam``."""
     post = with_vector(dt["posterior"].to_dataset(), data)

@@ -179,7 +179,7 @@ def render_report(
         section_headline(gaps, man),
         section_over_time(figures),
         section_category(gaps, figures),
-        section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_over_time")),
+        section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_at_dates")),
         section_baseline(gaps, baseline, baseline_note),
         section_bias(loaded.tables.get("bias_terms")),
         section_curves(figures),

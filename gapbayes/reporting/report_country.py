@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gapbayes.inference.fit_tables import named_dates_only
 from gapbayes.reporting.report_style import esc, interval, num
 
 ANCHOR = ("country", "By country")
 
 
-def section_country(country: pd.DataFrame | None, months: pd.DataFrame | None) -> str:
+def section_country(country: pd.DataFrame | None, at_dates: pd.DataFrame | None) -> str:
     """Return the section, or "" when the result has no country gaps.
 
     Parameters
     ----------
     country
         The result's ``country_gaps`` table (named dates and every month).
-    months
-        Its ``gap_over_time`` table: the months in it are left out here (named dates only).
+    at_dates
+        Its ``gap_at_dates`` table: only the named dates in it are shown.
     """
     if country is None or country.empty:
         return ""
-    skip = set(months["month"].astype(str)) if months is not None and "month" in months else set()
-    rows = country[~country["date"].astype(str).isin(skip)]
+    rows = named_dates_only(country, at_dates)
     body = "".join(
         f'<tr><td>{esc(r["country"])}</td><td>{esc(r["date"])}</td>'
         f'<td class="num"><strong>{esc(num(r["median"]))}</strong></td>'
