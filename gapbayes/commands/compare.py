@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     """Fit (or reuse) every spec, compare, write the folder and print the table."""
     import sys
 
-    from gapbayes.api.runs import run_compare
+    from gapbayes.commands.compare_run import run_compare
 
     comparison = run_compare(args, log=common.log_stderr)
     sys.stdout.write(comparison.text(args.format))
