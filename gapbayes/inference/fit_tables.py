@@ -21,6 +21,7 @@ import xarray as xr
 from gapbayes.inference.diagnostics import interval_table, parameter_summary
 from gapbayes.model.bias_support import bias_support, with_support
 from gapbayes.model.gap_vector import weighting
+from gapbayes.model.lab_lags import holder_probabilities
 from gapbayes.model.saturation import identification_table
 
 FORECAST_SHARE = 0.1
@@ -192,6 +193,58 @@ def country_gaps(post: xr.Dataset) -> pd.DataFrame:
     return table
 
 
+def lab_lags(post: xr.Dataset) -> pd.DataFrame:
+    """Each lab's lag behind the closed frontier at the named dates and every month.
+
+    Columns ``lab``, ``closed_models`` and ``open_models`` (its base models in the fit),
+    ``date`` (a named date or a month), ``median`` and equal-tailed intervals; months before
+    the lab's first model are left out. Empty without lab lags
+    (:mod:`gapbayes.model.lab_lags` has the definition).
+    """
+    if "lab_lag_at_date" not in post:
+        return pd.DataFrame()
+    parts = []
+    for name in ("lab_lag_at_date", "lab_lag"):
+        da = post[name].reset_coords(["lab_closed_models", "lab_open_models"], drop=True)
+        parts.append(_quiet_intervals(da).rename(columns={"month": "date"}))
+    table = pd.concat(parts, ignore_index=True).dropna(subset=["median"])
+    counts = post["lab_lag"].coords
+    n_closed = dict(zip(counts["lab"].values, counts["lab_closed_models"].values, strict=True))
+    n_open = dict(zip(counts["lab"].values, counts["lab_open_models"].values, strict=True))
+    table["closed_models"] = table["lab"].map(n_closed).astype(int)
+    table["open_models"] = table["lab"].map(n_open).astype(int)
+    first = ["lab", "closed_models", "open_models", "date"]
+    return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
+
+
+def frontier_holders(post: xr.Dataset) -> pd.DataFrame:
+    """Posterior probability that each lab holds each group's frontier, by date.
+
+    Columns ``access`` (closed, open), ``date`` (named dates, then every month), ``holder``
+    (a family; ``other`` is the organisations outside the listed families) and
+    ``probability`` (share of draws); rows with probability 0 are left out.
+    """
+    if "frontier_holder_at_date" not in post:
+        return pd.DataFrame()
+    families = list(post["frontier_holder"].attrs["families"])
+    rows = []
+    for name, dim in (("frontier_holder_at_date", "date"), ("frontier_holder", "month")):
+        da = post[name]
+        codes = da.stack(sample=("chain", "draw")).transpose("sample", ...).values
+        probs = holder_probabilities(np.rint(codes).astype(int), len(families))
+        for h, fam in enumerate(families):
+            for a, access in enumerate(da["access"].values):
+                for d, date in enumerate(da[dim].values):
+                    if probs[h, a, d] > 0:
+                        rows.append({"access": str(access), "date": str(date), "holder": fam,
+                                     "probability": float(probs[h, a, d])})
+    table = pd.DataFrame(rows, columns=["access", "date", "holder", "probability"])
+    order = {d: i for i, d in enumerate(dict.fromkeys(table["date"]))}
+    return (table.assign(_d=table["date"].map(order))
+            .sort_values(["access", "_d", "probability"], ascending=[True, True, False])
+            .drop(columns="_d").reset_index(drop=True))
+
+
 def named_dates_only(country: pd.DataFrame, at_dates: pd.DataFrame | None) -> pd.DataFrame:
     """Rows of the country table at the named dates of ``gap_at_dates`` (every row without it).
 
@@ -222,6 +275,10 @@ def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     country = country_gaps(post)
     if not country.empty:
         tables["country_gaps"] = country
+    labs = lab_lags(post)
+    if not labs.empty:
+        tables["lab_lags"] = labs
+        tables["frontier_holders"] = frontier_holders(post)
     return tables
 
 

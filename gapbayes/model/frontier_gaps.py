@@ -43,6 +43,12 @@ from gapbayes.model.gap_vector import (
     shift_gaps,
     vector_arrays,
 )
+from gapbayes.model.lab_lags import (
+    frontier_holders,
+    lab_lag_draws,
+    lab_model_counts,
+    reported_labs,
+)
 from gapbayes.model.links import crossing_row
 from gapbayes.model.saturation import frontier_positions
 
@@ -181,6 +187,7 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
     }
     out.update(_vector_variables(post, data, (back, fwd, reach), curves, positions, R))
     out.update(_country_variables(post, data, curves, times, R))
+    out.update(_lab_variables(post, data, times, R))
     out.update(bias_terms_months(post, data, out["gap_at_date"]))
     return xr.Dataset(out)
 
@@ -242,6 +249,41 @@ def _country_variables(post: xr.Dataset, data: FrontierData, curves: tuple, time
                                     {**country, "month": data.report_dates}),
             "gap_country_at_date": _unstack(gaps[:, :, R:], post, ["country", "date"],
                                             {**country, "date": list(named_times(data))})}
+
+
+def _lab_variables(post: xr.Dataset, data: FrontierData, times: np.ndarray, R: int
+                   ) -> dict[str, xr.DataArray]:
+    """Lab lags and frontier holders (:mod:`gapbayes.model.lab_lags`).
+
+    ``lab_lag`` (lab, month) and ``lab_lag_at_date`` (lab, date) per draw, with coordinates
+    ``lab_closed_models`` and ``lab_open_models``; ``frontier_holder`` (access, month) and
+    ``frontier_holder_at_date`` (access, date): the index into ``data.family_names`` of the
+    family holding each group's frontier in each draw (-1 before the group's first release;
+    attribute ``families`` lists the names). Empty without abilities or reported labs.
+    """
+    if "ability" not in post or not reported_labs(data):
+        return {}
+    ability = stack_draws(post["ability"])
+    labs, lags = lab_lag_draws(ability, stack_draws(post["frontier"])[:, 0, :], data, times)
+    counts = lab_model_counts(data, labs)
+    lab = {"lab": labs}
+    per_lab = {"lab_closed_models": ("lab", [counts[b][0] for b in labs]),
+               "lab_open_models": ("lab", [counts[b][1] for b in labs])}
+    codes = frontier_holders(ability, data, times).astype(float)
+    families = {"families": list(data.family_names)}
+    access = {"access": ["closed", "open"]}
+    named = {"date": list(named_times(data))}
+    month = {"month": data.report_dates}
+    return {
+        "lab_lag": _unstack(lags[:, :, :R], post, ["lab", "month"],
+                            {**lab, **month}).assign_coords(per_lab),
+        "lab_lag_at_date": _unstack(lags[:, :, R:], post, ["lab", "date"],
+                                    {**lab, **named}).assign_coords(per_lab),
+        "frontier_holder": _unstack(codes[..., :R], post, ["access", "month"],
+                                    {**access, **month}).assign_attrs(families),
+        "frontier_holder_at_date": _unstack(codes[..., R:], post, ["access", "date"],
+                                            {**access, **named}).assign_attrs(families),
+    }
 
 
 def closed_growth_rate(post: xr.Dataset, data: FrontierData, t: np.ndarray) -> np.ndarray:
