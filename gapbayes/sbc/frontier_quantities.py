@@ -10,6 +10,8 @@ reported, not a proxy:
   so not a forecast: at the last month the forward gap needs the open frontier's future);
 - the change of the overall gap over the last 6 months;
 - every benchmark's backward gap at the last month;
+- every reported lab's lag behind the closed frontier at the last month
+  (:mod:`gapbayes.model.lab_lags`);
 - the bias terms in months (provider penalty, self-report offset, public minus private);
 - the scalar hyperparameters of the model (frontier, shortfall, shift, link scales);
 - the joint log-likelihood of the simulated data.
@@ -24,6 +26,7 @@ import xarray as xr
 
 from gapbayes.model.country import COUNTRY_ROWS
 from gapbayes.model.frontier_design import FrontierData
+from gapbayes.model.lab_lags import reported_labs
 from gapbayes.model.spec import Spec
 from gapbayes.sbc.loglik import JointLogLik
 
@@ -31,7 +34,7 @@ LOGLIK = "loglik"
 POSITIONS = ("early", "middle", "last")
 # what gap_quantities reads from a draw
 CURVE_VARIABLES = ("frontier", "category_trend_knots", "open_shift", "provider_penalty",
-                   "self_report_offset", "china_offset_knots")
+                   "self_report_offset", "china_offset_knots", "ability")
 
 
 class FrontierQuantities:
@@ -68,11 +71,15 @@ class FrontierQuantities:
         ) if on]
         self.change = r > 6
         self.countries = list(COUNTRY_ROWS) if "china_offset_knots" in model.named_vars else []
+        # a lab with no model by the last month has no lag there (NaN): nothing to rank
+        self.labs = [b for b in reported_labs(data) if data.base_time[
+            data.base_family == data.family_names.index(b)].min() <= data.report_time[-1]]
         self.names = ([f"gap_{p}[{g}]" for g in self.groups for p in POSITIONS]
                       + [f"gap_forward_{p}[overall]" for p in ("early", "middle")]
                       + (["gap_change_6m[overall]"] if self.change else [])
                       + [f"gap_last[{b}]" for b in data.bench_ids]
                       + [f"gap_country_last[{c}]" for c in self.countries]
+                      + [f"lab_lag_last[{b}]" for b in self.labs]
                       + self.bias + self.hyper + [LOGLIK])
         self._loglik = JointLogLik(partial(build_frontier_model, data, spec))
 
@@ -93,6 +100,9 @@ class FrontierQuantities:
         for c in self.countries:
             out[f"gap_country_last[{c}]"] = (f"backward gap of the {c} models in months at "
                                             f"{when['last']}")
+        for b in self.labs:
+            out[f"lab_lag_last[{b}]"] = (f"lag of {b}'s best model behind the closed frontier "
+                                         f"in months at {when['last']}")
         out.update({k: k.replace("_", " ") for k in self.bias})
         out.update({k: k for k in self.hyper})
         out[LOGLIK] = "joint log-likelihood of the simulated data"
@@ -134,6 +144,8 @@ class FrontierQuantities:
         for c in self.countries:
             out[f"gap_country_last[{c}]"] = _draws(
                 q["gap_country"].sel(country=c).isel(month=-1))
+        for b in self.labs:
+            out[f"lab_lag_last[{b}]"] = _draws(q["lab_lag"].sel(lab=b).isel(month=-1))
         for k in self.bias:
             out[k] = _draws(q[k])
         for k in self.hyper:
