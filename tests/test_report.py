@@ -319,6 +319,10 @@ def test_stan_result_summary_and_report(fit_folder: Path, tmp_path: Path) -> Non
     out = io.StringIO()
     print_summary(load_result(copy), "text", out)
     assert ", backend stan, 2 chains x 100 draws, seed 0\n" in out.getvalue()
+    # the plain summary carries the lab block after the country block
+    text = out.getvalue()
+    assert text.index("by country of the open models") < text.index(
+        "Lab lag behind the closed frontier, in months") < text.index("Which lab holds")
     assert render([str(copy), "--out", str(tmp_path / "page.html")]) == 0
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert "backend stan," in page and "/?" not in page
