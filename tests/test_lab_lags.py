@@ -79,3 +79,26 @@ def test_frontier_holders_and_their_probabilities(data):
     np.testing.assert_allclose(probs[:, 1, 2], [0.0, 0.5, 0.0, 0.5])
     np.testing.assert_allclose(probs[:, 1, 0], [0.0, 0.0, 0.0, 0.0])
     np.testing.assert_allclose(probs[:, 0].sum(axis=0), 1.0)
+
+
+def test_frontier_holders_table_keeps_the_dates_in_order():
+    """Named dates, then months, whichever lab is found first (lab A holds only at the end)."""
+    import xarray as xr
+
+    from gapbayes.inference.fit_tables import frontier_holders as holder_table
+
+    def codes(values, dim, labels):
+        # (chain, draw, access, dim): closed as given, open without a release (-1)
+        arr = np.stack([np.array(values, float), np.full(len(values), -1.0)])
+        return xr.DataArray(np.broadcast_to(arr, (1, 2, *arr.shape)).copy(),
+                            dims=("chain", "draw", "access", dim),
+                            coords={"access": ["closed", "open"], dim: labels},
+                            attrs={"families": ["A", "B"]})
+
+    post = xr.Dataset({
+        "frontier_holder_at_date": codes([1, 0], "date", ["2025-01-20", "last (2026-04)"]),
+        "frontier_holder": codes([1, 0], "month", ["2026-03", "2026-04"])})
+    table = holder_table(post)
+    assert table["date"].tolist() == ["2025-01-20", "last (2026-04)", "2026-03", "2026-04"]
+    assert table["holder"].tolist() == ["B", "A", "B", "A"]
+    assert set(table["access"]) == {"closed"} and (table["probability"] == 1.0).all()

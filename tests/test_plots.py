@@ -20,9 +20,9 @@ from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simula
 from gapbayes.model.spec import load_spec
 from gapbayes.reporting.plots import fit_plotter
 
-PNGS = ("gap_by_access", "gap_by_category", "gap_vector", "gap_forward_vs_backward",
+PNGS = ("gap_by_access", "gap_by_category", "gap_vector", "lab_lags", "gap_forward_vs_backward",
         "benchmark_curves", "rank_plots", "ppc", "prior_predictive")
-SVGS = ("gap_by_access", "gap_by_category", "gap_vector")
+SVGS = ("gap_by_access", "gap_by_category", "gap_vector", "lab_lags")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

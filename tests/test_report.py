@@ -167,7 +167,7 @@ def test_headline_numbers_in_page(fit_folder: Path, report_page: str) -> None:
     for phrase in headline_numbers(fit_folder):
         assert phrase in head, f"headline lacks {phrase!r}: {head}"
     for section in ("Gap over time", "Gap by benchmark category", "The gap as a vector",
-                    "Baseline vs Bayesian",
+                    "Lab lags", "Baseline vs Bayesian",
                     "Bias terms", "Per-benchmark curves", "Diagnostics", "Provenance"):
         assert section in text
 
@@ -176,7 +176,7 @@ def test_page_is_self_contained(report_page: str) -> None:
     check_self_contained(report_page)
     # Synthetic data: no attribution, hence no web address anywhere, not even as text.
     assert re.search(r"https?://", report_page) is None
-    assert len(re.findall(r'<img ', report_page)) == 7          # gap_vector is the 7th
+    assert len(re.findall(r'<img ', report_page)) == 8          # lab_lags is the 8th
 
 
 def test_baseline_side_by_side(report_page: str) -> None:
@@ -227,7 +227,8 @@ def test_markup_from_files_is_escaped(hostile_page: tuple[str, Path]) -> None:
 def test_figures_redrawn_without_plots_folder(hostile_page: tuple[str, Path]) -> None:
     page, copy = hostile_page
     assert "Figures redrawn from posterior.nc" in page
-    assert len(re.findall(r'<img ', page)) == 7
+    assert len(re.findall(r'<img ', page)) == 8
+    assert 'id="fig-lab_lags"' in page                   # redrawn from the posterior too
     assert not (copy / "plots").exists(), "the result folder must not change"
     assert not (copy / REPORT_FILE).exists(), "--out writes elsewhere"
 
@@ -276,6 +277,9 @@ def test_renders_in_headless_chromium(fit_folder: Path, report_page: str,
     assert '<section id="country">' in dom and 'href="#country"' in dom
     country = text.split("By country", 1)[1]
     assert "chinese open" in country and "chinese minus other open" in country
+    # the lab section: its table, the frontier holders and the figure
+    assert '<section id="labs">' in dom and 'href="#labs"' in dom
+    assert 'id="fig-lab_lags"' in dom and "which lab holds the frontier" in text
     sizes = re.search(r'<pre id="probe">(.*?)</pre>', dom)
     assert sizes, "the load event never fired"
     expected = [f"{w}x{h}" for w, h in (
@@ -315,9 +319,32 @@ def test_stan_result_summary_and_report(fit_folder: Path, tmp_path: Path) -> Non
     out = io.StringIO()
     print_summary(load_result(copy), "text", out)
     assert ", backend stan, 2 chains x 100 draws, seed 0\n" in out.getvalue()
+    # the plain summary carries the lab block after the country block
+    text = out.getvalue()
+    assert text.index("by country of the open models") < text.index(
+        "Lab lag behind the closed frontier, in months") < text.index("Which lab holds")
     assert render([str(copy), "--out", str(tmp_path / "page.html")]) == 0
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert "backend stan," in page and "/?" not in page
+
+
+def test_lab_section_from_the_fit(fit_folder: Path, report_page: str) -> None:
+    """Every lab of lab_lags.csv at the named dates, its median in the table; the figure."""
+    labs = pd.read_csv(fit_folder / "lab_lags.csv")
+    named = set(pd.read_csv(fit_folder / "gap_at_dates.csv")["date"])
+    assert 'href="#labs"' in report_page and '<section id="labs">' in report_page
+    section = report_page[report_page.index('<section id="labs">'):]
+    section = section[:section.index("</section>")]
+    rows = labs[labs["date"].isin(named)]
+    assert len(rows) and set(labs["lab"]) == set(rows["lab"])
+    for r in rows.itertuples():
+        row = section[section.index(f"<tr><td>{html.escape(r.lab)}</td>"):]
+        assert f"<strong>{r.median:.1f}</strong>" in row[:row.index("</tr>")], r.lab
+    holders = pd.read_csv(fit_folder / "frontier_holders.csv")
+    top = holders[holders["date"].isin(named)].iloc[0]
+    assert f"{top.holder} {top.probability:.2f}" in html.unescape(section)
+    assert 'id="fig-lab_lags"' in section and "data:image/png;base64," in section
+    assert "running best" in section
 
 
 def test_country_section_only_with_country_gaps() -> None:

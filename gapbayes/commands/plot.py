@@ -12,7 +12,8 @@ from gapbayes.paths import results_dir
 
 FIGURES = (
     "gap_by_access (.png, .svg), gap_by_category (.png, .svg), gap_vector (.png, .svg: each "
-    "category and benchmark at the last month), gap_forward_vs_backward, benchmark_curves, "
+    "category and benchmark at the last month), lab_lags (.png, .svg: each lab's lag behind the "
+    "closed frontier, when the fit has lab lags), gap_forward_vs_backward, benchmark_curves, "
     "rank_plots, ppc"
 )
 

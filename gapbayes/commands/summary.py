@@ -17,6 +17,7 @@ from gapbayes.commands.summary_by import (
     select_groups,
 )
 from gapbayes.commands.summary_country import print_country
+from gapbayes.commands.summary_lab import print_lab
 
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
 BIAS_LABELS = {
@@ -30,7 +31,7 @@ BIAS_LABELS = {
 HELP = "gap table of a fit result"
 DESCRIPTION = f"""
 Print the posterior gap by access type and category at named dates ({INTERVALS}), the bias
-terms and the diagnostics.
+terms, the country gaps and the lab lags when the result has them, and the diagnostics.
 """
 
 
@@ -44,9 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="one view of the gap vector at the last month: access type "
                         "(overall/private/public) or category (gap over the identified "
                         "benchmarks, their number, a new benchmark's interval), or benchmark "
-                        "(saturated ones marked), or country (Chinese vs other open models); "
-                        "default: access types and categories at "
-                        "the named dates")
+                        "(saturated ones marked), or country (Chinese vs other open models), "
+                        "or lab (each lab's lag behind the closed frontier and which lab "
+                        "holds each group's frontier); default: access types and categories "
+                        "at the named dates")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         print_benchmarks(loaded, args.format)
     elif args.by == "country":
         print_country(loaded, args.format)
+    elif args.by == "lab":
+        print_lab(loaded, args.format)
     elif args.by in ("access", "category"):
         print_groups(loaded, args.by, args.format)
     else:
@@ -212,6 +216,9 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
     if fmt == "text" and "country_gaps" in loaded.tables:
         out.write("\n")
         print_country(loaded, fmt, out)
+    if fmt == "text" and "lab_lags" in loaded.tables:
+        out.write("\n")
+        print_lab(loaded, fmt, out)
     if fmt == "text":
         for text in _trend_lines(loaded):
             out.write(text + "\n")

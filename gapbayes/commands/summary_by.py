@@ -20,7 +20,7 @@ import pandas as pd
 
 from gapbayes.errors import GapbayesError
 
-BY_CHOICES = ("access", "category", "benchmark", "country")
+BY_CHOICES = ("access", "category", "benchmark", "country", "lab")
 ACCESS_GROUPS = ("overall", "private", "public")
 INTERVAL = "posterior median [90% equal-tailed interval (ETI)]"
 RULE = ("group gap = equal weight over the group's benchmarks identified at that month (the "

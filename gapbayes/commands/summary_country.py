@@ -1,9 +1,10 @@
 """``gapbayes summary --by country``: Chinese vs other open models behind the closed frontier.
 
-With the spec switch ``country`` (on in the default spec), Chinese open models have their own
-frontier: the open frontier plus an offset curve (:mod:`gapbayes.model.country`). This view
-prints, at the named dates, each open subgroup's backward gap behind the closed frontier and
-their difference, from the result's ``country_gaps.csv``.
+With the spec switch ``country`` (off by default, on in the spec ``by-country``), Chinese open
+models have their own frontier: the open frontier plus an offset curve
+(:mod:`gapbayes.model.country`). This view prints, at the named dates, each open subgroup's
+backward gap behind the closed frontier and their difference, from the result's
+``country_gaps.csv``.
 """
 
 from __future__ import annotations

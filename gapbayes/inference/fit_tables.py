@@ -228,8 +228,10 @@ def frontier_holders(post: xr.Dataset) -> pd.DataFrame:
         return pd.DataFrame()
     families = list(post["frontier_holder"].attrs["families"])
     rows = []
+    dates = []
     for name, dim in (("frontier_holder_at_date", "date"), ("frontier_holder", "month")):
         da = post[name]
+        dates += [str(d) for d in da[dim].values]
         codes = da.stack(sample=("chain", "draw")).transpose("sample", ...).values
         probs = holder_probabilities(np.rint(codes).astype(int), len(families))
         for h, fam in enumerate(families):
@@ -239,7 +241,8 @@ def frontier_holders(post: xr.Dataset) -> pd.DataFrame:
                         rows.append({"access": str(access), "date": str(date), "holder": fam,
                                      "probability": float(probs[h, a, d])})
     table = pd.DataFrame(rows, columns=["access", "date", "holder", "probability"])
-    order = {d: i for i, d in enumerate(dict.fromkeys(table["date"]))}
+    # the coordinates' order (named dates, then months), not the order rows were found in
+    order = {d: i for i, d in enumerate(dict.fromkeys(dates))}
     return (table.assign(_d=table["date"].map(order))
             .sort_values(["access", "_d", "probability"], ascending=[True, True, False])
             .drop(columns="_d").reset_index(drop=True))
@@ -255,6 +258,32 @@ def named_dates_only(country: pd.DataFrame, at_dates: pd.DataFrame | None) -> pd
         return country.reset_index(drop=True)
     named = set(at_dates["date"].astype(str))
     return country[country["date"].astype(str).isin(named)].reset_index(drop=True)
+
+
+def lab_lags_at_dates(labs: pd.DataFrame, at_dates: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows of ``lab_lags`` at the named dates, lab by lab: most base models first.
+
+    Labs are ordered by their base models in the fit (closed plus open, most first, then by
+    name), each lab's dates in the table's order; a lab without a model by a date has no row
+    there (:func:`named_dates_only` picks the dates).
+    """
+    rows = named_dates_only(labs, at_dates)
+    total = rows["closed_models"] + rows["open_models"]
+    dates = {d: i for i, d in enumerate(dict.fromkeys(rows["date"].astype(str)))}
+    key = rows.assign(_n=-total, _d=rows["date"].astype(str).map(dates))
+    return (key.sort_values(["_n", "lab", "_d"], kind="stable")
+            .drop(columns=["_n", "_d"]).reset_index(drop=True))
+
+
+def frontier_holders_at_dates(holders: pd.DataFrame, at_dates: pd.DataFrame | None,
+                              min_probability: float = 0.0) -> pd.DataFrame:
+    """Rows of ``frontier_holders`` at the named dates with at least ``min_probability``.
+
+    Kept in the table's order: access group, date, most probable holder first.
+    """
+    rows = named_dates_only(holders, at_dates)
+    # shares of draws are ratios such as 2/40: compare with a little room for rounding
+    return rows[rows["probability"] >= min_probability - 1e-9].reset_index(drop=True)
 
 
 def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:

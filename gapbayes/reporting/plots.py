@@ -6,6 +6,8 @@
 - ``gap_by_category.png/.svg``: the same per benchmark category, small multiples, and
   ``gap_vector.png/.svg``: each category and benchmark at the last month
   (:mod:`gapbayes.reporting.plots_vector`);
+- ``lab_lags.png/.svg``: each lab's lag behind the closed frontier over time, when the fit has
+  lab lags (:mod:`gapbayes.reporting.plots_lab`);
 - ``gap_forward_vs_backward.png``: overall backward- vs forward-looking gap;
 - ``benchmark_curves.png``, ``rank_plots.png``, ``ppc.png``: how the model meets the data and
   how the sampler did (:mod:`gapbayes.reporting.plots_checks`).
@@ -222,6 +224,7 @@ def write_fit_plots(
         ppc_figure,
         rank_figure,
     )
+    from gapbayes.reporting.plots_lab import lab_lags_figure
     from gapbayes.reporting.plots_vector import gap_by_category_figure, gap_vector_figure
 
     if "matplotlib.pyplot" not in sys.modules:
@@ -245,6 +248,9 @@ def write_fit_plots(
         written += save_figure(gap_vector_figure(post, data, label.removeprefix("last (")
                                                  .removesuffix(")")),
                                out_dir / "gap_vector", svg=True)
+    fig = lab_lags_figure(post)
+    if fig is not None:
+        written += save_figure(fig, out_dir / "lab_lags", svg=True)
     written += save_figure(gap_direction_figure(back, fwd), out_dir / "gap_forward_vs_backward")
     written += save_figure(benchmark_curves_figure(dt, data), out_dir / "benchmark_curves")
     written += rank_figure(dt, out_dir / "rank_plots")

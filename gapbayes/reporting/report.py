@@ -6,8 +6,9 @@ is the data attribution link (Epoch AI's Benchmarking Hub, required by its CC-BY
 and only when the fit used the bundled Epoch data.
 
 Sections: headline (gap by access type at the last data month in words), gap over time, gap
-by category, the threshold-crossing baseline next to the model, bias terms, per-benchmark
-curves, diagnostics (PASS/FAIL per check) and provenance. Every piece of text that comes from
+by category, by country and lab lags (when the result has them), the threshold-crossing
+baseline next to the model, bias terms, per-benchmark curves, diagnostics (PASS/FAIL per check)
+and provenance. Every piece of text that comes from
 a file is escaped with :func:`html.escape`.
 """
 
@@ -24,6 +25,8 @@ from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.results import LoadedResult, backend_label
 from gapbayes.reporting.report_country import ANCHOR, section_country
+from gapbayes.reporting.report_lab import ANCHOR as LAB_ANCHOR
+from gapbayes.reporting.report_lab import section_lab
 from gapbayes.reporting.report_sections import (
     section_baseline,
     section_bias,
@@ -172,6 +175,7 @@ def render_report(
         ("over-time", "Gap over time"), ("category", "By category"),
         ("gap-vector", "Gap vector"),
         *([ANCHOR] if "country_gaps" in loaded.tables else []),
+        *([LAB_ANCHOR] if "lab_lags" in loaded.tables else []),
         ("baseline", "Baseline vs Bayesian"), ("bias", "Bias terms"),
         ("benchmarks", "Benchmarks"), ("diagnostics", "Diagnostics"),
         ("provenance", "Provenance")))
@@ -180,6 +184,8 @@ def render_report(
         section_over_time(figures),
         section_category(gaps, figures),
         section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_at_dates")),
+        section_lab(loaded.tables.get("lab_lags"), loaded.tables.get("frontier_holders"),
+                    loaded.tables.get("gap_at_dates"), figures),
         section_baseline(gaps, baseline, baseline_note),
         section_bias(loaded.tables.get("bias_terms")),
         section_curves(figures),

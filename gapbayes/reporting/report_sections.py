@@ -97,7 +97,8 @@ def headline_text(gaps: pd.DataFrame) -> str:
     return html.unescape(re.sub(r"</?strong>", "", headline_html(gaps)))
 
 
-def _gap_cell(row: pd.Series | None) -> str:
+def interval_cell(row: pd.Series | None) -> str:
+    """Return a table cell: the median in bold, then the 50% and 90% ETI ("n/a" without row)."""
     if row is None:
         return '<td class="num">n/a</td>'
     return (f'<td class="num"><strong>{esc(num(row["median"]))}</strong> '
@@ -132,7 +133,7 @@ def section_headline(gaps: pd.DataFrame, manifest: dict | None = None) -> str:
             if back is None and fwd is None:
                 continue
             rows.append(f"<tr><td>{esc(GROUP_TITLES[group])}</td><td>{esc(date)}</td>"
-                        f"{_gap_cell(back)}{_gap_cell(fwd)}</tr>")
+                        f"{interval_cell(back)}{interval_cell(fwd)}</tr>")
     passed, verdict = diagnostics_verdict(manifest or {})
     banner = (f'<p class="banner {"pass" if passed else "fail"}" id="verdict">'
               f'<a href="#diagnostics">Diagnostics</a> {esc(verdict)}</p>'
@@ -152,7 +153,8 @@ interval (ETI): the gap lies inside it with 90% posterior probability.</p>
 </section>"""
 
 
-def _figure(figures: dict[str, bytes], fig: FigureSpec) -> str:
+def figure_html(figures: dict[str, bytes], fig: FigureSpec) -> str:
+    """Return ``fig`` as an embedded PNG with its caption, or a note when it is missing."""
     data = figures.get(fig.stem)
     if data is None:
         return (f'<p class="note">Figure {esc(fig.stem)}.png is not available for this result '
@@ -170,8 +172,8 @@ def section_over_time(figures: dict[str, bytes]) -> str:
     return f"""
 <section id="over-time">
 <h2>Gap over time</h2>
-{_figure(figures, FIG_ACCESS)}
-{_figure(figures, FIG_DIRECTION)}
+{figure_html(figures, FIG_ACCESS)}
+{figure_html(figures, FIG_DIRECTION)}
 </section>"""
 
 
@@ -183,7 +185,7 @@ def section_category(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
     head = "".join(f"<th>{esc(d)}</th>" for d in dates)
     rows = "".join(
         f"<tr><td>{esc(str(c).removeprefix('category:').replace('_', ' '))}</td>"
-        + "".join(_gap_cell(_row(gaps, c, d)) for d in dates) + "</tr>"
+        + "".join(interval_cell(_row(gaps, c, d)) for d in dates) + "</tr>"
         for c in cats)
     table = (f"<table><tr><th>category (backward-looking gap, months: median [50% ETI] "
              f"[90% ETI])</th>{head}</tr>{rows}</table>" if cats
@@ -192,7 +194,7 @@ def section_category(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
 <section id="category">
 <h2>Gap by benchmark category</h2>
 {table}
-{_figure(figures, FIG_CATEGORY)}
+{figure_html(figures, FIG_CATEGORY)}
 </section>{section_vector(gaps, figures)}"""
 
 
@@ -229,7 +231,7 @@ def section_vector(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
 <p class="note">A group's gap: equal weight over its benchmarks identified at that month (the
 open frontier inside 5-95% of a benchmark's range); "not identified" where none is.</p>
 {table}
-{_figure(figures, FIG_VECTOR)}
+{figure_html(figures, FIG_VECTOR)}
 </section>"""
 
 
@@ -339,7 +341,7 @@ def section_curves(figures: dict[str, bytes]) -> str:
     return f"""
 <section id="benchmarks">
 <h2>Per-benchmark curves</h2>
-{_figure(figures, FIG_CURVES)}
+{figure_html(figures, FIG_CURVES)}
 </section>"""
 
 
@@ -382,8 +384,8 @@ def section_diagnostics(manifest: dict, figures: dict[str, bytes]) -> str:
 {rows}
 </table>
 <details><summary>Rank plots and posterior predictive check</summary>
-{_figure(figures, FIG_RANK)}
-{_figure(figures, FIG_PPC)}
+{figure_html(figures, FIG_RANK)}
+{figure_html(figures, FIG_PPC)}
 </details>
 </section>"""
 

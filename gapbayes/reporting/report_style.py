@@ -66,6 +66,12 @@ FIG_VECTOR = FigureSpec(
     "and 90% equal-tailed intervals. A category's gap is the equal-weight mean over its "
     "benchmarks identified that month; hollow markers are benchmarks that no longer "
     "discriminate (saturated or at the floor), orange rows a new benchmark of the category.")
+FIG_LAB = FigureSpec(
+    "lab_lags", "Lab lags over time",
+    "Each lab's lag behind the closed frontier (months since the closed frontier stood at the "
+    "level of the lab's best base model released so far): posterior median with its 50% "
+    "equal-tailed interval, from the lab's first base model on; below the dashed zero line "
+    "the lab's best model sits above the closed frontier.")
 FIG_CURVES = FigureSpec(
     "benchmark_curves", "Per-benchmark curves",
     "Latent closed and open frontiers on each benchmark's score scale, over the observed "
@@ -77,7 +83,8 @@ FIG_PPC = FigureSpec(
     "ppc", "Posterior predictive check",
     "Observed vs predicted score distributions and the coverage of central predictive "
     "intervals.")
-FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_VECTOR, FIG_CURVES, FIG_RANK, FIG_PPC)
+FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_VECTOR, FIG_LAB, FIG_CURVES, FIG_RANK,
+           FIG_PPC)
 
 CSS = """
 :root { --ink:#1d1d1f; --muted:#5f6368; --line:#d9dce1; --pass:#1a7f37; --pass-bg:#e6f4ea;
