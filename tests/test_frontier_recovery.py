@@ -9,7 +9,9 @@ code as the posterior's. Checked: the true overall gap lies inside its posterior
 equal-tailed interval in at least 80% of the months (a 90% interval misses about one month
 in ten when calibrated; adjacent months are correlated, hence the margin) and at the last
 month; each category's mean open shift and the two bias terms inside their 99% intervals, and
-75% of them inside their 90% intervals.
+75% of them inside their 90% intervals. Lab lags (gapbayes/model/lab_lags.py: each lab's best
+model so far against the closed frontier) inside their intervals, and the true holder of each
+group's frontier given a fair posterior probability.
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ def fitted():
     dt = PyMCBackend().sample(data, SPEC, SETTINGS)
     post = dt["posterior"].to_dataset()
     true_post = truth_dataset(world.truth, ["frontier", "category_trend_knots", "open_shift",
-                                            "provider_penalty", "self_report_offset"])
+                                            "provider_penalty", "self_report_offset", "ability"])
     true_post = true_post.rename({"dfrontier0": "access", "dfrontier1": "grid",
-                                  "dopen_shift0": "benchmark"})
+                                  "dopen_shift0": "benchmark", "dability0": "base"})
     if "category_trend_knots" in true_post:
         true_post = true_post.rename({"dcategory_trend_knots0": "trend_knot",
                                       "dcategory_trend_knots1": "category"})
@@ -94,3 +96,41 @@ def test_category_shifts_and_bias_terms_are_recovered(fitted):
         lo, hi = eti(draws)
         inside90[name] = bool(lo <= truth <= hi)
     assert np.mean(list(inside90.values())) >= 0.75, inside90
+
+
+def test_lab_lags_are_recovered(fitted):
+    """The true lag of every lab (10 labs of 7-18 base models) against its posterior.
+
+    At the named dates: every truth inside its 99% interval and at least 75% inside their
+    90% intervals; over every (lab, month) after the lab's first release, at least 80%
+    inside (adjacent months share the same best model, hence the margin).
+    """
+    _, data, _, est, true = fitted
+    at = est["lab_lag_at_date"].stack(s=("chain", "draw")).values       # (lab, date, S)
+    truth = true["lab_lag_at_date"].values[0, 0]
+    assert at.shape[0] == 10 and not np.isnan(truth).any()
+    lo, hi = np.quantile(at, [0.05, 0.95], axis=-1)
+    lo99, hi99 = np.quantile(at, [0.005, 0.995], axis=-1)
+    assert np.all((lo99 <= truth) & (truth <= hi99)), (truth.round(1), lo99.round(1),
+                                                        hi99.round(1))
+    assert ((lo <= truth) & (truth <= hi)).mean() >= 0.75
+    months = est["lab_lag"].stack(s=("chain", "draw")).values
+    truth = true["lab_lag"].values[0, 0]
+    released = ~np.isnan(truth)
+    assert np.array_equal(released, ~np.isnan(months[..., 0]))
+    lo, hi = np.quantile(months[released], [0.05, 0.95], axis=-1)
+    assert ((lo <= truth[released]) & (truth[released] <= hi)).mean() >= 0.8
+
+
+def test_true_frontier_holder_gets_a_fair_probability(fitted):
+    """The lab truly holding each group's frontier at the named dates, against the posterior.
+
+    About five labs compete in each group; a uniform guess gives each 0.2. Asserted: the true
+    holder never below 0.05, and on average at least 0.25.
+    """
+    _, data, _, est, true = fitted
+    codes = est["frontier_holder_at_date"].stack(s=("chain", "draw")).values  # (access, date, S)
+    truth = true["frontier_holder_at_date"].values[0, 0]
+    probs = (codes == truth[..., None]).mean(axis=-1)
+    assert probs.min() >= 0.05, (probs, [data.family_names[int(c)] for c in truth.ravel()])
+    assert probs.mean() >= 0.25, probs
