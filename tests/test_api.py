@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gapbayes as gb
@@ -108,6 +109,13 @@ def test_load_reads_a_reference_result_without_its_posterior() -> None:
     assert {"benchmark", "identified"} <= set(fit.summary(by="benchmark").columns)
     assert fit.text().startswith(f"gapbayes result {manifest['name']}: spec default")
     assert fit.bias_terms()["term"].tolist()
+    labs = fit.summary(by="lab")
+    n = labs.drop_duplicates("lab").eval("closed_models + open_models").tolist()
+    assert n == sorted(n, reverse=True) and len(n) >= 10          # most base models first
+    assert (labs["eti90_lo"] <= labs["median"]).all() and (labs["median"] <= labs["eti90_hi"]).all()
+    holders = fit.frontier_holders()
+    sums = holders.groupby(["access", "date"])["probability"].sum()
+    assert set(holders["access"]) == {"closed", "open"} and np.allclose(sums, 1.0)
     # the posterior was left out of the reference copy: one clear line, no traceback
     with pytest.raises(GapbayesError, match=r"posterior\.nc: missing from the result folder"):
         fit.plot_gap()
@@ -123,6 +131,15 @@ def test_load_reads_a_reference_result_without_its_posterior() -> None:
 def test_bad_method_arguments_are_one_line(method: str, kwargs: dict, match: str) -> None:
     with pytest.raises(GapbayesError, match=match):
         getattr(gb.load(REFERENCE), method)(**kwargs)
+
+
+def test_country_and_lab_views_of_the_by_country_reference() -> None:
+    fit = gb.load(ROOT / "results" / "reference" / "epoch-by-country")
+    country = fit.summary(by="country")
+    assert set(country["country"]) == {"chinese open", "other open", "chinese minus other open"}
+    # made before lab lags existed: one line saying why, as the CLI prints it
+    with pytest.raises(GapbayesError, match=r"epoch-by-country: no lab lags in this result"):
+        fit.summary(by="lab")
 
 
 def test_load_refuses_what_is_not_a_fit(tmp_path: Path) -> None:

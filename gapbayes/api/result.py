@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from gapbayes.inference.results import LoadedResult
 
 GAP_FIGURES = ("access", "category", "direction")
-SUMMARY_VIEWS = (None, "access", "category", "benchmark")
+SUMMARY_VIEWS = (None, "access", "category", "benchmark", "country", "lab")
 
 
 def folder_repr(kind: str, path: Path, details: str, passed: bool) -> str:
@@ -106,8 +106,11 @@ class Fit:
         ----------
         by
             None (access groups, then categories), ``"access"`` (overall, private,
-            public), ``"category"``, or ``"benchmark"`` (one row per benchmark, date and
-            direction, with the saturated benchmarks marked ``identified = False``).
+            public), ``"category"``, ``"benchmark"`` (one row per benchmark, date and
+            direction, with the saturated benchmarks marked ``identified = False``),
+            ``"country"`` (Chinese vs other open models; spec ``by-country``) or ``"lab"``
+            (each lab's lag behind the closed frontier, most base models first; which lab
+            holds each group's frontier is :meth:`frontier_holders`).
 
         Returns
         -------
@@ -137,7 +140,39 @@ class Fit:
                                 + ", ".join(repr(v) for v in SUMMARY_VIEWS))
         if by == "benchmark":
             return self.table("benchmark_gaps")
+        if by == "country":
+            from gapbayes.commands.summary_country import country_rows
+
+            return country_rows(self._loaded)
+        if by == "lab":
+            from gapbayes.commands.summary_lab import lab_tables
+
+            return lab_tables(self._loaded)[0]
         return select_groups(gap_table(self._loaded), by).reset_index(drop=True)
+
+    def frontier_holders(self) -> pd.DataFrame:
+        """Return which lab holds each access group's frontier at the named dates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``access``, ``date``, ``holder`` (a lab; ``other``: organisations outside
+            the listed labs) and ``probability`` (share of posterior draws in which the
+            holder's base model is the group's best so far), most probable first.
+
+        Examples
+        --------
+        >>> import gapbayes as gb
+        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> holders = fit.frontier_holders()
+        >>> sorted(holders["access"].unique())
+        ['closed', 'open']
+        >>> bool(holders.groupby(["access", "date"])["probability"].sum().round(6).eq(1).all())
+        True
+        """
+        from gapbayes.commands.summary_lab import lab_tables
+
+        return lab_tables(self._loaded)[1]
 
     def bias_terms(self) -> pd.DataFrame:
         """Return the bias terms in months (public offset, provider penalty...) with intervals."""

@@ -60,7 +60,7 @@ def _lab_label(r: pd.Series) -> str:
 
 
 def _draw_panel(ax: Axes, rows: pd.DataFrame, labs: list[str], title: str) -> None:
-    colors = colormaps["tab10" if len(labs) <= 10 else "tab20"].colors
+    colors = colormaps["tab10" if min(len(labs), MAX_LABS) <= 10 else "tab20"].colors
     for i, lab in enumerate(labs[:MAX_LABS]):
         sel = rows[rows["lab"] == lab].sort_values("date")
         color = colors[i % len(colors)]
