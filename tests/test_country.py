@@ -94,12 +94,13 @@ def test_summary_by_country_prints_the_named_dates_in_every_format(loaded, data)
     text = _run(loaded, "text")
     assert "50% and 90% equal-tailed" in text and "equal weight over all fitted benchmarks" in text
     assert "chinese minus other open" in text
-    assert "| open models | date | gap |" in _run(loaded, "markdown")
+    assert "| measure | open models | date | months |" in _run(loaded, "markdown")
+    assert set(table["measure"]) == {"frontier (country term)"}
     assert json.loads(_run(loaded, "json"))["by"] == "country"
 
 
 def test_result_without_the_country_term_is_one_error():
     bare = SimpleNamespace(tables={}, manifest={"name": "r"}, path=Path("results/r"))
-    with pytest.raises(GapbayesError, match=r"^results/r: no country gaps in this result "
-                       r"\(fitted without the country term: spec switch 'country' off"):
+    with pytest.raises(GapbayesError, match=r"^results/r: no country gaps or lags in this "
+                       r"result \(fewer than 3 Chinese or 3 other open base models"):
         print_country(bare, "text", io.StringIO())

@@ -101,14 +101,21 @@ def test_category_shifts_and_bias_terms_are_recovered(fitted):
 def test_lab_lags_are_recovered(fitted):
     """The true lag of every lab (10 labs of 7-18 base models) against its posterior.
 
+    The country lags (best Chinese and best other open model so far, and their difference)
+    are checked with them.
+
     At the named dates: every truth inside its 99% interval and at least 75% inside their
     90% intervals; over every (lab, month) after the lab's first release, at least 80%
     inside (adjacent months share the same best model, hence the margin).
     """
     _, data, _, est, true = fitted
-    at = est["lab_lag_at_date"].stack(s=("chain", "draw")).values       # (lab, date, S)
-    truth = true["lab_lag_at_date"].values[0, 0]
-    assert at.shape[0] == 10 and not np.isnan(truth).any()
+    assert est.sizes["lab"] == 10
+    # with the lags of the best Chinese and best other open model and their difference
+    at = np.concatenate([est[v].stack(s=("chain", "draw")).values
+                         for v in ("lab_lag_at_date", "country_lag_at_date")])  # (row, date, S)
+    truth = np.concatenate([true[v].values[0, 0]
+                            for v in ("lab_lag_at_date", "country_lag_at_date")])
+    assert not np.isnan(truth).any()
     lo, hi = np.quantile(at, [0.05, 0.95], axis=-1)
     lo99, hi99 = np.quantile(at, [0.005, 0.995], axis=-1)
     assert np.all((lo99 <= truth) & (truth <= hi99)), (truth.round(1), lo99.round(1),

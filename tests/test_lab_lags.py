@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from gapbayes.model.lab_lags import (
+    country_lag_draws,
     frontier_holders,
     holder_probabilities,
     lab_lag_draws,
@@ -102,3 +103,22 @@ def test_frontier_holders_table_keeps_the_dates_in_order():
     assert table["date"].tolist() == ["2025-01-20", "last (2026-04)", "2026-03", "2026-04"]
     assert table["holder"].tolist() == ["B", "A", "B", "A"]
     assert set(table["access"]) == {"closed"} and (table["probability"] == 1.0).all()
+
+
+def test_country_lags_known_numbers():
+    """Best Chinese vs best other open model so far; F(t) = t as above."""
+    chinese = [1, 1, 1, 0, 0, 0, 0]
+    time = [1.0, 2.0, 3.0, 1.5, 2.5, 3.0, 0.5]
+    is_open = [1, 1, 1, 1, 1, 1, 0]                   # the last one is closed: never counted
+    ability = np.array([[1.0, 1.5, 2.5, 0.5, 2.4, 2.0, 9.0]])
+    data = SimpleNamespace(base_open=np.array(is_open), base_chinese=np.array(chinese),
+                           base_time=np.array(time), grid_time=np.linspace(0.0, 4.0, 49))
+    closed = data.grid_time[None, :]
+    lags = country_lag_draws(ability, closed, data, np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(lags[0, 0], [0.0, 6.0, 6.0], atol=1e-6)          # chinese open
+    assert np.isnan(lags[0, 1, 0]) and np.isnan(lags[0, 2, 0])                  # none yet
+    np.testing.assert_allclose(lags[0, 1, 1:], [18.0, 7.2], atol=1e-6)          # other open
+    np.testing.assert_allclose(lags[0, 2, 1:], [-12.0, -1.2], atol=1e-6)        # difference
+    # two other open base models are too few for a lag
+    data.base_open = np.array([1, 1, 1, 1, 1, 0, 0])
+    assert country_lag_draws(ability, closed, data, np.array([3.0])) is None

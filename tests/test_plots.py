@@ -14,11 +14,6 @@ import pytest
 from PIL import Image
 
 from gapbayes.cli import main
-from gapbayes.inference.backends import SamplerSettings
-from gapbayes.inference.fit import FitInput, run_fit
-from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
-from gapbayes.model.spec import load_spec
-from gapbayes.reporting.plots import fit_plotter
 
 PNGS = ("gap_by_access", "gap_by_category", "gap_vector", "lab_lags", "gap_forward_vs_backward",
         "benchmark_curves", "rank_plots", "ppc", "prior_predictive")
@@ -27,19 +22,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def fit_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished fit result folder (with its plots) from a small synthetic world."""
-    spec = load_spec("default")
-    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
-    world = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=1)
-    inp = FitInput(world.models, world.benchmarks, world.scores, "synthetic-plots", "synth")
-    result = run_fit(
-        inp, spec,
-        settings=SamplerSettings(chains=2, draws=50, tune=50, progressbar=False),
-        out_root=tmp_path_factory.mktemp("results"), plotter=fit_plotter(),
-        log=lambda *_: None,
-    )
-    return result.path
+def fit_folder(tmp_path_factory: pytest.TempPathFactory, small_fit: Path) -> Path:
+    """A finished fit result folder (with its plots) from a small synthetic world (a copy)."""
+    copy = tmp_path_factory.mktemp("results") / small_fit.name
+    shutil.copytree(small_fit, copy)
+    return copy
 
 
 @pytest.fixture

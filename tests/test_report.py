@@ -321,7 +321,7 @@ def test_stan_result_summary_and_report(fit_folder: Path, tmp_path: Path) -> Non
     assert ", backend stan, 2 chains x 100 draws, seed 0\n" in out.getvalue()
     # the plain summary carries the lab block after the country block
     text = out.getvalue()
-    assert text.index("by country of the open models") < text.index(
+    assert text.index("Chinese vs other open models behind the closed frontier") < text.index(
         "Lab lag behind the closed frontier, in months") < text.index("Which lab holds")
     assert render([str(copy), "--out", str(tmp_path / "page.html")]) == 0
     page = (tmp_path / "page.html").read_text(encoding="utf-8")

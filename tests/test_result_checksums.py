@@ -10,31 +10,28 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_FIT_SETTINGS
 
 from gapbayes.cli import main
 from gapbayes.errors import GapbayesError
 from gapbayes.inference import results
 from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.fit import FitInput, run_fit
-from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
 from gapbayes.model.spec import load_spec
 
-SETTINGS = SamplerSettings(chains=2, draws=50, tune=50, progressbar=False)
+SETTINGS = SamplerSettings(**SMALL_FIT_SETTINGS)      # the shared fit's: a refit reuses it
 
 
 @pytest.fixture(scope="module")
-def world() -> FitInput:
-    spec = load_spec("default")
-    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
-    w = simulate_frontier_world(models, benchmarks, scores, spec, fixed=CALM_WORLD, seed=1)
-    return FitInput(w.models, w.benchmarks, w.scores, "synthetic-checksums", "synth")
+def world(small_world) -> FitInput:
+    return small_world
 
 
 @pytest.fixture(scope="module")
-def fit_root(tmp_path_factory: pytest.TempPathFactory, world: FitInput) -> Path:
+def fit_root(tmp_path_factory: pytest.TempPathFactory, small_fit: Path) -> Path:
+    """A results root holding a copy of the shared small fit."""
     root = tmp_path_factory.mktemp("results")
-    run_fit(world, load_spec("default"), settings=SETTINGS, out_root=root,
-            log=lambda *_: None)
+    shutil.copytree(small_fit, root / small_fit.name)
     return root
 
 

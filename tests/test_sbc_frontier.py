@@ -15,7 +15,7 @@ from helpers_model import assert_loglik_matches_pymc
 
 from gapbayes.model.frontier_design import build_frontier_data
 from gapbayes.model.frontier_simulate import frontier_design
-from gapbayes.model.lab_lags import reported_labs
+from gapbayes.model.lab_lags import COUNTRY_LAG_ROWS, reported_labs
 from gapbayes.model.spec import load_spec
 from gapbayes.sbc.backends import ConjugateNormal, FitDraws, SBCSettings
 from gapbayes.sbc.frontier_quantities import FrontierQuantities
@@ -58,6 +58,7 @@ def test_every_reported_quantity_is_monitored(design):
     assert {f"gap_last[{b}]" for b in data.bench_ids} <= set(names)
     labs = reported_labs(data)
     assert len(labs) >= 5 and {f"lab_lag_last[{b}]" for b in labs} <= set(names)
+    assert {f"country_lag_last[{c}]" for c in COUNTRY_LAG_ROWS} <= set(names)
     assert {"gap_forward_early[overall]", "gap_change_6m[overall]",
             "bias_provider_penalty_months", "bias_self_report_offset_months",
             "bias_public_vs_private_months", "public_shift", "growth_rw_sd",

@@ -213,7 +213,7 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
                 out.write(f"  {label:72s} {value}\n")
     from gapbayes.inference.diagnostics import Check, Diagnostics
 
-    if fmt == "text" and "country_gaps" in loaded.tables:
+    if fmt == "text" and ({"country_gaps", "country_lags"} & set(loaded.tables)):
         out.write("\n")
         print_country(loaded, fmt, out)
     if fmt == "text" and "lab_lags" in loaded.tables:

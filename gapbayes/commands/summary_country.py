@@ -1,10 +1,14 @@
 """``gapbayes summary --by country``: Chinese vs other open models behind the closed frontier.
 
-With the spec switch ``country`` (off by default, on in the spec ``by-country``), Chinese open
-models have their own frontier: the open frontier plus an offset curve
-(:mod:`gapbayes.model.country`). This view prints, at the named dates, each open subgroup's
-backward gap behind the closed frontier and their difference, from the result's
-``country_gaps.csv``.
+Two measures, each at the named dates for the Chinese open models, the other open models and
+their difference:
+
+- **best model so far** (every fit of the default model, ``country_lags.csv``): the lag of
+  each subgroup's best base model released so far behind the closed frontier, as a lab's lag
+  (:mod:`gapbayes.model.lab_lags`);
+- **frontier (country term)** (spec ``by-country``, switch ``country``, ``country_gaps.csv``):
+  Chinese open models have their own frontier, the open frontier plus an offset curve
+  (:mod:`gapbayes.model.country`), and each subgroup's backward gap is read off its curve.
 """
 
 from __future__ import annotations
@@ -18,18 +22,41 @@ from gapbayes.errors import GapbayesError
 from gapbayes.inference.fit_tables import named_dates_only
 
 INTERVAL = "posterior median [50% and 90% equal-tailed intervals (ETI)]"
-READING = ("'chinese minus other open' < 0: the Chinese open models' frontier is closer to the "
-           "closed frontier than the other open models' one")
+READING = ("'chinese minus other open' < 0: the Chinese open models are closer to the closed "
+           "frontier than the other open models")
+#: measure label -> (table, how a row is computed)
+MEASURES = {
+    "best model so far": ("country_lags", "lag of the subgroup's best base model released so "
+                                          "far"),
+    "frontier (country term)": ("country_gaps", "backward gap of the subgroup's frontier curve"),
+}
 
 
 def country_rows(loaded) -> pd.DataFrame:
-    """Return the country gaps at the named dates (not every month) of a loaded result."""
-    table = loaded.tables.get("country_gaps")
-    if table is None or table.empty:
+    """Return the country measures at the named dates (not every month) of a loaded result.
+
+    Columns ``measure`` (a key of ``MEASURES``), ``country``, ``date``, ``median``, the
+    equal-tailed intervals and ``weighting`` (how the row is computed).
+    """
+    at_dates = loaded.tables.get("gap_at_dates")
+    parts = []
+    for measure, (name, how) in MEASURES.items():
+        table = loaded.tables.get(name)
+        if table is None or table.empty:
+            continue
+        rows = named_dates_only(table, at_dates)
+        weighting = (f"{how}, " + rows["weighting"].astype(str) if "weighting" in rows
+                     else how)
+        parts.append(rows.drop(columns=["direction", "weighting"], errors="ignore").assign(
+            measure=measure, weighting=weighting))
+    if not parts:
         raise GapbayesError(
-            f"{loaded.path}: no country gaps in this result (fitted without the country term: "
-            "spec switch 'country' off, or fewer than 3 Chinese or 3 other open base models)")
-    return named_dates_only(table, loaded.tables.get("gap_at_dates"))
+            f"{loaded.path}: no country gaps or lags in this result (fewer than 3 Chinese or "
+            "3 other open base models, a model without base-model abilities, or a result "
+            "written before gapbayes had them)")
+    rows = pd.concat(parts, ignore_index=True)
+    first = ["measure", "country", "date"]
+    return rows[first + [c for c in rows.columns if c not in first]]
 
 
 def _cell(r: pd.Series) -> str:
@@ -38,22 +65,24 @@ def _cell(r: pd.Series) -> str:
 
 
 def print_country(loaded, fmt: str = "text", out=None) -> None:
-    """Print each open subgroup's backward gap and their difference at the named dates."""
+    """Print, per measure, each open subgroup's lag or gap and their difference."""
     out = out or sys.stdout
     rows = country_rows(loaded)
-    weighting = str(rows["weighting"].iloc[0])
+    how = dict(zip(rows["measure"], rows["weighting"], strict=False))
     if write_rows(rows, fmt, {"result": loaded.manifest.get("name"), "by": "country",
-                              "intervals": INTERVAL, "weighting": weighting}, out):
+                              "intervals": INTERVAL, "measures": how}, out):
         return
+    title = (f"Chinese vs other open models behind the closed frontier, in months: {INTERVAL}; "
+             f"{READING}.")
     if fmt == "markdown":
-        out.write(f"Backward gap behind the closed frontier by country of the open models, in "
-                  f"months: {INTERVAL}; {weighting}; {READING}.\n\n"
-                  "| open models | date | gap |\n|---|---|---|\n")
+        out.write(title + "\n\n" + "".join(f"- {m}: {h}.\n" for m, h in how.items()))
+        out.write("\n| measure | open models | date | months |\n|---|---|---|---|\n")
         for _, r in rows.iterrows():
-            out.write(f"| {r['country']} | {r['date']} | {_cell(r)} |\n")
+            out.write(f"| {r['measure']} | {r['country']} | {r['date']} | {_cell(r)} |\n")
         return
-    out.write(f"Backward gap behind the closed frontier by country of the open models, in "
-              f"months: {INTERVAL}.\nEach gap: {weighting}; {READING}.\n\n")
-    out.write(f"{'open models':26s} {'date':16s} gap\n")
+    out.write(title.replace("; ", ".\n", 1) + "\n")
+    out.writelines(f"  {m}: {h}.\n" for m, h in how.items())
+    out.write(f"\n{'measure':24s} {'open models':26s} {'date':16s} months\n")
     for _, r in rows.iterrows():
-        out.write(f"{str(r['country']):26s} {str(r['date']):16s} {_cell(r)}\n")
+        out.write(f"{str(r['measure']):24s} {str(r['country']):26s} {str(r['date']):16s} "
+                  f"{_cell(r)}\n")

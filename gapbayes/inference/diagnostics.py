@@ -22,7 +22,8 @@ DEPTH_SATURATION_MAX = 0.01
 # Reported gap quantities: R-hat on each, bulk and tail ESS on each (those a family derives).
 GAP_VARS = ("gap_backward", "gap_forward", "gap_at_date", "gap_change", "gap_benchmark",
             "gap_identified_backward", "gap_identified_forward", "gap_identified_at_date",
-            "gap_new_benchmark", "gap_new_benchmark_at_date", "lab_lag", "lab_lag_at_date")
+            "gap_new_benchmark", "gap_new_benchmark_at_date", "lab_lag", "lab_lag_at_date",
+            "country_lag", "country_lag_at_date")
 
 
 @dataclass

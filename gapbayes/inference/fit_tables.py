@@ -193,6 +193,21 @@ def country_gaps(post: xr.Dataset) -> pd.DataFrame:
     return table
 
 
+def country_lags(post: xr.Dataset) -> pd.DataFrame:
+    """Lags of the best Chinese and the best other open base model so far, and their difference.
+
+    Columns ``country`` (chinese open, other open, chinese minus other open), ``date`` (a
+    named date or a month), ``median`` and equal-tailed intervals; months before a
+    subgroup's first model are left out. Empty when the result has no country lags
+    (:mod:`gapbayes.model.lab_lags`).
+    """
+    if "country_lag_at_date" not in post:
+        return pd.DataFrame()
+    parts = [_quiet_intervals(post[name]).rename(columns={"month": "date"})
+             for name in ("country_lag_at_date", "country_lag")]
+    return pd.concat(parts, ignore_index=True).dropna(subset=["median"]).reset_index(drop=True)
+
+
 def lab_lags(post: xr.Dataset) -> pd.DataFrame:
     """Each lab's lag behind the closed frontier at the named dates and every month.
 
@@ -304,6 +319,9 @@ def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     country = country_gaps(post)
     if not country.empty:
         tables["country_gaps"] = country
+    lags = country_lags(post)
+    if not lags.empty:
+        tables["country_lags"] = lags
     labs = lab_lags(post)
     if not labs.empty:
         tables["lab_lags"] = labs

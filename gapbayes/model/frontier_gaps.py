@@ -44,6 +44,8 @@ from gapbayes.model.gap_vector import (
     vector_arrays,
 )
 from gapbayes.model.lab_lags import (
+    COUNTRY_LAG_ROWS,
+    country_lag_draws,
     frontier_holders,
     lab_lag_draws,
     lab_model_counts,
@@ -259,12 +261,16 @@ def _lab_variables(post: xr.Dataset, data: FrontierData, times: np.ndarray, R: i
     ``lab_closed_models`` and ``lab_open_models``; ``frontier_holder`` (access, month) and
     ``frontier_holder_at_date`` (access, date): the index into ``data.family_names`` of the
     family holding each group's frontier in each draw (-1 before the group's first release;
-    attribute ``families`` lists the names). Empty without abilities or reported labs.
+    attribute ``families`` lists the names). With enough Chinese and other open base models,
+    ``country_lag`` (country, month) and ``country_lag_at_date`` (country, date): the lags of
+    each subgroup's best model so far and their difference. Empty without abilities or
+    reported labs.
     """
     if "ability" not in post or not reported_labs(data):
         return {}
     ability = stack_draws(post["ability"])
-    labs, lags = lab_lag_draws(ability, stack_draws(post["frontier"])[:, 0, :], data, times)
+    closed = stack_draws(post["frontier"])[:, 0, :]
+    labs, lags = lab_lag_draws(ability, closed, data, times)
     counts = lab_model_counts(data, labs)
     lab = {"lab": labs}
     per_lab = {"lab_closed_models": ("lab", [counts[b][0] for b in labs]),
@@ -274,7 +280,15 @@ def _lab_variables(post: xr.Dataset, data: FrontierData, times: np.ndarray, R: i
     access = {"access": ["closed", "open"]}
     named = {"date": list(named_times(data))}
     month = {"month": data.report_dates}
-    return {
+    out = {}
+    country = country_lag_draws(ability, closed, data, times)
+    if country is not None:
+        rows = {"country": list(COUNTRY_LAG_ROWS)}
+        out["country_lag"] = _unstack(country[:, :, :R], post, ["country", "month"],
+                                      {**rows, **month})
+        out["country_lag_at_date"] = _unstack(country[:, :, R:], post, ["country", "date"],
+                                              {**rows, **named})
+    return out | {
         "lab_lag": _unstack(lags[:, :, :R], post, ["lab", "month"],
                             {**lab, **month}).assign_coords(per_lab),
         "lab_lag_at_date": _unstack(lags[:, :, R:], post, ["lab", "date"],

@@ -13,7 +13,11 @@ Definitions (docs/model.md, "Lab lags"), per posterior draw:
   closed frontier gives a negative lag (the lab's best model sits above the closed curve: the
   frontier is soft, a model's ability scatters around its group's curve);
 - the **holder** of a group's frontier at t is the lab of the group's best base model released
-  by t; over the draws this gives the posterior probability that each lab holds it.
+  by t; over the draws this gives the posterior probability that each lab holds it;
+- the **country lags**: the same lag for the best Chinese open base model so far and for the
+  best other open one, and their difference (negative: the Chinese open models lead). These
+  need no model term; spec ``by-country`` adds one (:mod:`gapbayes.model.country`), whose gaps
+  read frontier curves instead of best models.
 
 The level is a functional of the sampled abilities, so its posterior carries their shrinkage:
 abilities are skew-normal around the group frontier with a shortfall scale per family drawn
@@ -34,6 +38,8 @@ MIN_LAB_MODELS = 3
 #: the catch-all family: many organisations, not one lab
 OTHER = "other"
 ACCESS = ("closed", "open")
+#: rows of the country lags: each open subgroup's best model so far, and their difference
+COUNTRY_LAG_ROWS = ("chinese open", "other open", "chinese minus other open")
 
 
 def reported_labs(data: FrontierData) -> list[str]:
@@ -123,6 +129,42 @@ def lab_lag_draws(ability: np.ndarray, closed: np.ndarray, data: FrontierData,
         members = np.flatnonzero(data.base_family == data.family_names.index(lab))
         level[:, i] = running_best(ability[:, members], data.base_time[members], times)[0]
     return labs, lag_months(level, closed, data.grid_time, times)
+
+
+def country_members(data: FrontierData) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the columns of the Chinese and of the other open base models.
+
+    None when either subgroup has fewer than ``MIN_LAB_MODELS`` base models.
+    """
+    cn = np.flatnonzero((data.base_open == 1) & (data.base_chinese == 1))
+    other = np.flatnonzero((data.base_open == 1) & (data.base_chinese == 0))
+    if min(len(cn), len(other)) < MIN_LAB_MODELS:
+        return None
+    return cn, other
+
+
+def country_lag_draws(ability: np.ndarray, closed: np.ndarray, data: FrontierData,
+                      times: np.ndarray) -> np.ndarray | None:
+    """Lags of the best Chinese and best other open base model so far, and their difference.
+
+    Parameters
+    ----------
+    ability, closed, data, times
+        As for :func:`lab_lag_draws`.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (S, 3, T) in the order of ``COUNTRY_LAG_ROWS`` (NaN before a subgroup's first
+        release), or None when a subgroup has fewer than ``MIN_LAB_MODELS`` base models.
+    """
+    members = country_members(data)
+    if members is None:
+        return None
+    level = np.stack([running_best(ability[:, m], data.base_time[m], times)[0]
+                      for m in members], axis=1)
+    lags = lag_months(level, closed, data.grid_time, times)
+    return np.concatenate([lags, lags[:, :1] - lags[:, 1:2]], axis=1)
 
 
 def frontier_holders(ability: np.ndarray, data: FrontierData, times: np.ndarray) -> np.ndarray:

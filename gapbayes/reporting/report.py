@@ -174,7 +174,7 @@ def render_report(
     nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in (
         ("over-time", "Gap over time"), ("category", "By category"),
         ("gap-vector", "Gap vector"),
-        *([ANCHOR] if "country_gaps" in loaded.tables else []),
+        *([ANCHOR] if {"country_gaps", "country_lags"} & set(loaded.tables) else []),
         *([LAB_ANCHOR] if "lab_lags" in loaded.tables else []),
         ("baseline", "Baseline vs Bayesian"), ("bias", "Bias terms"),
         ("benchmarks", "Benchmarks"), ("diagnostics", "Diagnostics"),
@@ -183,7 +183,8 @@ def render_report(
         section_headline(gaps, man),
         section_over_time(figures),
         section_category(gaps, figures),
-        section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_at_dates")),
+        section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_at_dates"),
+                        loaded.tables.get("country_lags")),
         section_lab(loaded.tables.get("lab_lags"), loaded.tables.get("frontier_holders"),
                     loaded.tables.get("gap_at_dates"), figures),
         section_baseline(gaps, baseline, baseline_note),

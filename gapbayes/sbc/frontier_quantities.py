@@ -10,7 +10,8 @@ reported, not a proxy:
   so not a forecast: at the last month the forward gap needs the open frontier's future);
 - the change of the overall gap over the last 6 months;
 - every benchmark's backward gap at the last month;
-- every reported lab's lag behind the closed frontier at the last month
+- every reported lab's lag behind the closed frontier at the last month, and the lags of the
+  best Chinese and best other open model so far and their difference
   (:mod:`gapbayes.model.lab_lags`);
 - the bias terms in months (provider penalty, self-report offset, public minus private);
 - the scalar hyperparameters of the model (frontier, shortfall, shift, link scales);
@@ -26,7 +27,7 @@ import xarray as xr
 
 from gapbayes.model.country import COUNTRY_ROWS
 from gapbayes.model.frontier_design import FrontierData
-from gapbayes.model.lab_lags import reported_labs
+from gapbayes.model.lab_lags import COUNTRY_LAG_ROWS, country_members, reported_labs
 from gapbayes.model.spec import Spec
 from gapbayes.sbc.loglik import JointLogLik
 
@@ -71,6 +72,9 @@ class FrontierQuantities:
         ) if on]
         self.change = r > 6
         self.countries = list(COUNTRY_ROWS) if "china_offset_knots" in model.named_vars else []
+        members = country_members(data) if reported_labs(data) else None
+        self.country_lags = list(COUNTRY_LAG_ROWS) if members is not None and all(
+            data.base_time[m].min() <= data.report_time[-1] for m in members) else []
         # a lab with no model by the last month has no lag there (NaN): nothing to rank
         self.labs = [b for b in reported_labs(data) if data.base_time[
             data.base_family == data.family_names.index(b)].min() <= data.report_time[-1]]
@@ -80,6 +84,7 @@ class FrontierQuantities:
                       + [f"gap_last[{b}]" for b in data.bench_ids]
                       + [f"gap_country_last[{c}]" for c in self.countries]
                       + [f"lab_lag_last[{b}]" for b in self.labs]
+                      + [f"country_lag_last[{c}]" for c in self.country_lags]
                       + self.bias + self.hyper + [LOGLIK])
         self._loglik = JointLogLik(partial(build_frontier_model, data, spec))
 
@@ -103,6 +108,10 @@ class FrontierQuantities:
         for b in self.labs:
             out[f"lab_lag_last[{b}]"] = (f"lag of {b}'s best model behind the closed frontier "
                                          f"in months at {when['last']}")
+        for c in self.country_lags:
+            out[f"country_lag_last[{c}]"] = (f"lag of the best {c} model so far in months at "
+                                             f"{when['last']}" if "minus" not in c else
+                                             f"lag difference, {c}, in months at {when['last']}")
         out.update({k: k.replace("_", " ") for k in self.bias})
         out.update({k: k for k in self.hyper})
         out[LOGLIK] = "joint log-likelihood of the simulated data"
@@ -146,6 +155,9 @@ class FrontierQuantities:
                 q["gap_country"].sel(country=c).isel(month=-1))
         for b in self.labs:
             out[f"lab_lag_last[{b}]"] = _draws(q["lab_lag"].sel(lab=b).isel(month=-1))
+        for c in self.country_lags:
+            out[f"country_lag_last[{c}]"] = _draws(
+                q["country_lag"].sel(country=c).isel(month=-1))
         for k in self.bias:
             out[k] = _draws(q[k])
         for k in self.hyper:
