@@ -136,10 +136,16 @@ def test_bad_method_arguments_are_one_line(method: str, kwargs: dict, match: str
 def test_country_and_lab_views_of_the_by_country_reference() -> None:
     fit = gb.load(ROOT / "results" / "reference" / "epoch-by-country")
     country = fit.summary(by="country")
-    assert set(country["country"]) == {"chinese open", "other open", "chinese minus other open"}
-    # made before lab lags existed: one line saying why, as the CLI prints it
-    with pytest.raises(GapbayesError, match=r"epoch-by-country: no lab lags in this result"):
-        fit.summary(by="lab")
+    # both measures: the best models so far (every fit) and the country term's frontier gaps
+    assert set(country["measure"]) == {"best model so far", "frontier (country term)"}
+    for _, rows in country.groupby("measure"):
+        assert set(rows["country"]) == {"chinese open", "other open",
+                                        "chinese minus other open"}
+    assert not fit.summary(by="lab").empty
+    # the version-1 model has no base-model abilities: one line saying why, as the CLI prints it
+    v1 = gb.load(ROOT / "results" / "reference" / "epoch-timeshift-v1")
+    with pytest.raises(GapbayesError, match=r"epoch-timeshift-v1: no lab lags in this result"):
+        v1.summary(by="lab")
 
 
 def test_load_refuses_what_is_not_a_fit(tmp_path: Path) -> None:
