@@ -69,7 +69,8 @@ def test_start_points_are_finite_data_driven_and_differ_by_chain():
 def test_the_prior_is_generative():
     data = _data()
     model = build_frontier_model(data, SPEC)
-    draws = pm.sample_prior_predictive(draws=50, model=model, random_seed=1)
+    draws = pm.sample_prior_predictive(draws=50, model=model, random_seed=1,
+                                      compile_kwargs={"mode": "FAST_COMPILE"})
     y = draws["prior_predictive"]["y_sig"].values
     assert np.isfinite(y).all()
     F = draws["prior"]["frontier"].values                          # (1, 50, 2, G)

@@ -171,7 +171,8 @@ def test_predictive_moments_match_pymc(method, tiny_tables):
     data = build_model_data(*tiny_tables, spec)
     assert data.obs_host.any() and data.obs_self.any() and data.model_chinese.any()
     model = (build_pymc_model if method == "gapbayes" else build_irt_model)(data, spec)
-    draws = pm.sample_prior_predictive(draws=400, model=model, random_seed=5)
+    draws = pm.sample_prior_predictive(draws=400, model=model, random_seed=5,
+                                      compile_kwargs={"mode": "FAST_COMPILE"})
     post = draws["prior"].to_dataset()
     pp = pm.sample_posterior_predictive(post, model=model, random_seed=6, progressbar=False)
     y_rep = np.empty((400, len(data.y)))

@@ -72,7 +72,9 @@ class PyMCBackend(Backend):
                 {"draw": max(1, settings.draws * settings.chains // PPC_DRAWS)})
             ppc = pm.sample_posterior_predictive(
                 thinned, model=model, var_names=[v for v in fam.observed if v in model.named_vars],
-                random_seed=settings.seed, progressbar=False)
+                random_seed=settings.seed, progressbar=False,
+                # 400 draws do not repay graph rewrites (bundled data: 4.4 s -> 0.7 s)
+                compile_kwargs={"mode": "FAST_COMPILE"})
             dt["posterior_predictive"] = ppc["posterior_predictive"]
         if "depth" not in dt["sample_stats"] and "tree_depth" in dt["sample_stats"]:
             stats = dt["sample_stats"].to_dataset().rename({"tree_depth": "depth"})

@@ -73,7 +73,9 @@ def simulate_frontier_world(models: pd.DataFrame, benchmarks: pd.DataFrame,
     fixed = {k: v for k, v in (fixed or {}).items() if k in model.named_vars}
     if fixed:
         model = pm.do(model, {model[k]: np.asarray(v, dtype=float) for k, v in fixed.items()})
-    draw = pm.sample_prior_predictive(draws=1, model=model, random_seed=seed)
+    # FAST_COMPILE: one draw does not repay graph rewrites (measured 14 s -> 4 s; same draws)
+    draw = pm.sample_prior_predictive(draws=1, model=model, random_seed=seed,
+                                      compile_kwargs={"mode": "FAST_COMPILE"})
     truth = {k: np.asarray(v.values[0, 0]) for k, v in draw["prior"].data_vars.items()}
     truth.update({k: np.asarray(v, dtype=float) for k, v in fixed.items()})
     y = np.empty(len(data.y))

@@ -149,7 +149,8 @@ def simulate_world(
     model = build_pymc_model(data, spec)
     if fixed:
         model = pm.do(model, {model[k]: np.asarray(v, dtype=float) for k, v in fixed.items()})
-    draw = pm.sample_prior_predictive(draws=1, model=model, random_seed=seed)
+    draw = pm.sample_prior_predictive(draws=1, model=model, random_seed=seed,
+                                      compile_kwargs={"mode": "FAST_COMPILE"})
     truth = {k: np.asarray(v.values[0, 0]) for k, v in draw["prior"].data_vars.items()}
     if fixed:
         truth.update({k: np.asarray(v, dtype=float) for k, v in fixed.items()})
