@@ -102,3 +102,37 @@ def test_named_dates_only_inside_the_window(data):
     lo, hi = data.report_time[0], data.last_open_time
     assert all(lo <= t <= hi for k, t in named.items() if not k.startswith("last"))
     assert list(named)[-1] == f"last ({data.report_dates[-1]})"
+
+
+def test_backward_gap_reading_before_the_closed_data_is_flagged(data):
+    # a constant 6-month delay: the reading point t - 0.5 precedes the first closed release
+    # exactly in the report months less than half a year after it
+    g = gap_quantities(posterior(data, lambda t: closed_curve(t - 0.5)), data)
+    before = g["gap_backward_before_data"].sel(group="overall").values[0, 0]
+    first_closed = data.base_time[data.base_open == 0].min()
+    expected = (data.report_time - 0.5 < first_closed).astype(float)
+    assert expected.any() and not expected.all()
+    # months within a day of the boundary may fall either way (the gap is 6.0 +- 0.02 months)
+    clear = np.abs(data.report_time - 0.5 - first_closed) > 0.01
+    assert np.array_equal(before[clear], expected[clear])
+    at = g["gap_backward_before_data_at_date"].sel(group="overall").values[0, 0]
+    assert at[-1] == 0.0               # the last month reads well inside the data
+
+
+def test_gap_tables_mark_backward_gaps_read_before_the_closed_data(data):
+    from gapbayes.inference.fit_tables import gap_at_dates, gap_over_time
+
+    post = posterior(data, lambda t: closed_curve(t - 0.5))
+    post = post.merge(gap_quantities(post, data))
+    table = gap_over_time(post, data)
+    back = table[(table["direction"] == "backward") & (table["group"] == "overall")]
+    first_closed = data.base_time[data.base_open == 0].min()
+    flagged = back.set_index("month")["before_closed_data"]
+    expected = dict(zip(data.report_dates, data.report_time - 0.5 < first_closed - 0.01,
+                        strict=True))
+    assert all(flagged[m] for m, e in expected.items() if e)
+    assert not flagged.iloc[-1]
+    fwd = table[table["direction"] == "forward"]
+    assert not fwd["before_closed_data"].any() and fwd["before_data_share"].isna().all()
+    dates = gap_at_dates(post, data)
+    assert not dates["before_closed_data"].any()    # named dates and the last month

@@ -120,3 +120,29 @@ def test_plain_summary_states_the_weighting_and_prints_not_identified(loaded):
     assert len(empty) and text.count("not identified") >= len(empty)
     row = table[table["median"].notna()].iloc[0]
     assert f" {int(row['n_identified'])}/{int(row['n_benchmarks'])}" in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_plain_summary_marks_gaps_read_before_the_closed_data(loaded, fmt):
+    from gapbayes.commands.summary import BEFORE_NOTE, print_summary
+
+    man = {"name": "r", "spec": {"name": "default"}, "spec_id": "x",
+           "data": {"label": "sim", "hash": "h"}, "backend": "pymc", "sampler":
+           {"chains": 1, "draws": 200, "seed": 0, "sampler": "nutpie"},
+           "diagnostics": {"checks": []}}
+    table = loaded.tables["gap_at_dates"].copy()
+    texts = []
+    for flag in (False, True):
+        marked = table.copy()
+        first = marked.index[(marked["direction"] == "backward") & marked["median"].notna()][0]
+        marked["before_closed_data"] = False
+        marked.loc[first, "before_closed_data"] = flag
+        result = SimpleNamespace(tables={**loaded.tables, "gap_at_dates": marked,
+                                         "bias_terms": pd.DataFrame()},
+                                 manifest=man, path=loaded.path)
+        out = io.StringIO()
+        print_summary(result, fmt, out)
+        texts.append(out.getvalue())
+    assert BEFORE_NOTE not in texts[0] and " *" not in texts[0]
+    assert texts[1].count(BEFORE_NOTE) == 1
+    assert sum(" *" in line for line in texts[1].splitlines()) == 1

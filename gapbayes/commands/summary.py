@@ -104,6 +104,16 @@ def _forecast(row: pd.Series) -> str:
     return " forecast" if bool(row.get("forecast", False)) else ""
 
 
+def _before(row: pd.Series) -> str:
+    return " *" if bool(row.get("before_closed_data", False)) else ""
+
+
+BEFORE_NOTE = ("* backward gap that reads the closed curve before the first closed release in "
+               "more than 10% of draws: there the curve is its prior extrapolation, so the "
+               "number comes mostly from the prior (on independent worlds such medians were "
+               "4-9 months too small; docs/studies.md)")
+
+
 def _window_line(man: dict) -> str:
     d = man.get("data", {})
     if "last_open_release" not in d:
@@ -198,9 +208,13 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
             b = sel[sel["direction"] == "backward"].iloc[0]
             f = sel[sel["direction"] == "forward"].iloc[0]
             if fmt == "markdown":
-                out.write(f"| {group} | {date} | {_fmt(b)} | {_fmt(f)}{_forecast(f)} |\n")
+                out.write(f"| {group} | {date} | {_fmt(b)}{_before(b)} | "
+                          f"{_fmt(f)}{_forecast(f)} |\n")
             else:
-                out.write(f"{group:28s} {date:16s} {_fmt(b):38s} {_fmt(f)}{_forecast(f)}\n")
+                out.write(f"{group:28s} {date:16s} {_fmt(b) + _before(b):38s} "
+                          f"{_fmt(f)}{_forecast(f)}\n")
+    if "before_closed_data" in gaps and gaps["before_closed_data"].astype(bool).any():
+        out.write(("\n" if fmt == "markdown" else "") + BEFORE_NOTE + "\n")
     if not bias.empty:
         out.write("\nBias terms in months (" + INTERVALS + "):\n" if fmt == "text"
                   else "\n| bias term | months |\n|---|---|\n")

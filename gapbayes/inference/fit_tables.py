@@ -3,7 +3,9 @@
 Every interval is equal-tailed with its probability in the column name (``eti50_lo``,
 ``eti90_hi`` ...). Forward gaps carry ``forecast_share``: the share of draws whose forward
 solution lies past the last open-model release (it rests on the open curve's extrapolation),
-and ``forecast`` when that share exceeds 10%.
+and ``forecast`` when that share exceeds 10%. Backward gaps carry ``before_data_share``: the
+share whose reading point lies before the first closed release (the closed curve's prior
+extrapolation), and ``before_closed_data`` when it exceeds 10%.
 
 Group gaps are equal-weight means over the group's benchmarks identified at each date
 (column ``weighting``; :mod:`gapbayes.model.gap_vector`); the mean over all of them is in the
@@ -118,6 +120,7 @@ def gap_over_time(post: xr.Dataset, data=None) -> pd.DataFrame:
         else:
             t["forecast_share"] = 0.0
             t["forecast"] = False
+        t = _before_data_columns(t, post, direction, "gap_backward_before_data", "month")
         parts.append(t)
     table = pd.concat(parts, ignore_index=True)
     if vector:
@@ -141,8 +144,34 @@ def gap_at_dates(post: xr.Dataset, data=None) -> pd.DataFrame:
             if row["direction"] == "forward" and str(row["date"]).startswith("last"):
                 table.loc[i, "forecast"] = bool(float(last.sel(group=row["group"]))
                                                 > FORECAST_SHARE)
+    parts = [_before_data_columns(table[table["direction"] == d], post, d,
+                                  "gap_backward_before_data_at_date", "date")
+             for d in ("backward", "forward")]
+    table = pd.concat(parts).sort_index()
     if vector:
         table = _vector_columns(table, post, data, ["group", "date", "direction"], "date")
+    return table
+
+
+def _before_data_columns(table: pd.DataFrame, post: xr.Dataset, direction: str, name: str,
+                         key: str) -> pd.DataFrame:
+    """Add ``before_data_share`` and ``before_closed_data`` (share > 10%) to gap rows.
+
+    The share is that of draws x benchmarks whose backward gap reads the closed curve before
+    the first closed release (the curve's prior extrapolation); forward rows and results
+    written before the variable existed get NaN and False.
+    """
+    table = table.copy()
+    if direction != "backward" or name not in post:
+        table["before_data_share"] = np.nan
+        table["before_closed_data"] = False
+        return table
+    share = post[name].reset_coords(drop=True).mean(("chain", "draw")).to_dataframe(
+        name="before_data_share").reset_index()
+    keep = table.index
+    table = table.merge(share, on=["group", key], how="left")
+    table.index = keep
+    table["before_closed_data"] = table["before_data_share"] > FORECAST_SHARE
     return table
 
 

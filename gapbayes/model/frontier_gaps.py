@@ -125,6 +125,19 @@ def benchmark_gaps(post: xr.Dataset, data: FrontierData, times: np.ndarray,
     return back, fwd, reach
 
 
+def before_closed_data(back: np.ndarray, times: np.ndarray, data: FrontierData) -> np.ndarray:
+    """Per draw, benchmark and time: does the backward gap read before the closed data.
+
+    True where ``t - D(t)`` precedes the fit's first closed release: (S, B, T) booleans.
+
+    There the closed curve is the growth walk's backward extrapolation, so the gap comes from
+    the prior, not the data. Measured on independent worlds (docs/studies.md, "Where the
+    model's bias comes from"): medians 4-9 months too small in the window's first year.
+    """
+    first_closed = float(data.base_time[data.base_open == 0].min())
+    return (times[None, None, :] - back / 12.0) < first_closed
+
+
 def named_times(data: FrontierData) -> dict[str, float]:
     """Dates reported by name: those inside the window, and the window's last month."""
     lo, hi = data.report_time[0], data.last_open_time
@@ -142,12 +155,15 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
 
     Over all the benchmarks of a group (equal weight): ``gap_backward`` and ``gap_forward``
     (group, month), ``gap_forward_beyond`` (group, month: share of a draw's benchmarks whose
-    forward solution lies past the last open release), ``gap_at_date`` (group, date,
-    direction), ``gap_change`` (group, span: change of the backward gap over the last 6 and
-    12 months, the same benchmarks at both ends). Over the benchmarks identified at each date
-    (the reported group gaps, :mod:`gapbayes.model.gap_vector`): ``gap_identified_*`` with the
-    count used as coordinate ``n_identified_<direction>`` (``n_identified_at_date``); a new
-    benchmark of each category: ``gap_new_benchmark`` (group, month, direction) and
+    forward solution lies past the last open release), ``gap_backward_before_data`` (group,
+    month; ``..._at_date``: group, date): share of a draw's benchmarks whose backward gap
+    reads the closed curve before the first closed release (:func:`before_closed_data`),
+    ``gap_at_date`` (group, date, direction), ``gap_change`` (group, span: change of the
+    backward gap over the last 6 and 12 months, the same benchmarks at both ends). Over the
+    benchmarks identified at each date (the reported group gaps,
+    :mod:`gapbayes.model.gap_vector`): ``gap_identified_*`` with the count used as coordinate
+    ``n_identified_<direction>`` (``n_identified_at_date``); a new benchmark of each
+    category: ``gap_new_benchmark`` (group, month, direction) and
     ``gap_new_benchmark_at_date``. Per benchmark at the named dates: ``gap_benchmark`` and
     ``benchmark_position``. And the bias terms in months.
     """
@@ -160,6 +176,8 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
     g_fwd = np.stack([fwd[:, m].mean(axis=1) for m in masks.values()], axis=1)
     beyond = np.stack([(reach[:, m] > data.last_open_time).mean(axis=1)
                        for m in masks.values()], axis=1)
+    before = before_closed_data(back, times, data)
+    before = np.stack([before[:, m].mean(axis=1) for m in masks.values()], axis=1)
     positions = frontier_positions(*curves, post, data, times)
     groups = {"group": list(masks)}
     month = {"month": data.report_dates}
@@ -175,6 +193,10 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
         "gap_forward": _unstack(g_fwd[:, :, :R], post, ["group", "month"], {**groups, **month}),
         "gap_forward_beyond": _unstack(beyond[:, :, :R], post, ["group", "month"],
                                        {**groups, **month}),
+        "gap_backward_before_data": _unstack(before[:, :, :R], post, ["group", "month"],
+                                             {**groups, **month}),
+        "gap_backward_before_data_at_date": _unstack(before[:, :, R:], post, ["group", "date"],
+                                                     {**groups, **dates}),
         "gap_at_date": _unstack(at, post, ["group", "date", "direction"],
                                 {**groups, **dates, "direction": ["backward", "forward"]}),
         "gap_change": _unstack(change, post, ["group", "span"],

@@ -146,6 +146,7 @@ def gap_by_access_figure(frame: pd.DataFrame, points: pd.DataFrame | None) -> Fi
     ] + [Line2D([], [], color=GROUP_COLORS[g], lw=1.0, ls=d, label=f"{GROUP_LABELS[g]}: 90% ETI")
          for g, d in (("private", (0, (5, 2))), ("public", (0, (1.5, 1.5))),
                       ("overall", (0, (4, 2))))] + _baseline_handles(pts)
+    handles += _shade_before_closed_data(ax, frame)
     _finish_gap_axes(ax, frame)
     ax.set_xlabel("Date (open model release month)")
     ax.set_ylabel("Gap (months)")
@@ -159,6 +160,22 @@ def gap_by_access_figure(frame: pd.DataFrame, points: pd.DataFrame | None) -> Fi
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8.5,
                frameon=False)
     return fig
+
+
+def _shade_before_closed_data(ax, frame: pd.DataFrame) -> list[Patch]:
+    """Shade the months whose overall backward gap reads the closed curve before its data.
+
+    There (``before_closed_data`` of the gap table) the closed curve is its prior
+    extrapolation; returns the legend handle, or nothing when no month is flagged.
+    """
+    if "before_closed_data" not in frame:
+        return []
+    sel = frame[(frame["group"] == "overall") & frame["before_closed_data"].astype(bool)]
+    if sel.empty:
+        return []
+    ax.axvspan(sel["date"].min(), sel["date"].max(), color="0.85", alpha=0.5, lw=0, zorder=0)
+    return [Patch(facecolor="0.85", alpha=0.5,
+                  label="Reads the closed curve before its first release (prior-led)")]
 
 
 def gap_direction_figure(back: pd.DataFrame, fwd: pd.DataFrame) -> Figure:
