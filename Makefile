@@ -8,6 +8,11 @@ GAPBAYES := $(VENV)/bin/gapbayes
 STAMP := $(VENV)/.installed-stamp
 CMDSTAN_STAMP := $(VENV)/.cmdstan-path
 PYTEST_ARGS ?=
+# Two pytest workers (pytest-xdist), one test file each at a time (module fixtures stay in one
+# worker): compilation is single-threaded, so the second core was idle ~40% of a serial run.
+# Measured on 2 cores: 28:51 serial, 20:49 with two workers (639 tests). No test times itself.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: help install lock data run baseline test test-slow test-deps lint cmdstan bench sbc clean
 
@@ -59,10 +64,10 @@ test-deps: $(STAMP)
 	  || echo "note: chromium unavailable: the report's browser test will be skipped"
 
 test: test-deps  ## run the test suite (fast tiers; what CI runs)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-slow: test-deps  ## also run the long statistical tests (full-size recovery design)
-	GAPBAYES_SLOW=1 $(PY) -m pytest $(PYTEST_ARGS)
+	GAPBAYES_SLOW=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 SBC_ARGS ?=
 SBC_WORKERS ?= 2
