@@ -77,10 +77,16 @@ functions {
     return theta;
   }
 
-  // Expected score on a sigmoid benchmark: chance + (ceiling - chance) logistic(slope (theta - d)).
+  // Expected score on a sigmoid benchmark: chance + (ceiling - chance) A(slope (theta - d)),
+  // A the logistic, or with an asymmetric link (use_shape) 1 - exp(-shape softplus(x)), which
+  // nears the ceiling more slowly than it leaves the floor when shape < 1.
   vector sigmoid_mean(vector theta, vector chance, vector ceiling, vector slope,
-                      vector difficulty) {
-    return chance + (ceiling - chance) .* inv_logit(slope .* (theta - difficulty));
+                      vector difficulty, vector shape, int use_shape) {
+    vector[rows(theta)] x = slope .* (theta - difficulty);
+    if (use_shape) {
+      return chance + (ceiling - chance) .* (-expm1(-shape .* log1p_exp(x)));
+    }
+    return chance + (ceiling - chance) .* inv_logit(x);
   }
 
   // Score sd on a sigmoid benchmark: stderr or binomial p(1-p)/n, overdispersion
@@ -144,6 +150,7 @@ data {
   int<lower=0, upper=1> use_provider;              // provider penalty (switch on, a host score)
   int<lower=0, upper=1> use_self_report;           // self-report offset (switch on, a self score)
   int<lower=0, upper=1> use_country;               // offset curve of Chinese open models
+  int<lower=0, upper=1> use_shape;                 // asymmetric link: a shape per sigmoid benchmark
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -234,6 +241,8 @@ data {
   real<lower=0> sigma_self_report_offset;          // prior sd
   real<lower=0> sigma_difficulty;                  // sd of the zero-sum difficulties
   real<lower=0> sigma_log_slope_sd;                // half-normal, sd of the zero-sum log slopes
+  real mu_log_shape;                               // prior mean, log shape of the asymmetric link
+  real<lower=0> sigma_log_shape;                   // prior sd
   real mu_noise_log_sd;                            // prior mean, log overdispersion sd
   real<lower=0> sigma_noise_log_sd;                // prior sd
   real mu_linear_log_slope;                        // prior mean, log slope, linear benchmarks
@@ -346,6 +355,9 @@ parameters {
   array[B_zs > 0] real<lower=0> log_slope_sd;      // sd of the zero-sum log slopes
   vector[B_zs > 0 ? B_zs - 1 : 0] log_slope_zerosum;  // free coordinates of the log slopes
   vector[B_sig] ceiling_z;                         // standardised logit(1 - ceiling)
+  // log rate at which the asymmetric link nears its ceiling, log(shape slope): the data of a
+  // saturated benchmark pin it, leaving the slope to the hierarchy along one axis
+  vector[use_shape * B_sig] log_top_rate;
   vector[B_sig] noise_z;                           // standardised log overdispersion sd
   // ---- linear links -----------------------------------------------------------------------
   vector[B_lin] linear_slope_z;                    // standardised log slopes
@@ -364,6 +376,7 @@ transformed parameters {
   vector[B_zs] log_slope;                          // log slope (sum zero)
   vector[B_zs] slope;                              // slope
   vector[B_sig] ceiling;                           // upper asymptote
+  vector[use_shape * B_sig] shape;                 // shape of the asymmetric link (1: logistic)
   vector[B_sig] noise_sd;                          // overdispersion sd at p = 0.5
   vector[B_lin] linear_slope;                      // slope, linear benchmarks
   vector[B_lin] linear_intercept;                  // intercept, linear benchmarks
@@ -405,6 +418,9 @@ transformed parameters {
     slope = exp(log_slope);
   }
   ceiling = 1.0 - inv_logit(ceiling_mu + ceiling_sigma .* ceiling_z);
+  if (use_shape) {
+    shape = exp(log_top_rate - (B_zs > 0 ? log_slope : rep_vector(0.0, B_sig)));
+  }
   noise_sd = exp(mu_noise_log_sd + sigma_noise_log_sd * noise_z);
   linear_slope = exp(mu_linear_log_slope + sigma_linear_log_slope * linear_slope_z);
   linear_intercept = mu_linear_intercept + sigma_linear_intercept * linear_intercept_z;
@@ -471,6 +487,11 @@ model {
     log_slope_zerosum ~ normal(0, log_slope_sd[1]);
   }
   ceiling_z ~ std_normal();
+  if (use_shape) {
+    // log shape ~ N(mu, sigma), written for log_top_rate = log shape + log slope (Jacobian 1)
+    log_top_rate ~ normal((B_zs > 0 ? log_slope : rep_vector(0.0, B_sig)) + mu_log_shape,
+                          sigma_log_shape);
+  }
   noise_z ~ std_normal();
   linear_slope_z ~ std_normal();
   linear_intercept_z ~ std_normal();
@@ -484,12 +505,14 @@ model {
                                  self_report_offset, cell_trend, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
                                  obs_effort_mask, obs_bench, obs_open, obs_host, obs_self);
+    vector[B_sig] link_shape = use_shape ? shape : rep_vector(1.0, B_sig);
     if (N_sig > 0) {
       // zs_sig * (no coordinates) = [0]: a single sigmoid benchmark has difficulty 0 and
       // slope 1, without the (then size-0) transformed parameters
       vector[N_sig] p = sigmoid_mean(theta[sig_obs], chance_sig, ceiling[sig_bench],
                                      exp(zs_sig * log_slope_zerosum)[sig_bench],
-                                     (zs_sig * difficulty_zerosum)[sig_bench]);
+                                     (zs_sig * difficulty_zerosum)[sig_bench],
+                                     link_shape[sig_bench], use_shape);
       y_sig ~ normal(p, sigmoid_sd(p, se_sig, binomial_per_item_sig, noise_sd[sig_bench],
                                    reporting_sd));
     }
@@ -512,10 +535,12 @@ generated quantities {
                                  self_report_offset, cell_trend, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
                                  obs_effort_mask, obs_bench, obs_open, obs_host, obs_self);
+    vector[B_sig] link_shape = use_shape ? shape : rep_vector(1.0, B_sig);
     if (N_sig > 0) {
       vector[N_sig] p = sigmoid_mean(theta[sig_obs], chance_sig, ceiling[sig_bench],
                                      exp(zs_sig * log_slope_zerosum)[sig_bench],
-                                     (zs_sig * difficulty_zerosum)[sig_bench]);
+                                     (zs_sig * difficulty_zerosum)[sig_bench],
+                                     link_shape[sig_bench], use_shape);
       vector[N_sig] sd = sigmoid_sd(p, se_sig, binomial_per_item_sig, noise_sd[sig_bench],
                                     reporting_sd);
       log_lik_y_sig = normal_pointwise(y_sig, p, sd);

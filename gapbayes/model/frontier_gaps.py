@@ -51,7 +51,7 @@ from gapbayes.model.lab_lags import (
     lab_model_counts,
     reported_labs,
 )
-from gapbayes.model.links import crossing_row
+from gapbayes.model.links import crossing_row, link_inverse
 from gapbayes.model.saturation import frontier_positions
 
 NAMED_DATES = {"2025-01-20": pd.Timestamp("2025-01-20")}
@@ -373,6 +373,7 @@ def threshold_gaps(post: xr.Dataset, data: FrontierData, max_draws: int = 400) -
     closed, opened = category_curves(sub, data)
     shift = stack_draws(sub["open_shift"])
     diff, slope, ceil = (stack_draws(sub[v]) for v in ("difficulty", "slope", "ceiling"))
+    shape = stack_draws(sub["shape"]) if "shape" in sub else None
     lo, hi = data.report_time[0], data.last_open_time
     rows = []
     for k, b in enumerate(data.sig_benchmarks):
@@ -381,8 +382,8 @@ def threshold_gaps(post: xr.Dataset, data: FrontierData, max_draws: int = 400) -
         for y in np.arange(start, 1.0, THRESHOLD_STEP):
             frac = (y - chance) / (ceil[:, k] - chance)
             ok = (frac > 0) & (frac < 1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                level = diff[:, k] + np.log(frac / (1 - frac)) / slope[:, k]
+            level = diff[:, k] + link_inverse(frac, None if shape is None
+                                              else shape[:, k]) / slope[:, k]
             t_c = np.array([np.interp(level[s], monotone(closed[s, c]), data.grid_time)
                             for s in range(len(take))])
             t_o = np.array([np.interp(level[s] - shift[s, b], monotone(opened[s, c]),

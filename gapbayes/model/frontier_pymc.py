@@ -23,7 +23,9 @@ Structure (docs/model.md has the full story and the measurements behind each cho
   prior alone (measured: the mean of raw benchmark shifts and the public shift correlated
   +0.83).
 - Link and noise per benchmark as in v1, with zero-sum difficulties (location) and zero-sum
-  log slopes (scale) and ceilings with label-error priors.
+  log slopes (scale) and ceilings with label-error priors; the link's curve is asymmetric
+  (a shape per benchmark, :func:`link_share`), so a slow approach to the ceiling is not
+  mistaken for a low ceiling.
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ from gapbayes.model.links import add_linear_likelihood
 from gapbayes.model.spec import Spec
 
 REPORTING_SD = 0.005
+
+
+def link_share(x: pt.TensorVariable, shape: pt.TensorVariable) -> pt.TensorVariable:
+    """Share of the way from chance to ceiling: 1 - exp(-shape softplus(x)).
+
+    ``shape = 1`` is the logistic; ``shape < 1`` rises as steeply from the floor but nears the
+    ceiling more slowly (a benchmark with a tail of very hard items). Numerically stable at
+    both ends (``expm1`` near the floor, ``softplus`` for large ``x``).
+    """
+    return -pt.expm1(-shape * pt.softplus(x))
 OBSERVED = ("y_sig", "y_lin")
 
 
@@ -264,9 +276,21 @@ def add_score_likelihood(data: FrontierData, spec: Spec, theta: pt.TensorVariabl
         tau = pm.Deterministic(
             "noise_sd", pt.exp(npr["mu"] + npr["sigma"] * pm.Normal(
                 "noise_z", 0.0, 1.0, dims="sig_benchmark")), dims="sig_benchmark")
-        per = pt.stack([diff, slope, ceiling, tau], axis=1)[k]      # one gather for all four
+        parts = [diff, slope, ceiling, tau]
+        if spec.switches["asymmetric_link"]:
+            # sampled as the log rate at which the curve nears its ceiling, log(shape slope):
+            # the same prior on log shape, but a saturated benchmark's data pin this rate and
+            # leave the slope to the hierarchy along one axis instead of a diagonal ridge
+            pr, log_slope = spec.prior("log_shape"), pt.log(slope)
+            top = pm.Normal("log_top_rate", mu=log_slope + pr["mu"], sigma=pr["sigma"],
+                            dims="sig_benchmark")
+            parts.append(pm.Deterministic("shape", pt.exp(top - log_slope),
+                                          dims="sig_benchmark"))
+        per = pt.stack(parts, axis=1)[k]                 # one gather for all link parameters
         chance = data.bench_chance[ob[sig_i]]
-        p = chance + (per[:, 2] - chance) * pm.math.sigmoid(per[:, 1] * (theta[sig_i] - per[:, 0]))
+        x = per[:, 1] * (theta[sig_i] - per[:, 0])
+        share = link_share(x, per[:, 4]) if len(parts) == 5 else pm.math.sigmoid(x)
+        p = chance + (per[:, 2] - chance) * share
         pq = p * (1.0 - p)
         n = np.maximum(data.bench_n_items[ob[sig_i]], 1)
         var = (data.se[sig_i] ** 2 + data.obs_binomial[sig_i] / n * pq

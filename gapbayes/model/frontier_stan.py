@@ -33,7 +33,7 @@ from gapbayes.model.spec import Spec
 NORMAL_PRIORS = (
     "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
     "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
-    "linear_intercept", "linear_noise_log_sd", "china_offset",
+    "linear_intercept", "linear_noise_log_sd", "china_offset", "log_shape",
 )
 HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
@@ -41,7 +41,8 @@ HALF_NORMAL_PRIORS = (
     "difficulty", "china_trend",
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
-STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country")
+STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
+                 "shape")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
@@ -90,6 +91,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "self_report": bool(sw["self_report"]) and bool(data.obs_self.any()),
         "zero_sum": len(data.sig_benchmarks) > 1,
         "country": uses_country(data, spec),
+        "shape": bool(sw["asymmetric_link"]) and len(data.sig_benchmarks) > 0,
     }
 
 
@@ -135,8 +137,9 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
         dims["china_offset_knots"] = ["trend_knot"]
     if len(data.sig_benchmarks):
         sig = ["difficulty", "log_slope", "slope"] if on["zero_sum"] else []
+        shape = ["log_top_rate", "shape"] if on["shape"] else []
         dims.update({v: ["sig_benchmark"] for v in (*sig, "ceiling_z", "ceiling", "noise_z",
-                                                    "noise_sd")})
+                                                    "noise_sd", *shape)})
         dims["y_sig"] = ["sig_obs"]
     if len(data.lin_benchmarks):
         dims.update({v: ["lin_benchmark"] for v in (
@@ -172,6 +175,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     if len(data.sig_benchmarks):
         names += ["difficulty", "log_slope_sd", "log_slope"] if on["zero_sum"] else []
         names += ["ceiling_z", "noise_z"]
+        names += ["log_top_rate"] if on["shape"] else []
     if len(data.lin_benchmarks):
         names += ["linear_slope_z", "linear_intercept_z", "linear_noise_z"]
     return names

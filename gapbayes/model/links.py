@@ -165,6 +165,31 @@ def add_linear_likelihood(data: Any, spec: Any, theta: pt.TensorVariable) -> Non
     pm.Normal("y_lin", mu=mu, sigma=sd, observed=y, dims="lin_obs")
 
 
+def link_share(x: np.ndarray, shape: np.ndarray | None = None) -> np.ndarray:
+    """Share of the way from chance to ceiling at logit position ``x`` (NumPy).
+
+    The logistic when ``shape`` is None; otherwise the asymmetric link of the frontier model,
+    1 - exp(-shape softplus(x)) (shape 1 is the logistic again).
+    """
+    if shape is None:
+        return 1.0 / (1.0 + np.exp(-x))
+    return -np.expm1(-shape * np.logaddexp(0.0, x))
+
+
+def link_inverse(share: np.ndarray, shape: np.ndarray | None = None) -> np.ndarray:
+    """Logit position at which :func:`link_share` reaches ``share`` in (0, 1) (NumPy).
+
+    NaN outside (0, 1). The asymmetric link's inverse: softplus(x) = -log(1 - share) / shape.
+    """
+    share = np.asarray(share, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if shape is None:
+            x = np.log(share / (1.0 - share))
+        else:
+            x = np.log(np.expm1(-np.log1p(-share) / shape))
+    return np.where((share > 0) & (share < 1), x, np.nan)
+
+
 def date_string(origin: pd.Timestamp, t: float) -> str:
     """Format a time in years since ``origin`` as YYYY-MM-DD."""
     return f"{origin + pd.Timedelta(days=float(t) * 365.25):%Y-%m-%d}"

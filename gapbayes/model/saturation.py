@@ -6,7 +6,8 @@ the open frontier's expected score must lie inside the benchmark's range (chance
 not at its ceiling (saturated) nor at its floor. The forward gap asks when open models reach
 today's closed level: it needs the **closed** frontier's expected score inside the range.
 
-Position = logistic(slope_b (F_g,c(t) + shift - difficulty_b)), the share of the way from
+Position = A(slope_b (F_g,c(t) + shift - difficulty_b)), A the link's curve (logistic, or the
+asymmetric link with the benchmark's shape), the share of the way from
 chance to ceiling that a model at the group's category frontier is expected to score. The
 gap of benchmark b at a date is "not identified" when the posterior median position lies
 outside [FLOOR, CEILING]; the gap is still derived from the latent curves (the model does not
@@ -21,6 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from gapbayes.model.design import interp_matrix
+from gapbayes.model.links import link_share
 
 FLOOR, CEILING = 0.05, 0.95
 
@@ -56,6 +58,8 @@ def frontier_positions(closed: np.ndarray, opened: np.ndarray, shift: np.ndarray
     diff = post["difficulty"].stack(sample=("chain", "draw")).transpose("sample", ...).values \
         if "difficulty" in post else np.zeros((S, len(sig)))
     slope = post["slope"].stack(sample=("chain", "draw")).transpose("sample", ...).values
+    shape = (post["shape"].stack(sample=("chain", "draw")).transpose("sample", ...).values
+             if "shape" in post else None)
     # times are fixed: interpolation on the grid is one matrix product for every draw
     W = interp_matrix(np.asarray(times, float), data.grid_time)          # (T, G)
     open_at, closed_at = opened @ W.T, closed @ W.T                      # (S, C, T)
@@ -63,7 +67,7 @@ def frontier_positions(closed: np.ndarray, opened: np.ndarray, shift: np.ndarray
         c = data.bench_category[b]
         for k, level in enumerate((open_at[:, c] + shift[:, b, None], closed_at[:, c])):
             z = slope[:, j, None] * (level - diff[:, j, None])
-            out[:, b, :, k] = 1.0 / (1.0 + np.exp(-z))
+            out[:, b, :, k] = link_share(z, None if shape is None else shape[:, j, None])
     return out
 
 

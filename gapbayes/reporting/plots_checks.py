@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gapbayes.model.design import ModelData, interp_matrix
+from gapbayes.model.links import link_share
 from gapbayes.reporting.plot_helpers import (
     ACCESS_COLORS,
     DPI,
@@ -121,10 +122,12 @@ def benchmark_curves_figure(dt: xr.DataTree, data: ModelData) -> Figure:
             diff, slope, ceil = (stack_draws(post[v].isel(sig_benchmark=k))[take, None]
                                  for v in ("difficulty", "slope", "ceiling"))
             chance = data.bench_chance[b]
+            shape = (stack_draws(post["shape"].isel(sig_benchmark=k))[take, None]
+                     if "shape" in post else None)
 
             def link(theta: np.ndarray, diff=diff, slope=slope, ceil=ceil,
-                     chance=chance) -> np.ndarray:
-                return chance + (ceil - chance) / (1.0 + np.exp(-slope * (theta - diff)))
+                     chance=chance, shape=shape) -> np.ndarray:
+                return chance + (ceil - chance) * link_share(slope * (theta - diff), shape)
 
             closed, opened = link(F_closed), link(F_open)
             if chance > 0:

@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 import xarray as xr
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 from scipy.stats import norm
 
 from gapbayes.model.design import GRID_STEP_YEARS, REPORTING_SD, ModelData
+from gapbayes.model.links import link_share
 from gapbayes.model.spec import Spec
 
 METHODS = ("gapbayes", "irt")
@@ -185,7 +186,8 @@ def predictive_moments(
         chance = target.bench_chance[ob[sig_i]]
         ceil, slope, diff, tau = (_draws(post, v)[:, k] for v in
                                   ("ceiling", "slope", "difficulty", "noise_sd"))
-        p = chance + (ceil - chance) * expit(slope * (theta[:, sig_i] - diff))
+        shape = _draws(post, "shape")[:, k] if "shape" in post else None
+        p = chance + (ceil - chance) * link_share(slope * (theta[:, sig_i] - diff), shape)
         pq = p * (1.0 - p)
         n_items = np.maximum(target.bench_n_items[ob[sig_i]], 1)
         var = (target.se[sig_i] ** 2 + target.obs_binomial[sig_i] * pq / n_items
