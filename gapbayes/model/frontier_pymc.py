@@ -23,9 +23,10 @@ Structure (docs/model.md has the full story and the measurements behind each cho
   prior alone (measured: the mean of raw benchmark shifts and the public shift correlated
   +0.83).
 - Link and noise per benchmark as in v1, with zero-sum difficulties (location) and zero-sum
-  log slopes (scale) and ceilings with label-error priors; the link's curve is asymmetric
-  (a shape per benchmark, :func:`link_share`), so a slow approach to the ceiling is not
-  mistaken for a low ceiling.
+  log slopes (scale) and ceilings with label-error priors; with the switch
+  ``asymmetric_link`` (off by default: slow sampling) the link's curve gets a shape per
+  benchmark (:func:`link_share`), so a slow approach to the ceiling is not mistaken for a
+  low ceiling.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def link_share(x: pt.TensorVariable, shape: pt.TensorVariable) -> pt.TensorVaria
     both ends (``expm1`` near the floor, ``softplus`` for large ``x``).
     """
     return -pt.expm1(-shape * pt.softplus(x))
+
+
 OBSERVED = ("y_sig", "y_lin")
 
 
