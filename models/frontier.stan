@@ -151,6 +151,7 @@ data {
   int<lower=0, upper=1> use_self_report;           // self-report offset (switch on, a self score)
   int<lower=0, upper=1> use_country;               // offset curve of Chinese open models
   int<lower=0, upper=1> use_shape;                 // asymmetric link: a shape per sigmoid benchmark
+  int<lower=0, upper=1> use_lab_curves;            // family shortfall scales walk in time
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -176,6 +177,9 @@ data {
   // Chinese open models' offset at each release (trend knots interpolated; 0 rows otherwise)
   matrix[K, K_t] base_country;
   matrix[K_t, K_t - 1] country_walk;               // standardised steps -> walk (mean 0)
+  // lab curves: trend knots interpolated at each release; families with a walk (not 'other')
+  matrix[K, K_t] base_trend;
+  vector<lower=0, upper=1>[N_fam] lab_mask;
 
   // ---- cells ------------------------------------------------------------------------------
   array[L] int<lower=1, upper=K> cell_base;        // base model of each cell
@@ -254,6 +258,7 @@ data {
   real mu_china_offset;                            // prior mean, Chinese open offset (mean)
   real<lower=0> sigma_china_offset;                // prior sd
   real<lower=0> sigma_china_trend;                 // half-normal, its walk sd per sqrt(year)
+  real<lower=0> sigma_lab_trend;                   // half-normal, walk sd of a lab's log scale
 }
 
 transformed data {
@@ -327,6 +332,8 @@ parameters {
   real shortfall_log_scale;                        // log typical shortfall scale
   real<lower=0> shortfall_family_sd;               // sd of the log scale across families
   vector[N_fam] shortfall_family_z;                // standardised family effects
+  array[use_lab_curves] real<lower=0> lab_trend_sd; // sd of a lab's log-scale walk per sqrt(year)
+  matrix[use_lab_curves * N_fam, K_t - 1] lab_trend_z; // standardised steps of the walks
   vector[K] ability;                               // base-model abilities (centred skew-normal)
   // ---- Chinese open models (country switch) -----------------------------------------------
   array[use_country] real china_offset;            // mean offset of their frontier over the knots
@@ -382,6 +389,8 @@ transformed parameters {
   vector[B_lin] linear_intercept;                  // intercept, linear benchmarks
   vector[B_lin] linear_noise_sd;                   // residual sd, linear benchmarks
   vector[use_country * K_t] china_offset_knots;    // Chinese open offset at the trend knots
+  // each family's log shortfall scale walk at the trend knots (0 for 'other')
+  matrix[use_lab_curves * N_fam, K_t] lab_shortfall_walk;
   {
     // log growth rate at every knot: the window's values, continued before and after it by
     // the non-centred walk from the window's first and last knots
@@ -406,6 +415,10 @@ transformed parameters {
   }
   if (use_country) {
     china_offset_knots = china_offset[1] + china_trend_sd[1] * (country_walk * china_trend_z);
+  }
+  if (use_lab_curves) {
+    lab_shortfall_walk = diag_pre_multiply(lab_mask,
+                                           lab_trend_sd[1] * (lab_trend_z * country_walk'));
   }
   effort_category_z = effort_category_z_zerosum * zs_cat_t;
   benchmark_shift_z = zs_bench * benchmark_shift_z_zerosum;
@@ -445,6 +458,8 @@ model {
   shortfall_log_scale ~ normal(mu_shortfall_log_scale, sigma_shortfall_log_scale);
   shortfall_family_sd ~ normal(0, sigma_shortfall_family_sd);
   shortfall_family_z ~ std_normal();
+  lab_trend_sd ~ normal(0, sigma_lab_trend);
+  to_vector(lab_trend_z) ~ std_normal();
   china_offset ~ normal(mu_china_offset, sigma_china_offset);
   china_trend_sd ~ normal(0, sigma_china_trend);
   china_trend_z ~ std_normal();
@@ -461,8 +476,12 @@ model {
     if (use_country) {
       at_release += base_country * china_offset_knots;
     }
-    vector[K] su = exp(shortfall_log_scale + shortfall_family_sd * shortfall_family_z)
-                   [base_family];
+    vector[K] log_su = (shortfall_log_scale + shortfall_family_sd * shortfall_family_z)
+                       [base_family];
+    if (use_lab_curves) {
+      log_su += rows_dot_product(lab_shortfall_walk[base_family], base_trend);
+    }
+    vector[K] su = exp(log_su);
     vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)
                         + square(category_dev_sd) * base_single);
     ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);

@@ -63,10 +63,10 @@ def _distinct_models(names: list[str]) -> list[str]:
 
 
 SPECS = _distinct_models(shipped_spec_names())
-# No shipped spec has timeshift-v1's country switch or the frontier model's asymmetric link
-# (an opt-in switch, docs/model.md "Link"): the density checks cover them as well.
-SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link"}
-DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric"]
+# No shipped spec has timeshift-v1's country switch, the frontier model's asymmetric link
+# (an opt-in switch, docs/model.md "Link") or its lab curves: the density checks cover them.
+SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link", "+labs": "lab_curves"}
+DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs"]
 # Designs of the density checks ("density") and of the fits ("fit"). The fit designs are
 # denser and shorter than the real data, so both samplers explore the posterior in seconds:
 # sparse designs make hierarchical funnels (deep trees, slow tests, divergences).

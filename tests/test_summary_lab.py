@@ -129,3 +129,31 @@ def test_lab_is_a_summary_view():
     assert args.by == "lab"
     help_text = parser._subparsers._group_actions[0].choices["summary"].format_help()
     assert "lab (each lab's lag behind the closed frontier" in " ".join(help_text.split())
+
+
+def test_lab_curves_add_a_second_table_in_every_format(loaded):
+    """A result with ``lab_curves.csv`` (switch lab_curves) prints the curve lags as well.
+
+    The curve table here is the lag table plus 3 months, so its rows are known.
+    """
+    assert "Lab curve lag" not in _run(loaded, "text")          # no curves: no table
+    curves = loaded.tables["lab_lags"].copy()
+    curves[["median", "eti50_lo", "eti50_hi", "eti90_lo", "eti90_hi"]] += 3.0
+    loaded.tables["lab_curves"] = curves
+    text = _run(loaded, "text")
+    part = text[text.index("Lab curve lag, in months"):].splitlines()
+    assert "the lab's typical model" in part[1]
+    rows = [r for r in part if r.startswith("OpenAI")]
+    assert rows == ["OpenAI                  6     1  2025-01-20         "
+                    "5.0 [  4.5,   6.0] [  3.5,   7.0]",
+                    "OpenAI                  6     1  last (2026-04)     "
+                    "1.5 [  1.0,   2.5] [  0.0,   3.5]"]
+    assert "Cohere" not in text and "102.0" not in text   # ten labs, named dates only
+    markdown = _run(loaded, "markdown")
+    assert "| OpenAI | 6 | 1 | last (2026-04) |   1.5 [  1.0,   2.5] [  0.0,   3.5] |" in markdown
+    table = pd.read_csv(io.StringIO(_run(loaded, "csv")))
+    curve = table[table["kind"] == "curve_lag"]
+    assert len(curve) == 21 and set(curve["lab"]) >= {"Cohere", "Moonshot"}
+    assert curve.loc[curve["lab"] == "Meta", "median"].tolist() == [12.0, 15.0]
+    header = json.loads(_run(loaded, "json"))
+    assert len(header["curve_lags"]) == 21

@@ -25,6 +25,9 @@ from gapbayes.reporting.report_lab import MIN_HOLDER_PROBABILITY, holder_lines
 INTERVAL = "posterior median [50% and 90% equal-tailed intervals (ETI)]"
 LAG = ("months since the closed frontier stood at the level of the lab's best base model "
        "released so far; negative: that model sits above the closed frontier")
+CURVE_LAG = ("months since the closed frontier stood at the level of the lab's typical model "
+             "(its group frontier minus the lab's mean shortfall, a smooth curve: spec switch "
+             "lab_curves)")
 HOLDERS = ("share of posterior draws in which the lab's base model is the best of its access "
            "group so far; 'other': the organisations outside the listed labs")
 #: labs in the text and markdown tables (the machine formats have them all)
@@ -70,10 +73,20 @@ def _cell(r: pd.Series) -> str:
             f" [{r['eti90_lo']:5.1f}, {r['eti90_hi']:5.1f}]")
 
 
-def _machine_rows(lags: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFrame:
-    """Lags and holders in one long table (``kind`` says which; a holder's lab in ``lab``)."""
+def lab_curve_rows(loaded) -> pd.DataFrame:
+    """Lags of the labs' typical-model curves at the named dates (empty without the term)."""
+    curves = loaded.tables.get("lab_curves")
+    if curves is None or curves.empty:
+        return pd.DataFrame(columns=["lab", "closed_models", "open_models", "date", "median"])
+    return lab_lags_at_dates(curves, loaded.tables.get("gap_at_dates"))
+
+
+def _machine_rows(lags: pd.DataFrame, holders: pd.DataFrame,
+                  curves: pd.DataFrame) -> pd.DataFrame:
+    """Lags, holders and curve lags in one long table (``kind`` says which)."""
     both = pd.concat([lags.assign(kind="lag"),
-                      holders.rename(columns={"holder": "lab"}).assign(kind="frontier_holder")],
+                      holders.rename(columns={"holder": "lab"}).assign(kind="frontier_holder"),
+                      curves.assign(kind="curve_lag")],
                      ignore_index=True).reindex(columns=CSV_COLUMNS)
     return both.astype({"closed_models": "Int64", "open_models": "Int64"})
 
@@ -104,9 +117,14 @@ def print_lab(loaded, fmt: str = "text", out=None) -> None:
     """
     out = out or sys.stdout
     lags, holders = lab_tables(loaded)
+    curves = lab_curve_rows(loaded)
     header = {"result": loaded.manifest.get("name"), "by": "lab", "intervals": INTERVAL,
               "lag": LAG, "frontier_holders": json.loads(holders.to_json(orient="records"))}
-    if write_rows(lags if fmt == "json" else _machine_rows(lags, holders), fmt, header, out):
+    if not curves.empty:
+        header |= {"curve_lag": CURVE_LAG,
+                   "curve_lags": json.loads(curves.to_json(orient="records"))}
+    if write_rows(lags if fmt == "json" else _machine_rows(lags, holders, curves), fmt,
+                  header, out):
         return
     lags, which = _shown(lags)
     lines = holder_lines(holders)
@@ -122,6 +140,12 @@ def print_lab(loaded, fmt: str = "text", out=None) -> None:
                       f"{MIN_HOLDER_PROBABILITY} or more):\n\n| access | date | holders |\n"
                       "|---|---|---|\n")
             out.writelines(f"| {a} | {d} | {text} |\n" for a, d, text in lines)
+        if not curves.empty:
+            out.write(f"\nLab curve lag, in months: {INTERVAL}; curve lag: {CURVE_LAG}.\n\n"
+                      "| lab | closed models | open models | date | lag |\n|---|---|---|---|---|\n")
+            for _, r in _shown(curves)[0].iterrows():
+                out.write(f"| {r['lab']} | {r['closed_models']} | {r['open_models']} | "
+                          f"{r['date']} | {_cell(r)} |\n")
         return
     width = max(18, *(len(str(lab)) for lab in lags["lab"]))
     out.write(f"Lab lag behind the closed frontier, in months: {INTERVAL}.\n"
@@ -134,3 +158,10 @@ def print_lab(loaded, fmt: str = "text", out=None) -> None:
         out.write(f"\nWhich lab holds the frontier ({HOLDERS}; shares of "
                   f"{MIN_HOLDER_PROBABILITY} or more):\n")
         out.writelines(f"{a:7s} {d:16s} {text}\n" for a, d, text in lines)
+    if not curves.empty:
+        curves, _ = _shown(curves)
+        out.write(f"\nLab curve lag, in months: {INTERVAL}.\nCurve lag: {CURVE_LAG}.\n\n")
+        out.write(f"{'lab':{width}s} {'closed':>6s} {'open':>5s}  {'date':16s} lag\n")
+        for _, r in curves.iterrows():
+            out.write(f"{str(r['lab']):{width}s} {int(r['closed_models']):6d} "
+                      f"{int(r['open_models']):5d}  {str(r['date']):16s} {_cell(r)}\n")

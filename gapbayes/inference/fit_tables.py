@@ -237,22 +237,23 @@ def country_lags(post: xr.Dataset) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).dropna(subset=["median"]).reset_index(drop=True)
 
 
-def lab_lags(post: xr.Dataset) -> pd.DataFrame:
+def lab_lags(post: xr.Dataset, name: str = "lab_lag") -> pd.DataFrame:
     """Each lab's lag behind the closed frontier at the named dates and every month.
 
     Columns ``lab``, ``closed_models`` and ``open_models`` (its base models in the fit),
     ``date`` (a named date or a month), ``median`` and equal-tailed intervals; months before
     the lab's first model are left out. Empty without lab lags
-    (:mod:`gapbayes.model.lab_lags` has the definition).
+    (:mod:`gapbayes.model.lab_lags` has the definition). ``name="lab_curve_lag"`` gives the
+    lags of the labs' typical-model curves instead (:mod:`gapbayes.model.lab_curves`).
     """
-    if "lab_lag_at_date" not in post:
+    if f"{name}_at_date" not in post:
         return pd.DataFrame()
     parts = []
-    for name in ("lab_lag_at_date", "lab_lag"):
-        da = post[name].reset_coords(["lab_closed_models", "lab_open_models"], drop=True)
+    for var in (f"{name}_at_date", name):
+        da = post[var].reset_coords(["lab_closed_models", "lab_open_models"], drop=True)
         parts.append(_quiet_intervals(da).rename(columns={"month": "date"}))
     table = pd.concat(parts, ignore_index=True).dropna(subset=["median"])
-    counts = post["lab_lag"].coords
+    counts = post[name].coords
     n_closed = dict(zip(counts["lab"].values, counts["lab_closed_models"].values, strict=True))
     n_open = dict(zip(counts["lab"].values, counts["lab_open_models"].values, strict=True))
     table["closed_models"] = table["lab"].map(n_closed).astype(int)
@@ -355,6 +356,9 @@ def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     if not labs.empty:
         tables["lab_lags"] = labs
         tables["frontier_holders"] = frontier_holders(post)
+    curves = lab_lags(post, "lab_curve_lag")
+    if not curves.empty:
+        tables["lab_curves"] = curves
     return tables
 
 

@@ -97,7 +97,7 @@ FRONTIER_HYPERPARAMETERS = (
     "growth_rw_sd", "closed_level", "open_level", "category_trend_sd", "frontier_noise_sd",
     "shortfall_log_scale", "shortfall_family_sd", "category_dev_sd", "effort_category_sd",
     "public_shift", "category_shift_sd", "benchmark_shift_sd", "provider_penalty",
-    "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
+    "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd", "lab_trend_sd",
 )
 V1_MAIN_PARAMETERS = (
     "gap_mean", "gap_rw_sd", "public_offset", "category_sd", "benchmark_gap_sd",

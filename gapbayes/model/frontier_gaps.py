@@ -43,6 +43,7 @@ from gapbayes.model.gap_vector import (
     shift_gaps,
     vector_arrays,
 )
+from gapbayes.model.lab_curves import lab_curve_lag_draws
 from gapbayes.model.lab_lags import (
     COUNTRY_LAG_ROWS,
     country_lag_draws,
@@ -285,8 +286,9 @@ def _lab_variables(post: xr.Dataset, data: FrontierData, times: np.ndarray, R: i
     family holding each group's frontier in each draw (-1 before the group's first release;
     attribute ``families`` lists the names). With enough Chinese and other open base models,
     ``country_lag`` (country, month) and ``country_lag_at_date`` (country, date): the lags of
-    each subgroup's best model so far and their difference. Empty without abilities or
-    reported labs.
+    each subgroup's best model so far and their difference. With the ``lab_curves`` term,
+    ``lab_curve_lag`` and ``lab_curve_lag_at_date``: the lags of each lab's typical-model
+    curve (:mod:`gapbayes.model.lab_curves`). Empty without abilities or reported labs.
     """
     if "ability" not in post or not reported_labs(data):
         return {}
@@ -310,6 +312,12 @@ def _lab_variables(post: xr.Dataset, data: FrontierData, times: np.ndarray, R: i
                                       {**rows, **month})
         out["country_lag_at_date"] = _unstack(country[:, :, R:], post, ["country", "date"],
                                               {**rows, **named})
+    if "lab_shortfall_walk" in post:
+        curve = _lab_curve_lags(post, data, times)
+        out["lab_curve_lag"] = _unstack(curve[:, :, :R], post, ["lab", "month"],
+                                        {**lab, **month}).assign_coords(per_lab)
+        out["lab_curve_lag_at_date"] = _unstack(curve[:, :, R:], post, ["lab", "date"],
+                                                {**lab, **named}).assign_coords(per_lab)
     return out | {
         "lab_lag": _unstack(lags[:, :, :R], post, ["lab", "month"],
                             {**lab, **month}).assign_coords(per_lab),
@@ -320,6 +328,15 @@ def _lab_variables(post: xr.Dataset, data: FrontierData, times: np.ndarray, R: i
         "frontier_holder_at_date": _unstack(codes[..., R:], post, ["access", "date"],
                                             {**access, **named}).assign_attrs(families),
     }
+
+
+def _lab_curve_lags(post: xr.Dataset, data: FrontierData, times: np.ndarray) -> np.ndarray:
+    """(S, L, T) lags of the reported labs' typical-model curves (lab_curves switch)."""
+    log_scale = (stack_draws(post["shortfall_log_scale"])[:, None]
+                 + stack_draws(post["shortfall_family_sd"])[:, None]
+                 * stack_draws(post["shortfall_family_z"]))
+    return lab_curve_lag_draws(stack_draws(post["frontier"]), log_scale,
+                               stack_draws(post["lab_shortfall_walk"]), data, times)[1]
 
 
 def closed_growth_rate(post: xr.Dataset, data: FrontierData, t: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ import pytensor.tensor as pt
 
 from gapbayes.model.country import country_offsets, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
+from gapbayes.model.lab_curves import lab_walks, uses_lab_curves
 from gapbayes.model.links import add_linear_likelihood
 from gapbayes.model.spec import Spec
 
@@ -133,7 +134,8 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
     """Centred skew-normal abilities of the base models around the general frontier.
 
     With the ``country`` switch, Chinese open base models sit around the open frontier plus
-    the Chinese offset curve (:mod:`gapbayes.model.country`).
+    the Chinese offset curve (:mod:`gapbayes.model.country`); with ``lab_curves`` the family
+    shortfall scale follows a walk in time (:mod:`gapbayes.model.lab_curves`).
     """
     G = len(data.grid_time)
     flat = frontier.reshape((2 * G,))
@@ -146,7 +148,10 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
     mu_u = _normal("shortfall_log_scale", spec)
     tau_u = _half("shortfall_family_sd", spec)
     fam_z = pm.Normal("shortfall_family_z", 0.0, 1.0, dims="family")
-    su = pt.exp(mu_u + tau_u * fam_z)[data.base_family]
+    log_su = (mu_u + tau_u * fam_z)[data.base_family]
+    if uses_lab_curves(data, spec):
+        log_su = log_su + lab_walks(data, spec)
+    su = pt.exp(log_su)
     # a base model scored in one category: its category deviation joins the symmetric term
     single = (np.bincount(data.cell_base, minlength=len(data.base_ids)) == 1).astype(float)
     sv_k = pt.sqrt(sv**2 + single * dev_sd**2)

@@ -25,6 +25,7 @@ from gapbayes.model import links
 from gapbayes.model.country import base_country_weights, country_walk, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
+from gapbayes.model.lab_curves import base_trend_weights, lab_mask, uses_lab_curves
 from gapbayes.model.links import observed_scores
 from gapbayes.model.spec import Spec
 
@@ -38,15 +39,16 @@ NORMAL_PRIORS = (
 HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
-    "difficulty", "china_trend",
+    "difficulty", "china_trend", "lab_trend",
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
-                 "shape")
+                 "shape", "lab_curves")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
+    "lab_trend_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -92,6 +94,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "zero_sum": len(data.sig_benchmarks) > 1,
         "country": uses_country(data, spec),
         "shape": bool(sw["asymmetric_link"]) and len(data.sig_benchmarks) > 0,
+        "lab_curves": uses_lab_curves(data, spec),
     }
 
 
@@ -135,6 +138,9 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     if on["country"]:
         dims["china_trend_z"] = ["trend_step"]
         dims["china_offset_knots"] = ["trend_knot"]
+    if on["lab_curves"]:
+        dims["lab_trend_z"] = ["family", "trend_step"]
+        dims["lab_shortfall_walk"] = ["family", "trend_knot"]
     if len(data.sig_benchmarks):
         sig = ["difficulty", "log_slope", "slope"] if on["zero_sum"] else []
         shape = ["log_top_rate", "shape"] if on["shape"] else []
@@ -162,7 +168,9 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["category_dev_sd"]
     names += ["china_offset", "china_trend_sd", "china_trend_z"] if on["country"] else []
     names += ["frontier_noise_sd", "shortfall_log_scale", "shortfall_family_sd",
-              "shortfall_family_z", "ability"]
+              "shortfall_family_z"]
+    names += ["lab_trend_sd", "lab_trend_z"] if on["lab_curves"] else []
+    names += ["ability"]
     names += ["category_dev"] if len(rich) else []
     names += ["category_dev_z"] if len(poor) else []
     names += ["effort"] if on["effort"] else []
@@ -285,6 +293,8 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "base_country": base_country_weights(data),
         "country_walk": country_walk(data).reshape(len(data.trend_knots),
                                                    len(data.trend_knots) - 1),
+        "base_trend": base_trend_weights(data),
+        "lab_mask": lab_mask(data),
         "cell_base": data.cell_base + 1,
         "rich_idx": rich_idx,
         "rich_mask": np.isin(np.arange(L), rich).astype(float),

@@ -12,7 +12,8 @@ reported, not a proxy:
 - every benchmark's backward gap at the last month;
 - every reported lab's lag behind the closed frontier at the last month, and the lags of the
   best Chinese and best other open model so far and their difference
-  (:mod:`gapbayes.model.lab_lags`);
+  (:mod:`gapbayes.model.lab_lags`); with the ``lab_curves`` term, each lab's typical-model
+  curve lag at the last month (:mod:`gapbayes.model.lab_curves`);
 - the bias terms in months (provider penalty, self-report offset, public minus private);
 - the scalar hyperparameters of the model (frontier, shortfall, shift, link scales);
 - the joint log-likelihood of the simulated data.
@@ -78,12 +79,15 @@ class FrontierQuantities:
         # a lab with no model by the last month has no lag there (NaN): nothing to rank
         self.labs = [b for b in reported_labs(data) if data.base_time[
             data.base_family == data.family_names.index(b)].min() <= data.report_time[-1]]
+        # lab curves (switch lab_curves): the typical-model curve's lag, same labs
+        self.curve_labs = self.labs if "lab_shortfall_walk" in model.named_vars else []
         self.names = ([f"gap_{p}[{g}]" for g in self.groups for p in POSITIONS]
                       + [f"gap_forward_{p}[overall]" for p in ("early", "middle")]
                       + (["gap_change_6m[overall]"] if self.change else [])
                       + [f"gap_last[{b}]" for b in data.bench_ids]
                       + [f"gap_country_last[{c}]" for c in self.countries]
                       + [f"lab_lag_last[{b}]" for b in self.labs]
+                      + [f"lab_curve_lag_last[{b}]" for b in self.curve_labs]
                       + [f"country_lag_last[{c}]" for c in self.country_lags]
                       + self.bias + self.hyper + [LOGLIK])
         self._loglik = JointLogLik(partial(build_frontier_model, data, spec))
@@ -108,6 +112,9 @@ class FrontierQuantities:
         for b in self.labs:
             out[f"lab_lag_last[{b}]"] = (f"lag of {b}'s best model behind the closed frontier "
                                          f"in months at {when['last']}")
+        for b in self.curve_labs:
+            out[f"lab_curve_lag_last[{b}]"] = (f"lag of {b}'s typical-model curve behind the "
+                                               f"closed frontier in months at {when['last']}")
         for c in self.country_lags:
             out[f"country_lag_last[{c}]"] = (f"lag of the best {c} model so far in months at "
                                              f"{when['last']}" if "minus" not in c else
@@ -155,6 +162,9 @@ class FrontierQuantities:
                 q["gap_country"].sel(country=c).isel(month=-1))
         for b in self.labs:
             out[f"lab_lag_last[{b}]"] = _draws(q["lab_lag"].sel(lab=b).isel(month=-1))
+        for b in self.curve_labs:
+            out[f"lab_curve_lag_last[{b}]"] = _draws(
+                q["lab_curve_lag"].sel(lab=b).isel(month=-1))
         for c in self.country_lags:
             out[f"country_lag_last[{c}]"] = _draws(
                 q["country_lag"].sel(country=c).isel(month=-1))
