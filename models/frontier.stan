@@ -30,6 +30,16 @@ functions {
     return Q;
   }
 
+  // Each score's share of the provider penalty: obs_host, times exp(host_sd z_h) for a score
+  // served by the named host h (host_effects; index 1 = no named host, factor 1).
+  vector host_weight(data vector obs_host, data array[] int obs_host_idx,
+                     array[] real host_sd, vector host_z) {
+    if (size(host_sd) == 0) {
+      return obs_host;
+    }
+    return obs_host .* append_row(rep_vector(1.0, 1), exp(host_sd[1] * host_z))[obs_host_idx];
+  }
+
   // Capability on each score: the base model's ability plus its cell's category trend and
   // deviation, the effort effect, the open-vs-closed shift of the benchmark (open models
   // only), minus the provider penalty, plus the self-report offset (frontier_pymc's order).
@@ -43,7 +53,7 @@ functions {
                     data vector rich_mask, data array[] int poor_idx, data vector poor_mask,
                     data array[] int obs_cell, data array[] int obs_effort_idx,
                     data vector obs_effort_mask, data array[] int obs_bench,
-                    data vector obs_open, data vector obs_host, data vector obs_self) {
+                    data vector obs_open, vector obs_host, data vector obs_self) {
     int N = size(obs_cell);
     int C = cols(effort_category_z);
     vector[rows(cell_trend)] cell = ability[cell_base] + cell_trend * category_trend;
@@ -152,6 +162,7 @@ data {
   int<lower=0, upper=1> use_country;               // offset curve of Chinese open models
   int<lower=0, upper=1> use_shape;                 // asymmetric link: a shape per sigmoid benchmark
   int<lower=0, upper=1> use_lab_curves;            // family shortfall scales walk in time
+  int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -201,6 +212,8 @@ data {
   vector<lower=0, upper=1>[N] obs_effort_mask;     // 1 = a non-default effort class
   vector<lower=0, upper=1>[N] obs_open;            // 1 = open-weights base model
   vector<lower=0, upper=1>[N] obs_host;            // 1 = open model served by a third-party host
+  int<lower=0> H;                                  // named third-party hosts
+  array[N] int<lower=1, upper=H + 1> obs_host_idx; // 1 + its named host (1: none or unnamed)
   vector<lower=0, upper=1>[N] obs_self;            // 1 = self-reported score
 
   // ---- sigmoid-link scores ----------------------------------------------------------------
@@ -241,6 +254,7 @@ data {
   real<lower=0> sigma_category_shift;              // half-normal, category shift sd
   real<lower=0> sigma_benchmark_shift;             // half-normal, benchmark shift sd
   real<lower=0> sigma_provider_penalty;            // half-normal, provider penalty
+  real<lower=0> sigma_host_effect;                 // half-normal, sd of a host's log factor
   real mu_self_report_offset;                      // prior mean, self-report offset
   real<lower=0> sigma_self_report_offset;          // prior sd
   real<lower=0> sigma_difficulty;                  // sd of the zero-sum difficulties
@@ -356,6 +370,8 @@ parameters {
   vector[B - 1] benchmark_shift_z_zerosum;
   // ---- bias terms -------------------------------------------------------------------------
   array[use_provider] real<lower=0> provider_penalty;  // lost on host-served open scores
+  array[use_host_effects] real<lower=0> host_sd;   // sd of a named host's log penalty factor
+  vector[use_host_effects * H] host_z;             // standardised host effects
   array[use_self_report] real self_report_offset;      // added on self-reported scores
   // ---- sigmoid links ----------------------------------------------------------------------
   vector[B_zs > 0 ? B_zs - 1 : 0] difficulty_zerosum; // free coordinates of the difficulties
@@ -391,6 +407,7 @@ transformed parameters {
   vector[use_country * K_t] china_offset_knots;    // Chinese open offset at the trend knots
   // each family's log shortfall scale walk at the trend knots (0 for 'other')
   matrix[use_lab_curves * N_fam, K_t] lab_shortfall_walk;
+  vector[use_host_effects * H] host_penalty;      // each named host's provider penalty
   {
     // log growth rate at every knot: the window's values, continued before and after it by
     // the non-centred walk from the window's first and last knots
@@ -415,6 +432,9 @@ transformed parameters {
   }
   if (use_country) {
     china_offset_knots = china_offset[1] + china_trend_sd[1] * (country_walk * china_trend_z);
+  }
+  if (use_host_effects) {
+    host_penalty = provider_penalty[1] * exp(host_sd[1] * host_z);
   }
   if (use_lab_curves) {
     lab_shortfall_walk = diag_pre_multiply(lab_mask,
@@ -498,6 +518,8 @@ model {
   benchmark_shift_sd ~ normal(0, sigma_benchmark_shift);
   benchmark_shift_z_zerosum ~ std_normal();
   provider_penalty ~ normal(0, sigma_provider_penalty);
+  host_sd ~ normal(0, sigma_host_effect);
+  host_z ~ std_normal();
   self_report_offset ~ normal(mu_self_report_offset, sigma_self_report_offset);
   // ZeroSumNormal(sigma): N(0, sigma) on the n - 1 free coordinates (Q is orthonormal)
   difficulty_zerosum ~ normal(0, sigma_difficulty);
@@ -523,7 +545,9 @@ model {
                                  effort_category_z, open_shift, provider_penalty,
                                  self_report_offset, cell_trend, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
-                                 obs_effort_mask, obs_bench, obs_open, obs_host, obs_self);
+                                 obs_effort_mask, obs_bench, obs_open,
+                                 host_weight(obs_host, obs_host_idx, host_sd, host_z),
+                                 obs_self);
     vector[B_sig] link_shape = use_shape ? shape : rep_vector(1.0, B_sig);
     if (N_sig > 0) {
       // zs_sig * (no coordinates) = [0]: a single sigmoid benchmark has difficulty 0 and
@@ -553,7 +577,9 @@ generated quantities {
                                  effort_category_z, open_shift, provider_penalty,
                                  self_report_offset, cell_trend, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
-                                 obs_effort_mask, obs_bench, obs_open, obs_host, obs_self);
+                                 obs_effort_mask, obs_bench, obs_open,
+                                 host_weight(obs_host, obs_host_idx, host_sd, host_z),
+                                 obs_self);
     vector[B_sig] link_shape = use_shape ? shape : rep_vector(1.0, B_sig);
     if (N_sig > 0) {
       vector[N_sig] p = sigmoid_mean(theta[sig_obs], chance_sig, ceiling[sig_bench],

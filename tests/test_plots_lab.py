@@ -78,3 +78,19 @@ def test_many_labs_draw_the_biggest_and_say_so():
 
 def test_no_figure_without_lab_lags():
     assert lab_lags_figure(xr.Dataset()) is None
+
+
+def test_lab_curve_figure_reads_the_curve_lags():
+    """``lab_curves.png``: the same figure from ``lab_curve_lag`` (switch lab_curves)."""
+    from gapbayes.reporting.plots_lab import KINDS
+
+    post = lab_posterior()
+    assert lab_lags_figure(post, "lab_curve_lag") is None          # no curves: no figure
+    curves = post.rename({"lab_lag": "lab_curve_lag", "lab_lag_at_date": "lab_curve_lag_at_date"})
+    curves["lab_curve_lag"] = curves["lab_curve_lag"] + 3.0
+    fig = lab_lags_figure(curves, "lab_curve_lag")
+    assert fig.get_suptitle() == KINDS["lab_curve_lag"][0]
+    assert "typical model" in fig.get_suptitle()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    meta = next(line for line in axes[1].get_lines() if line.get_label().startswith("Meta"))
+    np.testing.assert_allclose(meta.get_ydata(), [12.0, 13.0, 14.0, 15.0])

@@ -46,3 +46,20 @@ def test_section_only_with_lab_lags_and_escaped(tables):
     assert "&lt;b&gt;Meta&lt;/b&gt;" in html and "<b>Meta" not in html
     assert "Figure lab_lags.png is not available" in html
     assert "This result has no frontier holders." in html
+
+
+def test_lab_curves_get_their_own_table_and_figure(tables):
+    """With ``lab_curves.csv`` (switch lab_curves) the section adds the curve lags."""
+    plain = section_lab(tables["lab_lags"], tables["frontier_holders"], tables["gap_at_dates"],
+                        {})
+    assert "Lab curves" not in plain
+    curves = tables["lab_lags"].copy()
+    curves[["median", "eti50_lo", "eti50_hi", "eti90_lo", "eti90_hi"]] += 3.0
+    html = section_lab(tables["lab_lags"], tables["frontier_holders"], tables["gap_at_dates"],
+                       {}, curves)
+    part = html[html.index("<h3>Lab curves"):]
+    assert "typical model" in part and "yearly random walk" in part
+    assert ('<tr><td>OpenAI</td><td class="num">6</td><td class="num">1</td>'
+            '<td class="num"><strong>5.0</strong>') in part
+    assert "Figure lab_curves.png is not available" in part
+    assert part.rstrip().endswith("</section>")

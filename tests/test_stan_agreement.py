@@ -65,8 +65,10 @@ def _distinct_models(names: list[str]) -> list[str]:
 SPECS = _distinct_models(shipped_spec_names())
 # No shipped spec has timeshift-v1's country switch, the frontier model's asymmetric link
 # (an opt-in switch, docs/model.md "Link") or its lab curves: the density checks cover them.
-SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link", "+labs": "lab_curves"}
-DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs"]
+SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link", "+labs": "lab_curves",
+            "+hosts": "host_effects"}
+DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs",
+                 "default+hosts"]
 # Designs of the density checks ("density") and of the fits ("fit"). The fit designs are
 # denser and shorter than the real data, so both samplers explore the posterior in seconds:
 # sparse designs make hierarchical funnels (deep trees, slow tests, divergences).
@@ -125,7 +127,27 @@ def _world(name: str, purpose: str, seed: int) -> tuple[Spec, dict, object]:
             world = simulate_world(*synthetic_design(seed=seed, **design), spec,
                                    fixed=V1_FIXED, seed=seed + 1)
     data = family(spec).build_data(world.models, world.benchmarks, world.scores, spec)
-    return spec, world.truth, data
+    truth = world.truth
+    if name.endswith("+hosts"):
+        # the scores were drawn without named hosts: the point gets host values of its own
+        data = _with_named_hosts(data)
+        truth = {**truth, "host_sd": np.array(0.4), "host_z": np.array([0.8, -1.1])}
+    return spec, truth, data
+
+
+def _with_named_hosts(data):
+    """Serve every third open-model score through one of two named hosts, the rest first-party.
+
+    The simulated designs have no host prefixes; this gives the host effects scores to act on.
+    """
+    from dataclasses import replace
+
+    open_rows = np.flatnonzero(data.base_open[data.obs_base] == 1)
+    served = open_rows[::3]
+    host = np.zeros(len(data.y), int)
+    host[served] = 1 + (np.arange(len(served)) % 2)
+    return replace(data, obs_host=(host > 0).astype(int), host_names=["Host A", "Host B"],
+                   obs_host_id=host)
 
 
 @pytest.fixture(scope="module")

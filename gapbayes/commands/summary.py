@@ -18,6 +18,7 @@ from gapbayes.commands.summary_by import (
 )
 from gapbayes.commands.summary_country import print_country
 from gapbayes.commands.summary_lab import print_lab
+from gapbayes.model.host_effects import term_label
 
 INTERVALS = "posterior median, 50% and 90% equal-tailed intervals (ETI)"
 BIAS_LABELS = {
@@ -219,7 +220,7 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
         out.write("\nBias terms in months (" + INTERVALS + "):\n" if fmt == "text"
                   else "\n| bias term | months |\n|---|---|\n")
         for _, row in bias.iterrows():
-            label = BIAS_LABELS.get(row["term"], row["term"])
+            label = term_label(str(row["term"]), BIAS_LABELS)
             value = _bias_value(row)
             if fmt == "markdown":
                 out.write(f"| {label} | {value} |\n")

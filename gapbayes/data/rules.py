@@ -20,7 +20,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SECTIONS: dict[str, tuple[set[str], set[str]]] = {
     # section: (required keys, optional keys)
     "effort_suffix": ({"pattern"}, set()),
-    "host_prefix": ({"prefix", "third_party", "why"}, set()),
+    "host_prefix": ({"prefix", "third_party", "why"}, {"host"}),
     "family": ({"family", "organizations", "why"}, {"pattern", "country"}),
     "inherit_access": (set(), {"host_prefix", "effort_suffix"}),
     "access_rule": ({"name", "access", "why"}, {"family", "pattern", "models"}),
@@ -89,6 +89,15 @@ class ModelRules:
     self_reports: tuple[tuple[re.Pattern[str], str], ...]
     #: (raw file name, model id) -> score to keep among conflicting rows (None: drop them all)
     duplicates: dict[tuple[str, str], float | None]
+    #: (prefix, host) for the prefixes that name the serving host (key ``host``)
+    named_hosts: tuple[tuple[str, str], ...] = ()
+
+    def host(self, model_id: str) -> str:
+        """Return the serving host a prefix names (e.g. "Fireworks AI"), or "" if none."""
+        for prefix, host in self.named_hosts:
+            if model_id.lower().startswith(prefix.lower()):
+                return host
+        return ""
 
     def split(self, model_id: str) -> ModelName:
         """Split ``model_id`` into host prefix, base model and effort suffix."""
@@ -290,4 +299,6 @@ def _assemble(loc: _Locator, s: dict[str, list[dict[str, Any]]]) -> ModelRules:
         access_rules=tuple(rules),
         self_reports=tuple(reports),
         duplicates=duplicates,
+        named_hosts=tuple((t["prefix"], str(t["host"])) for t in s.get("host_prefix", [])
+                          if "host" in t),
     )

@@ -21,6 +21,7 @@ from gapbayes.inference.diagnostics import Diagnostics, run_diagnostics
 from gapbayes.inference.fit_tables import summary_tables, window
 from gapbayes.model.bias_support import bias_support, support_summary
 from gapbayes.model.families import Family, family
+from gapbayes.model.host_effects import uses_host_effects
 from gapbayes.model.spec import Spec
 
 
@@ -202,7 +203,7 @@ def run_fit(
         "diagnostics": diag.as_dict(),
         "checks_made": diag.as_dict()["checks_made"],
         **_check_summary(tables),
-        "bias_support": support_summary(bias_support(data)),
+        "bias_support": support_summary(bias_support(data, hosts=uses_host_effects(data, spec))),
         "versions": results.versions(),
     }
     with staged_dir(folder) as tmp:

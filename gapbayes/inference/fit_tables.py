@@ -338,7 +338,8 @@ def summary_tables(dt: xr.DataTree, data, fam) -> dict[str, pd.DataFrame]:
     tables = {
         "gap_over_time": gap_over_time(post, data),
         "gap_at_dates": gap_at_dates(post, data),
-        "bias_terms": with_support(bias_terms(post), bias_support(data)),
+        "bias_terms": with_support(bias_terms(post),
+                                   bias_support(data, hosts="host_penalty" in post)),
         "threshold_gaps": fam.threshold_gaps(post, data),
         "parameters": params,
         "inclusion": data.inclusion,

@@ -44,7 +44,7 @@ def _row(term: str, mask: np.ndarray, unit: np.ndarray, bench: np.ndarray,
             "contrast_base_models_same_category": same_c, "status": status}
 
 
-def bias_support(data) -> pd.DataFrame:
+def bias_support(data, hosts: bool = False) -> pd.DataFrame:
     """Support table of the bias terms for a model design (either family).
 
     Parameters
@@ -53,6 +53,10 @@ def bias_support(data) -> pd.DataFrame:
         A :class:`~gapbayes.model.frontier_design.FrontierData` or
         :class:`~gapbayes.model.design.ModelData` (base models are the unit when the design
         has them, models otherwise).
+
+    hosts
+        Add a row per named host (``host_penalty_<host>``: the host effects of the switch
+        ``host_effects``, :mod:`gapbayes.model.host_effects`).
 
     Returns
     -------
@@ -66,6 +70,12 @@ def bias_support(data) -> pd.DataFrame:
                  else np.asarray(data.model_open)[unit]) == 1
     rows = [_row("provider_penalty", np.asarray(data.obs_host) == 1, unit, bench, category),
             _row("self_report_offset", np.asarray(data.obs_self) == 1, unit, bench, category)]
+    if hosts:
+        from gapbayes.model.host_effects import host_term
+
+        ids = np.asarray(data.obs_host_id)
+        rows += [_row(host_term(h), ids == i + 1, unit, bench, category)
+                 for i, h in enumerate(data.host_names)]
     public = np.asarray(data.bench_public)[bench] == 1
     n_pub, n_priv = int((open_rows & public).sum()), int((open_rows & ~public).sum())
     both = n_pub > 0 and n_priv > 0

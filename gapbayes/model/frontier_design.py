@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.model.design import _transform, interp_matrix, nonempty_selection, years_since
+from gapbayes.model.host_effects import score_hosts
 from gapbayes.model.label_errors import ceiling_priors
 from gapbayes.model.links import LinkIndices
 from gapbayes.model.spec import Spec
@@ -121,6 +122,9 @@ class FrontierData(LinkIndices):
     last_open_time: float                # last open release, years since origin
     last_closed_time: float              # last closed release
     inclusion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    host_names: list[str] = field(default_factory=list)   # third-party hosts the data name
+    # (N,) host of each score: 0 none or unnamed, h + 1 for host_names[h] (host_effects.py)
+    obs_host_id: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
     @property
     def n_effort(self) -> int:
@@ -137,6 +141,7 @@ class FrontierData(LinkIndices):
             "base": self.base_ids,
             "benchmark": self.bench_ids,
             "family": self.family_names,
+            "host": self.host_names,
             "category": self.category_names,
             "effort_class": list(self.effort_names[1:]),
             "grid": [f"{t:.4f}" for t in self.grid_time],
@@ -271,6 +276,8 @@ def build_frontier_data(
     host_row = sc.get("third_party_host", pd.Series(False, index=sc.index)).astype(bool)
     obs_host = is_open[ok] * np.maximum(host_b[ob], host_row.to_numpy(int))
     obs_self = sc.get("self_reported", pd.Series(False, index=sc.index)).astype(bool)
+    host_names, obs_host_id = score_hosts(sc["model_id"].astype(str).tolist(),
+                                          host_row.to_numpy(int), obs_host)
 
     cell_key = ok * C + bcat[ob]
     cells, obs_cell = np.unique(cell_key, return_inverse=True)
@@ -335,6 +342,8 @@ def build_frontier_data(
         obs_binomial=((se == 0) & (n_items[ob] > 0) & (linear[ob] == 0)).astype(int),
         obs_self=obs_self.to_numpy(int),
         obs_host=obs_host.astype(int),
+        host_names=host_names,
+        obs_host_id=obs_host_id,
         cell_base=cell_base,
         cell_category=cell_cat,
         cell_multi=cell_multi,

@@ -43,6 +43,7 @@ from gapbayes.model.gap_vector import (
     shift_gaps,
     vector_arrays,
 )
+from gapbayes.model.host_effects import host_term
 from gapbayes.model.lab_curves import lab_curve_lag_draws
 from gapbayes.model.lab_lags import (
     COUNTRY_LAG_ROWS,
@@ -364,6 +365,12 @@ def bias_terms_months(post: xr.Dataset, data: FrontierData, at_date: xr.DataArra
             rate = closed_growth_rate(post, data, np.unique(t_obs[mask]))
             months = stack_draws(post[name])[:, None] / rate * 12.0
             out[f"bias_{name}_months"] = _unstack(months.mean(axis=1), post, [], {})
+    if "host_penalty" in post:
+        for h, host in enumerate(data.host_names):
+            mask = data.obs_host_id == h + 1
+            rate = closed_growth_rate(post, data, np.unique(t_obs[mask]))
+            months = stack_draws(post["host_penalty"].isel(host=h))[:, None] / rate * 12.0
+            out[f"bias_{host_term(host)}_months"] = _unstack(months.mean(axis=1), post, [], {})
     groups = list(at_date["group"].values)
     if {"public", "private"} <= set(groups):
         last = at_date["date"].values[-1]

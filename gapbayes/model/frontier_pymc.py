@@ -37,6 +37,7 @@ import pytensor.tensor as pt
 
 from gapbayes.model.country import country_offsets, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
+from gapbayes.model.host_effects import host_weights, uses_host_effects
 from gapbayes.model.lab_curves import lab_walks, uses_lab_curves
 from gapbayes.model.links import add_linear_likelihood
 from gapbayes.model.spec import Spec
@@ -251,7 +252,11 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
         theta = cell[data.obs_cell] + effort_effects(data, spec)
         theta = theta + data.base_open[data.obs_base] * open_shifts(data, spec)[data.obs_bench]
         if sw["provider_degradation"] and data.obs_host.any():
-            theta = theta - _half("provider_penalty", spec) * data.obs_host
+            penalty = _half("provider_penalty", spec)
+            weight = data.obs_host
+            if uses_host_effects(data, spec):
+                weight = weight * host_weights(data, spec, penalty)
+            theta = theta - penalty * weight
         if sw["self_report"] and data.obs_self.any():
             theta = theta + _normal("self_report_offset", spec) * data.obs_self
         add_score_likelihood(data, spec, theta)

@@ -25,6 +25,7 @@ from gapbayes.model import links
 from gapbayes.model.country import base_country_weights, country_walk, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
+from gapbayes.model.host_effects import uses_host_effects
 from gapbayes.model.lab_curves import base_trend_weights, lab_mask, uses_lab_curves
 from gapbayes.model.links import observed_scores
 from gapbayes.model.spec import Spec
@@ -39,16 +40,16 @@ NORMAL_PRIORS = (
 HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
-    "difficulty", "china_trend", "lab_trend",
+    "difficulty", "china_trend", "lab_trend", "host_effect",
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
-                 "shape", "lab_curves")
+                 "shape", "lab_curves", "host_effects")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
-    "lab_trend_sd",
+    "lab_trend_sd", "host_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -95,6 +96,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "country": uses_country(data, spec),
         "shape": bool(sw["asymmetric_link"]) and len(data.sig_benchmarks) > 0,
         "lab_curves": uses_lab_curves(data, spec),
+        "host_effects": uses_host_effects(data, spec),
     }
 
 
@@ -138,6 +140,9 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     if on["country"]:
         dims["china_trend_z"] = ["trend_step"]
         dims["china_offset_knots"] = ["trend_knot"]
+    if on["host_effects"]:
+        dims["host_z"] = ["host"]
+        dims["host_penalty"] = ["host"]
     if on["lab_curves"]:
         dims["lab_trend_z"] = ["family", "trend_step"]
         dims["lab_shortfall_walk"] = ["family", "trend_knot"]
@@ -179,6 +184,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["category_shift_sd", "category_shift_z"] if on["category_shift"] else []
     names += ["benchmark_shift_sd", "benchmark_shift_z"]
     names += ["provider_penalty"] if on["provider"] else []
+    names += ["host_sd", "host_z"] if on["host_effects"] else []
     names += ["self_report_offset"] if on["self_report"] else []
     if len(data.sig_benchmarks):
         names += ["difficulty", "log_slope_sd", "log_slope"] if on["zero_sum"] else []
@@ -310,6 +316,9 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "obs_effort_mask": (e > 0).astype(float),
         "obs_open": data.base_open[ok].astype(float),
         "obs_host": data.obs_host.astype(float),
+        "H": len(data.host_names),
+        "obs_host_idx": (data.obs_host_id + 1 if len(data.obs_host_id) == len(data.y)
+                         else np.ones(len(data.y), int)),
         "obs_self": data.obs_self.astype(float),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
         "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),

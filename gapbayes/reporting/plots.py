@@ -7,7 +7,8 @@
   ``gap_vector.png/.svg``: each category and benchmark at the last month
   (:mod:`gapbayes.reporting.plots_vector`);
 - ``lab_lags.png/.svg``: each lab's lag behind the closed frontier over time, when the fit has
-  lab lags (:mod:`gapbayes.reporting.plots_lab`);
+  lab lags (:mod:`gapbayes.reporting.plots_lab`); ``lab_curves.png/.svg`` the same for the
+  labs' typical-model curves when the fit has the ``lab_curves`` term;
 - ``gap_forward_vs_backward.png``: overall backward- vs forward-looking gap;
 - ``benchmark_curves.png``, ``rank_plots.png``, ``ppc.png``: how the model meets the data and
   how the sampler did (:mod:`gapbayes.reporting.plots_checks`).
@@ -268,6 +269,9 @@ def write_fit_plots(
     fig = lab_lags_figure(post)
     if fig is not None:
         written += save_figure(fig, out_dir / "lab_lags", svg=True)
+    fig = lab_lags_figure(post, "lab_curve_lag")
+    if fig is not None:
+        written += save_figure(fig, out_dir / "lab_curves", svg=True)
     written += save_figure(gap_direction_figure(back, fwd), out_dir / "gap_forward_vs_backward")
     written += save_figure(benchmark_curves_figure(dt, data), out_dir / "benchmark_curves")
     written += rank_figure(dt, out_dir / "rank_plots")

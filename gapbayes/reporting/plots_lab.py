@@ -27,18 +27,30 @@ MAX_LABS = 10
 PANELS = (("closed", "Labs with only closed base models"),
           ("open", "Labs with any open base model"))
 TITLE = "Lab lags: months behind the closed frontier (posterior median, 50% ETI)"
+#: the two lags the figure draws: variable -> (title, footnote)
+KINDS = {
+    "lab_lag": (TITLE, "Lag: months since the closed frontier stood at the level of the lab's "
+                "best base model released so far; below 0 that model sits above the closed "
+                "frontier."),
+    "lab_curve_lag": ("Lab curves: months behind the closed frontier of each lab's typical "
+                      "model (posterior median, 50% ETI)",
+                      "Curve lag: months since the closed frontier stood at the lab's group "
+                      "frontier minus its mean shortfall (spec switch lab_curves; "
+                      "docs/model.md, \"Lab curves\")."),
+}
 
 
-def lab_lag_months(post: xr.Dataset) -> pd.DataFrame:
-    """Median and ETIs of ``lab_lag`` per lab and month, with ``date`` as a timestamp.
+def lab_lag_months(post: xr.Dataset, name: str = "lab_lag") -> pd.DataFrame:
+    """Median and ETIs of ``name`` per lab and month, with ``date`` as a timestamp.
 
     The rows of :func:`gapbayes.inference.fit_tables.lab_lags` at the months (not the named
-    dates), so the figure and ``lab_lags.csv`` agree; empty without lab lags.
+    dates), so the figure and ``lab_lags.csv`` (``lab_curves.csv`` for ``lab_curve_lag``)
+    agree; empty without them.
     """
-    if "lab_lag" not in post:
+    if name not in post:
         return pd.DataFrame()
-    table = lab_lags(post)
-    months = {str(m) for m in post["lab_lag"]["month"].values}
+    table = lab_lags(post, name)
+    months = {str(m) for m in post[name]["month"].values}
     rows = table[table["date"].astype(str).isin(months)].copy()
     rows["date"] = pd.to_datetime(rows["date"].astype(str), format="%Y-%m")
     return rows.reset_index(drop=True)
@@ -82,15 +94,19 @@ def _draw_panel(ax: Axes, rows: pd.DataFrame, labs: list[str], title: str) -> No
               frameon=False, title="lab (base models in the fit)", title_fontsize=8.5)
 
 
-def lab_lags_figure(post: xr.Dataset) -> Figure | None:
+def lab_lags_figure(post: xr.Dataset, name: str = "lab_lag") -> Figure | None:
     """Each lab's lag behind the closed frontier over time (see the module); None without.
 
     Parameters
     ----------
     post
         Posterior with ``lab_lag`` (chain, draw, lab, month) and its per-lab model counts.
+    name
+        ``lab_lag`` (best model so far) or ``lab_curve_lag`` (the typical-model curve of the
+        ``lab_curves`` switch, :mod:`gapbayes.model.lab_curves`).
     """
-    rows = lab_lag_months(post)
+    heading, footnote = KINDS[name]
+    rows = lab_lag_months(post, name)
     if rows.empty:
         return None
     panels = [(labs, title) for (key, title), labs in
@@ -103,8 +119,6 @@ def lab_lags_figure(post: xr.Dataset) -> Figure | None:
     axes[-1].set_xlim(rows["date"].min() - pd.Timedelta(days=10),
                       rows["date"].max() + pd.Timedelta(days=40))
     date_axis(axes[-1])
-    fig.suptitle(TITLE, fontweight="bold")
-    fig.supxlabel("Lag: months since the closed frontier stood at the level of the lab's best "
-                  "base model released so far; below 0 that model sits above the closed "
-                  "frontier.", fontsize=9)
+    fig.suptitle(heading, fontweight="bold")
+    fig.supxlabel(footnote, fontsize=9)
     return fig

@@ -186,7 +186,7 @@ def render_report(
         section_country(loaded.tables.get("country_gaps"), loaded.tables.get("gap_at_dates"),
                         loaded.tables.get("country_lags")),
         section_lab(loaded.tables.get("lab_lags"), loaded.tables.get("frontier_holders"),
-                    loaded.tables.get("gap_at_dates"), figures),
+                    loaded.tables.get("gap_at_dates"), figures, loaded.tables.get("lab_curves")),
         section_baseline(gaps, baseline, baseline_note),
         section_bias(loaded.tables.get("bias_terms")),
         section_curves(figures),

@@ -13,7 +13,7 @@ import pandas as pd
 from gapbayes.inference.fit_tables import frontier_holders_at_dates, lab_lags_at_dates
 from gapbayes.model.lab_lags import MIN_LAB_MODELS
 from gapbayes.reporting.report_sections import figure_html, interval_cell
-from gapbayes.reporting.report_style import FIG_LAB, esc
+from gapbayes.reporting.report_style import FIG_LAB, FIG_LAB_CURVES, esc
 
 ANCHOR = ("labs", "Lab lags")
 #: frontier holders below this probability are left out of the tables and lines
@@ -79,7 +79,8 @@ def _holder_table(holders: pd.DataFrame) -> str:
 
 
 def section_lab(labs: pd.DataFrame | None, holders: pd.DataFrame | None,
-                at_dates: pd.DataFrame | None, figures: dict[str, bytes]) -> str:
+                at_dates: pd.DataFrame | None, figures: dict[str, bytes],
+                curves: pd.DataFrame | None = None) -> str:
     """Return the section, or "" when the result has no lab lags.
 
     Parameters
@@ -92,6 +93,8 @@ def section_lab(labs: pd.DataFrame | None, holders: pd.DataFrame | None,
         Its ``gap_at_dates`` table: only the named dates in it are shown.
     figures
         ``{stem: PNG bytes}``: ``lab_lags`` is embedded when present.
+    curves
+        Its ``lab_curves`` table (switch ``lab_curves``), or None: shown after the lags.
     """
     if labs is None or labs.empty:
         return ""
@@ -107,4 +110,18 @@ posterior median [50% ETI] [90% ETI]; labs with the most base models first.</p>
 {_holder_table(frontier_holders_at_dates(holders, at_dates))}
 {figure_html(figures, FIG_LAB)}
 <p class="note">{esc(NOTE)}</p>
+{_curve_part(curves, at_dates, figures)}
 </section>"""
+
+
+def _curve_part(curves: pd.DataFrame | None, at_dates: pd.DataFrame | None,
+                figures: dict[str, bytes]) -> str:
+    """Return the labs' typical-model curve lags (switch lab_curves), or "" without them."""
+    if curves is None or curves.empty:
+        return ""
+    return f"""<h3>Lab curves: each lab's typical model against the closed frontier</h3>
+<p class="note">Months since the closed frontier stood at the lab's group frontier minus its
+mean shortfall (the lab's shortfall scale follows a yearly random walk, so this is a smooth
+curve, unlike the best-model lag above): posterior median [50% ETI] [90% ETI].</p>
+{_lag_table(lab_lags_at_dates(curves, at_dates))}
+{figure_html(figures, FIG_LAB_CURVES)}"""

@@ -17,6 +17,7 @@ import pandas as pd
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.results import backend_label
+from gapbayes.model.host_effects import term_label
 from gapbayes.reporting.report_style import (
     ACCESS_GROUPS,
     ATTRIBUTION,
@@ -301,7 +302,7 @@ def _bias_row(r: pd.Series) -> str:
     has_support = isinstance(status, str) and not pd.isna(r.get("n_scores"))
     n = int(r["n_scores"]) if has_support else 0
     support = f"{n} score{'' if n == 1 else 's'}" if has_support else ""
-    name = (f"<td>{esc(BIAS_LABELS.get(str(r['term']), r['term']))}</td>"
+    name = (f"<td>{esc(term_label(str(r['term']), BIAS_LABELS))}</td>"
             f"<td><code>{esc(r['term'])}</code></td>")
     if has_support and status != "estimated":
         return (f'<tr>{name}<td class="num" colspan="3">{esc(status)}</td>'

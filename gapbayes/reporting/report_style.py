@@ -72,6 +72,11 @@ FIG_LAB = FigureSpec(
     "level of the lab's best base model released so far): posterior median with its 50% "
     "equal-tailed interval, from the lab's first base model on; below the dashed zero line "
     "the lab's best model sits above the closed frontier.")
+FIG_LAB_CURVES = FigureSpec(
+    "lab_curves", "Lab curves over time",
+    "Lag of each lab's typical model behind the closed frontier (months since the closed "
+    "frontier stood at the lab's group frontier minus its mean shortfall; spec switch "
+    "lab_curves): posterior median with its 50% equal-tailed interval.")
 FIG_CURVES = FigureSpec(
     "benchmark_curves", "Per-benchmark curves",
     "Latent closed and open frontiers on each benchmark's score scale, over the observed "
@@ -83,7 +88,8 @@ FIG_PPC = FigureSpec(
     "ppc", "Posterior predictive check",
     "Observed vs predicted score distributions and the coverage of central predictive "
     "intervals.")
-FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_VECTOR, FIG_LAB, FIG_CURVES, FIG_RANK,
+FIGURES = (FIG_ACCESS, FIG_DIRECTION, FIG_CATEGORY, FIG_VECTOR, FIG_LAB, FIG_LAB_CURVES,
+           FIG_CURVES, FIG_RANK,
            FIG_PPC)
 
 CSS = """
