@@ -53,7 +53,6 @@ def bias_support(data, hosts: bool = False) -> pd.DataFrame:
         A :class:`~gapbayes.model.frontier_design.FrontierData` or
         :class:`~gapbayes.model.design.ModelData` (base models are the unit when the design
         has them, models otherwise).
-
     hosts
         Add a row per named host (``host_penalty_<host>``: the host effects of the switch
         ``host_effects``, :mod:`gapbayes.model.host_effects`).
