@@ -30,11 +30,8 @@ from gapbayes import paths
 from gapbayes.data.rules import ModelRules, load_rules
 from gapbayes.model.spec import Spec
 
-#: the rows of the support table and of the host coordinate for scores with no named host
-UNNAMED = "unnamed host"
 
-
-def bundled_rules() -> ModelRules:
+def data_rules() -> ModelRules:
     """Return the model rules of the data folder (the bundled ones when it has none)."""
     path = paths.data_dir() / "model_rules.toml"
     return load_rules(path if path.is_file() else paths.bundled_data_dir() / "model_rules.toml")
@@ -53,7 +50,7 @@ def score_hosts(model_ids: list[str], row_flag: np.ndarray, obs_host: np.ndarray
     obs_host
         (N,) 1 = the score is an open model served by a third-party host (row or benchmark).
     rules
-        Model rules (default: the bundled ones).
+        Model rules (default: the data folder's, :func:`data_rules`).
 
     Returns
     -------
@@ -61,7 +58,7 @@ def score_hosts(model_ids: list[str], row_flag: np.ndarray, obs_host: np.ndarray
         The named hosts (sorted) and (N,) each score's host: 0 for no host or an unnamed one,
         h + 1 for ``hosts[h]``.
     """
-    rules = bundled_rules() if rules is None else rules
+    rules = data_rules() if rules is None else rules
     names = [rules.host(m) if f and h else "" for m, f, h in
              zip(model_ids, np.asarray(row_flag), np.asarray(obs_host), strict=True)]
     hosts = sorted({n for n in names if n})
