@@ -160,7 +160,7 @@ data {
   int<lower=0, upper=1> use_provider;              // provider penalty (switch on, a host score)
   int<lower=0, upper=1> use_self_report;           // self-report offset (switch on, a self score)
   int<lower=0, upper=1> use_country;               // offset curve of Chinese open models
-  int<lower=0, upper=1> use_shape;                 // asymmetric link: a shape per sigmoid benchmark
+  int<lower=0, upper=1> use_shape;                 // asymmetric link on some sigmoid benchmarks
   int<lower=0, upper=1> use_lab_curves;            // family shortfall scales walk in time
   int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
 
@@ -219,6 +219,8 @@ data {
   // ---- sigmoid-link scores ----------------------------------------------------------------
   array[N_sig] int<lower=1, upper=N> sig_obs;      // score index
   array[N_sig] int<lower=1, upper=B_sig> sig_bench; // sigmoid-benchmark index
+  int<lower=0, upper=B_sig> N_shaped;              // sigmoid benchmarks with a shaped link
+  array[N_shaped] int<lower=1, upper=B_sig> shaped_idx; // which (all with asymmetric_link)
   vector[N_sig] y_sig;                             // score, proportion
   vector<lower=0>[N_sig] se_sig;                   // file standard error, 0 = none
   vector<lower=0, upper=1>[N_sig] chance_sig;      // chance floor
@@ -282,6 +284,8 @@ transformed data {
   // Zero-sum bases (PyMC's ZeroSumTransform): Q z maps free coordinates to sum-zero vectors
   // (a product with data keeps the result struct-of-arrays)
   matrix[B_sig, B_sig > 0 ? B_sig - 1 : 0] zs_sig = zero_sum_basis(B_sig);
+  // the sigmoid benchmarks whose link gets a shape (frontier_pymc.shaped_benchmarks)
+  int S_shape = use_shape * N_shaped;
   matrix[B, B - 1] zs_bench = zero_sum_basis(B);
   matrix[N_cat - 1, N_cat] zs_cat_t = zero_sum_basis(N_cat)';  // transposed: rows of z
   // The walk as products with 0/1 matrices (see the header): knot values (2 x K_g) =
@@ -380,7 +384,7 @@ parameters {
   vector[B_sig] ceiling_z;                         // standardised logit(1 - ceiling)
   // log rate at which the asymmetric link nears its ceiling, log(shape slope): the data of a
   // saturated benchmark pin it, leaving the slope to the hierarchy along one axis
-  vector[use_shape * B_sig] log_top_rate;
+  vector[S_shape] log_top_rate;
   vector[B_sig] noise_z;                           // standardised log overdispersion sd
   // ---- linear links -----------------------------------------------------------------------
   vector[B_lin] linear_slope_z;                    // standardised log slopes
@@ -399,7 +403,7 @@ transformed parameters {
   vector[B_zs] log_slope;                          // log slope (sum zero)
   vector[B_zs] slope;                              // slope
   vector[B_sig] ceiling;                           // upper asymptote
-  vector[use_shape * B_sig] shape;                 // shape of the asymmetric link (1: logistic)
+  vector[use_shape * B_sig] shape;                 // shape of the link (1: the logistic)
   vector[B_sig] noise_sd;                          // overdispersion sd at p = 0.5
   vector[B_lin] linear_slope;                      // slope, linear benchmarks
   vector[B_lin] linear_intercept;                  // intercept, linear benchmarks
@@ -452,7 +456,9 @@ transformed parameters {
   }
   ceiling = 1.0 - inv_logit(ceiling_mu + ceiling_sigma .* ceiling_z);
   if (use_shape) {
-    shape = exp(log_top_rate - (B_zs > 0 ? log_slope : rep_vector(0.0, B_sig)));
+    shape = rep_vector(1.0, B_sig);
+    shape[shaped_idx] = exp(log_top_rate
+                            - (B_zs > 0 ? log_slope[shaped_idx] : rep_vector(0.0, S_shape)));
   }
   noise_sd = exp(mu_noise_log_sd + sigma_noise_log_sd * noise_z);
   linear_slope = exp(mu_linear_log_slope + sigma_linear_log_slope * linear_slope_z);
@@ -530,8 +536,8 @@ model {
   ceiling_z ~ std_normal();
   if (use_shape) {
     // log shape ~ N(mu, sigma), written for log_top_rate = log shape + log slope (Jacobian 1)
-    log_top_rate ~ normal((B_zs > 0 ? log_slope : rep_vector(0.0, B_sig)) + mu_log_shape,
-                          sigma_log_shape);
+    log_top_rate ~ normal((B_zs > 0 ? log_slope[shaped_idx] : rep_vector(0.0, S_shape))
+                          + mu_log_shape, sigma_log_shape);
   }
   noise_z ~ std_normal();
   linear_slope_z ~ std_normal();

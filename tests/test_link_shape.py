@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytensor
+import pytensor.tensor as pt
 import pytest
 from test_frontier_gaps import closed_curve, data, posterior  # noqa: F401
 from test_frontier_model import _data, _free
 
 from gapbayes.model.frontier_gaps import gap_quantities
-from gapbayes.model.frontier_pymc import build_frontier_model
+from gapbayes.model.frontier_pymc import build_frontier_model, shaped_benchmarks
 from gapbayes.model.links import link_inverse, link_share
 from gapbayes.model.spec import load_spec
 
@@ -37,8 +39,28 @@ def test_switch_adds_one_shape_per_sigmoid_benchmark():
     assert "log_top_rate" in _free(design, SPEC)
     assert "log_top_rate" not in _free(design, load_spec("default"))
     model = build_frontier_model(design, SPEC)
-    assert model.named_vars_to_dims["log_top_rate"] == ("sig_benchmark",)
+    assert model.named_vars_to_dims["log_top_rate"] == ("shaped_benchmark",)
+    assert list(model.coords["shaped_benchmark"]) == list(model.coords["sig_benchmark"])
     assert model.named_vars_to_dims["shape"] == ("sig_benchmark",)
+
+
+def test_listed_benchmarks_get_a_shape_and_the_others_the_logistic():
+    design = _data()
+    sig = [design.bench_ids[b] for b in design.sig_benchmarks]
+    lin = [design.bench_ids[b] for b in design.lin_benchmarks]
+    listed = [sig[1], *lin, "not_in_the_data"]
+    spec = load_spec("default").with_changes(switches={"asymmetric_link_benchmarks": listed})
+    assert list(shaped_benchmarks(design, spec)) == [1]
+    model = build_frontier_model(design, spec)
+    assert list(model.coords["shaped_benchmark"]) == [sig[1]]
+    point = model.initial_point()
+    point["log_top_rate"] = np.array([0.7])
+    outputs = model.replace_rvs_by_values([model["shape"], pt.log(model["slope"])])
+    shape, log_slope = pytensor.function(model.value_vars, outputs, on_unused_input="ignore")(
+        *(point[v.name] for v in model.value_vars))
+    expected = np.ones(len(sig))
+    expected[1] = np.exp(0.7 - log_slope[1])
+    assert np.allclose(shape, expected, rtol=1e-12)
 
 
 def test_positions_follow_the_asymmetric_link(data):  # noqa: F811

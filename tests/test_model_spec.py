@@ -63,6 +63,10 @@ def test_bad_prior_and_bad_type_are_refused(tmp_path):
     f.write_text('extends = "default"\n[switches]\ncategory_trends = "yes"\n')
     with pytest.raises(SpecError, match=r"\[switches\] category_trends must be bool, got 'yes'"):
         load_spec(f)
+    f.write_text('extends = "default"\n[switches]\nasymmetric_link_benchmarks = "mmlu"\n')
+    with pytest.raises(SpecError, match=r"\[switches\] asymmetric_link_benchmarks must be a "
+                                        r"list of strings, got 'mmlu'"):
+        load_spec(f)
 
 
 def test_unknown_spec_name_lists_the_shipped_ones():

@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name in shipped_spec_names():
         spec = load_spec(name)
-        on = [k for k, v in spec.switches.items() if v]
+        # a list-valued switch (asymmetric_link_benchmarks) shows what it lists
+        on = [k if v is True else f"{k} ({', '.join(v)})"
+              for k, v in spec.switches.items() if v]
         print(f"{name:16s} {spec.spec_id}  switches on: {', '.join(on) or '-'}")
         print(f"{'':16s} {spec.description}")
     return 0

@@ -23,10 +23,11 @@ Structure (docs/model.md has the full story and the measurements behind each cho
   prior alone (measured: the mean of raw benchmark shifts and the public shift correlated
   +0.83).
 - Link and noise per benchmark as in v1, with zero-sum difficulties (location) and zero-sum
-  log slopes (scale) and ceilings with label-error priors; with the switch
-  ``asymmetric_link`` (off by default: slow sampling) the link's curve gets a shape per
-  benchmark (:func:`link_share`), so a slow approach to the ceiling is not mistaken for a
-  low ceiling.
+  log slopes (scale) and ceilings with label-error priors. The benchmarks that the spec lists
+  in ``asymmetric_link_benchmarks`` (by default FrontierMath Tiers 1-3, built from tiers of
+  very different difficulty), or every sigmoid benchmark with the switch ``asymmetric_link``
+  (off by default: slow sampling), get a link with a shape (:func:`link_share`), so a slow
+  approach to the ceiling is not mistaken for a low ceiling.
 """
 
 from __future__ import annotations
@@ -85,6 +86,20 @@ def uses_trends(data: FrontierData, spec: Spec) -> bool:
 def uses_public_shift(data: FrontierData) -> bool:
     """Tell whether a public/private contrast exists (both kinds of benchmark are fitted)."""
     return 0 < int(data.bench_public.sum()) < len(data.bench_ids)
+
+
+def shaped_benchmarks(data: FrontierData, spec: Spec) -> np.ndarray:
+    """Positions, among the sigmoid benchmarks, of those whose link gets a shape.
+
+    Every sigmoid benchmark with the switch ``asymmetric_link``; otherwise those listed in
+    ``asymmetric_link_benchmarks`` that the data contain (a listed benchmark that is not fitted
+    is ignored, so a spec can serve tables without it).
+    """
+    ids = [data.bench_ids[b] for b in data.sig_benchmarks]
+    if spec.switches["asymmetric_link"]:
+        return np.arange(len(ids))
+    listed = set(spec.switches["asymmetric_link_benchmarks"])
+    return np.array([k for k, b in enumerate(ids) if b in listed], dtype=int)
 
 
 def frontier_curves(data: FrontierData, spec: Spec) -> pt.TensorVariable:
@@ -289,20 +304,27 @@ def add_score_likelihood(data: FrontierData, spec: Spec, theta: pt.TensorVariabl
         tau = pm.Deterministic(
             "noise_sd", pt.exp(npr["mu"] + npr["sigma"] * pm.Normal(
                 "noise_z", 0.0, 1.0, dims="sig_benchmark")), dims="sig_benchmark")
-        parts = [diff, slope, ceiling, tau]
-        if spec.switches["asymmetric_link"]:
+        per = pt.stack([diff, slope, ceiling, tau], axis=1)[k]  # one gather for the link
+        chance = data.bench_chance[ob[sig_i]]
+        x = per[:, 1] * (theta[sig_i] - per[:, 0])
+        share = pm.math.sigmoid(x)
+        shaped = shaped_benchmarks(data, spec)
+        if len(shaped):
             # sampled as the log rate at which the curve nears its ceiling, log(shape slope):
             # the same prior on log shape, but a saturated benchmark's data pin this rate and
             # leave the slope to the hierarchy along one axis instead of a diagonal ridge
-            pr, log_slope = spec.prior("log_shape"), pt.log(slope)
+            pm.modelcontext(None).add_coord(
+                "shaped_benchmark", [data.bench_ids[sig_b[j]] for j in shaped])
+            pr, log_slope = spec.prior("log_shape"), pt.log(slope)[shaped]
             top = pm.Normal("log_top_rate", mu=log_slope + pr["mu"], sigma=pr["sigma"],
-                            dims="sig_benchmark")
-            parts.append(pm.Deterministic("shape", pt.exp(top - log_slope),
-                                          dims="sig_benchmark"))
-        per = pt.stack(parts, axis=1)[k]                 # one gather for all link parameters
-        chance = data.bench_chance[ob[sig_i]]
-        x = per[:, 1] * (theta[sig_i] - per[:, 0])
-        share = link_share(x, per[:, 4]) if len(parts) == 5 else pm.math.sigmoid(x)
+                            dims="shaped_benchmark")
+            shape = pm.Deterministic(
+                "shape", pt.set_subtensor(pt.ones(len(sig_b))[shaped], pt.exp(top - log_slope)),
+                dims="sig_benchmark")
+            # only the shaped benchmarks' scores pay for the asymmetric link (shape 1 is the
+            # logistic, so the others keep the cheaper sigmoid)
+            rows = np.flatnonzero(np.isin(k, shaped))
+            share = pt.set_subtensor(share[rows], link_share(x[rows], shape[k[rows]]))
         p = chance + (per[:, 2] - chance) * share
         pq = p * (1.0 - p)
         n = np.maximum(data.bench_n_items[ob[sig_i]], 1)

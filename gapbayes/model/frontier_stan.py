@@ -24,7 +24,13 @@ import numpy as np
 from gapbayes.model import links
 from gapbayes.model.country import base_country_weights, country_walk, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
-from gapbayes.model.frontier_pymc import REPORTING_SD, trend_map, uses_public_shift, uses_trends
+from gapbayes.model.frontier_pymc import (
+    REPORTING_SD,
+    shaped_benchmarks,
+    trend_map,
+    uses_public_shift,
+    uses_trends,
+)
 from gapbayes.model.host_effects import uses_host_effects
 from gapbayes.model.lab_curves import base_trend_weights, lab_mask, uses_lab_curves
 from gapbayes.model.links import observed_scores
@@ -94,7 +100,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "self_report": bool(sw["self_report"]) and bool(data.obs_self.any()),
         "zero_sum": len(data.sig_benchmarks) > 1,
         "country": uses_country(data, spec),
-        "shape": bool(sw["asymmetric_link"]) and len(data.sig_benchmarks) > 0,
+        "shape": len(shaped_benchmarks(data, spec)) > 0,
         "lab_curves": uses_lab_curves(data, spec),
         "host_effects": uses_host_effects(data, spec),
     }
@@ -102,7 +108,11 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
 
 def model_coords(data: FrontierData, spec: Spec) -> dict[str, list]:
     """All named dimensions of the model, exactly as ``build_frontier_model`` defines them."""
-    return data.coords()
+    coords = data.coords()
+    shaped = shaped_benchmarks(data, spec)
+    if len(shaped):
+        coords["shaped_benchmark"] = [data.bench_ids[data.sig_benchmarks[j]] for j in shaped]
+    return coords
 
 
 def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
@@ -148,9 +158,11 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
         dims["lab_shortfall_walk"] = ["family", "trend_knot"]
     if len(data.sig_benchmarks):
         sig = ["difficulty", "log_slope", "slope"] if on["zero_sum"] else []
-        shape = ["log_top_rate", "shape"] if on["shape"] else []
+        shape = ["shape"] if on["shape"] else []
         dims.update({v: ["sig_benchmark"] for v in (*sig, "ceiling_z", "ceiling", "noise_z",
                                                     "noise_sd", *shape)})
+        if on["shape"]:
+            dims["log_top_rate"] = ["shaped_benchmark"]
         dims["y_sig"] = ["sig_obs"]
     if len(data.lin_benchmarks):
         dims.update({v: ["lin_benchmark"] for v in (
@@ -321,6 +333,8 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
                          else np.ones(len(data.y), int)),
         "obs_self": data.obs_self.astype(float),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
+        "N_shaped": len(shaped_benchmarks(data, spec)),
+        "shaped_idx": shaped_benchmarks(data, spec) + 1,
         "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),
         **shared,
     }

@@ -124,7 +124,7 @@ class Spec:
     model: str
     data: dict[str, Any]
     time: dict[str, Any]
-    switches: dict[str, bool]
+    switches: dict[str, Any]
     priors: dict[str, dict[str, float]]
     sampler: dict[str, Any]
     source: str = field(default="", compare=False)
