@@ -163,6 +163,7 @@ data {
   int<lower=0, upper=1> use_shape;                 // asymmetric link on some sigmoid benchmarks
   int<lower=0, upper=1> use_lab_curves;            // family shortfall scales walk in time
   int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
+  int<lower=0, upper=1> use_contamination;         // open models' gain on exposed public benchmarks
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -215,6 +216,8 @@ data {
   int<lower=0> H;                                  // named third-party hosts
   array[N] int<lower=1, upper=H + 1> obs_host_idx; // 1 + its named host (1: none or unnamed)
   vector<lower=0, upper=1>[N] obs_self;            // 1 = self-reported score
+  vector<lower=0, upper=1>[N] obs_exposure;        // open score on a public benchmark: 0 before its
+                                                   // release, 1 a year after (frontier_design)
 
   // ---- sigmoid-link scores ----------------------------------------------------------------
   array[N_sig] int<lower=1, upper=N> sig_obs;      // score index
@@ -259,6 +262,8 @@ data {
   real<lower=0> sigma_host_effect;                 // half-normal, sd of a host's log factor
   real mu_self_report_offset;                      // prior mean, self-report offset
   real<lower=0> sigma_self_report_offset;          // prior sd
+  real mu_contamination;                           // prior mean, contamination
+  real<lower=0> sigma_contamination;               // prior sd
   real<lower=0> sigma_difficulty;                  // sd of the zero-sum difficulties
   real<lower=0> sigma_log_slope_sd;                // half-normal, sd of the zero-sum log slopes
   real mu_log_shape;                               // prior mean, log shape of the asymmetric link
@@ -377,6 +382,7 @@ parameters {
   array[use_host_effects] real<lower=0> host_sd;   // sd of a named host's log penalty factor
   vector[use_host_effects * H] host_z;             // standardised host effects
   array[use_self_report] real self_report_offset;      // added on self-reported scores
+  array[use_contamination] real contamination;     // added on exposed open scores (x exposure)
   // ---- sigmoid links ----------------------------------------------------------------------
   vector[B_zs > 0 ? B_zs - 1 : 0] difficulty_zerosum; // free coordinates of the difficulties
   array[B_zs > 0] real<lower=0> log_slope_sd;      // sd of the zero-sum log slopes
@@ -527,6 +533,7 @@ model {
   host_sd ~ normal(0, sigma_host_effect);
   host_z ~ std_normal();
   self_report_offset ~ normal(mu_self_report_offset, sigma_self_report_offset);
+  contamination ~ normal(mu_contamination, sigma_contamination);
   // ZeroSumNormal(sigma): N(0, sigma) on the n - 1 free coordinates (Q is orthonormal)
   difficulty_zerosum ~ normal(0, sigma_difficulty);
   log_slope_sd ~ normal(0, sigma_log_slope_sd);
@@ -553,7 +560,8 @@ model {
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
                                  obs_effort_mask, obs_bench, obs_open,
                                  host_weight(obs_host, obs_host_idx, host_sd, host_z),
-                                 obs_self);
+                                 obs_self)
+                 + (use_contamination ? contamination[1] * obs_exposure : rep_vector(0.0, N));
     vector[B_sig] link_shape = use_shape ? shape : rep_vector(1.0, B_sig);
     if (N_sig > 0) {
       // zs_sig * (no coordinates) = [0]: a single sigmoid benchmark has difficulty 0 and
@@ -585,7 +593,8 @@ generated quantities {
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
                                  obs_effort_mask, obs_bench, obs_open,
                                  host_weight(obs_host, obs_host_idx, host_sd, host_z),
-                                 obs_self);
+                                 obs_self)
+                 + (use_contamination ? contamination[1] * obs_exposure : rep_vector(0.0, N));
     vector[B_sig] link_shape = use_shape ? shape : rep_vector(1.0, B_sig);
     if (N_sig > 0) {
       vector[N_sig] p = sigmoid_mean(theta[sig_obs], chance_sig, ceiling[sig_bench],

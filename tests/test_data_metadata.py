@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import DATA_FIXTURES
 
 from gapbayes import paths
-from gapbayes.data.metadata import load_metadata
+from gapbayes.data.metadata import benchmarks_frame, load_metadata
 from gapbayes.data.rules import load_rules
 from gapbayes.errors import InputError
 
@@ -76,6 +77,13 @@ def test_fixture_metadata_loads():
             'setting_columns = "Shots"',
             'setting_columns = "Shots"',
             r"column 'setting_columns': \[beta\] setting_columns must",
+        ),
+        (
+            "published = true",
+            'published = true\nrelease_date = "Nov 2023"',
+            'release_date = "Nov 2023"',
+            r"column 'release_date': \[alpha\] release_date must be a date YYYY-MM-DD "
+            r"\(or \"\" when unknown\), got 'Nov 2023'",
         ),
     ],
 )
@@ -145,6 +153,29 @@ def test_metadata_csv(tmp_path):
     )
     with pytest.raises(InputError, match=r"meta\.csv:2: column 'link': 'probit' is not one"):
         load_metadata(path)
+
+
+def test_release_date_is_optional_and_read_as_an_iso_date(tmp_path):
+    path = tmp_path / "benchmarks.toml"
+    path.write_text((DATA_FIXTURES / "benchmarks.toml").read_text())
+    edit(path, "published = true", "published = true\nrelease_date = 2023-11-20")
+    metas = {m.benchmark_id: m for m in load_metadata(path)}
+    assert metas["alpha"].release_date == "2023-11-20"
+    assert metas["beta"].release_date == ""                     # not given: unknown
+    frame = benchmarks_frame(list(metas.values())).set_index("benchmark_id")
+    assert frame.loc["alpha", "release_date"] == pd.Timestamp("2023-11-20")
+    assert pd.isna(frame.loc["beta", "release_date"])
+    csv = tmp_path / "meta.csv"
+    csv.write_text(
+        "benchmark_id,name,scale,scale_min,scale_max,transform,link,chance,n_items,"
+        "access_type,category,provenance,third_party_hosts,published,release_date\n"
+        "quiz,Quiz,proportion,0,1,identity,sigmoid,0.25,,public,"
+        "knowledge,independent,no,false,2023-13-01\n"
+    )
+    with pytest.raises(InputError, match=r"meta\.csv:2: column 'release_date': release_date "
+                                         r"must be a date YYYY-MM-DD \(blank when unknown\), "
+                                         r"got '2023-13-01'"):
+        load_metadata(csv)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,12 @@ from gapbayes.inference.backends import SamplerSettings, get_backend
 from gapbayes.inference.diagnostics import GAP_VARS, run_diagnostics
 from gapbayes.inference.stan_install import find_cmdstan
 from gapbayes.model.families import family
-from gapbayes.model.frontier_simulate import CALM_WORLD, frontier_design, simulate_frontier_world
+from gapbayes.model.frontier_simulate import (
+    CALM_WORLD,
+    frontier_design,
+    simulate_frontier_world,
+    with_release_dates,
+)
 from gapbayes.model.simulate import simulate_world, synthetic_design
 from gapbayes.model.spec import Spec, load_spec, shipped_spec_names
 
@@ -70,8 +75,11 @@ SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link", "+labs": "l
 # The default spec shapes FrontierMath's link only, which the simulated designs do not have:
 # "+subset" shapes two of their sigmoid benchmarks (b00 is linear, so it is ignored).
 SUBSET = {"asymmetric_link_benchmarks": ["b00", "b02", "b04"]}
+# The contamination term (an opt-in switch) needs benchmark release dates, which the simulated
+# designs lack: "+dated" gives their public benchmarks release dates and turns the switch on.
+DATED = "+dated"
 DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs",
-                 "default+hosts", "default+subset"]
+                 "default+hosts", "default+subset", "default+dated"]
 # Designs of the density checks ("density") and of the fits ("fit"). The fit designs are
 # denser and shorter than the real data, so both samplers explore the posterior in seconds:
 # sparse designs make hierarchical funnels (deep trees, slow tests, divergences).
@@ -107,6 +115,8 @@ FAST = {"mode": "FAST_COMPILE"}
 
 
 def _spec(name: str) -> Spec:
+    if name.endswith(DATED):
+        return _spec(name.removesuffix(DATED)).with_changes(switches={"contamination": True})
     if name.endswith("+subset"):
         return load_spec(name.removesuffix("+subset")).with_changes(switches=SUBSET)
     for suffix, switch in SWITCHED.items():
@@ -123,6 +133,9 @@ def _world(name: str, purpose: str, seed: int) -> tuple[Spec, dict, object]:
         warnings.simplefilter("ignore")
         if spec.model == "frontier":
             models, benchmarks, scores = frontier_design(seed=seed, **design)
+            if name.endswith(DATED):
+                benchmarks = with_release_dates(benchmarks, design.get("start", "2022-06-01"),
+                                                design.get("end", "2026-03-31"), seed=seed)
             if purpose == "fit":
                 benchmarks = benchmarks.assign(category=[
                     FIT_CATEGORIES[i % len(FIT_CATEGORIES)] for i in range(len(benchmarks))])

@@ -26,6 +26,7 @@ BIAS_LABELS = {
     "public_vs_private": "public minus private gap at the last month",
     "provider_penalty": "provider degradation (third-party hosts), as months",
     "self_report_offset": "self-report inflation, as months",
+    "contamination": "contamination: months by which public benchmarks understate the gap",
     "china_offset": "Chinese open models' extra gap",
 }
 

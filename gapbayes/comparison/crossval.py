@@ -50,7 +50,7 @@ LOMO_FOLDS = 10
 LFO_SHARE = 0.2            # default cut-off: the last 20% of base-model releases are predicted
 OBS_DIM = "obs"
 FRONTIER_ROW_FIELDS = ("obs_model", "obs_base", "obs_bench", "obs_cell", "y", "se",
-                       "obs_binomial", "obs_self", "obs_host")
+                       "obs_binomial", "obs_self", "obs_host", "obs_host_id", "obs_exposure")
 
 
 @dataclass(frozen=True)

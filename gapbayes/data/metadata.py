@@ -7,6 +7,7 @@ key as the column, and the table as ``[benchmark_id]`` at the start of the messa
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import tomllib
@@ -43,7 +44,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
 STR_KEYS = ("name", "file", "score_column", "stderr_column", "ci_low_column", "ci_high_column")
 FLOAT_KEYS = ("scale_min", "scale_max", "chance")
 REQUIRED = (*STR_KEYS, *ENUMS, *FLOAT_KEYS, "n_items", "published", "setting_columns")
-OPTIONAL = ("exclude", "exclude_reason")
+OPTIONAL = ("exclude", "exclude_reason", "release_date")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Columns of ``benchmarks.csv``, in order.
 BENCHMARK_COLUMNS = (
@@ -68,6 +69,7 @@ BENCHMARK_COLUMNS = (
     "published",
     "exclude",
     "exclude_reason",
+    "release_date",
 )
 
 
@@ -97,6 +99,7 @@ class BenchmarkMeta:
     setting_columns: tuple[str, ...] = ()
     exclude: bool = False
     exclude_reason: str = ""
+    release_date: str = ""  # when the items became public, YYYY-MM-DD; "" = unknown
     line: int = field(default=0, compare=False)
 
 
@@ -240,6 +243,12 @@ def _check_value(key: str, value: Any) -> Any:
         return value
     if key in ("published", "exclude"):
         return value if isinstance(value, bool) else bad("true or false")
+    if key == "release_date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str) and (value == "" or _iso_date(value)):
+            return value
+        return bad('a date YYYY-MM-DD (or "" when unknown)')
     if key == "setting_columns":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return bad("a list of column names")
@@ -295,6 +304,7 @@ _CSV_OPTIONAL = (
     "exclude",
     "exclude_reason",
     "setting_columns",
+    "release_date",
 )
 
 
@@ -370,7 +380,18 @@ def _csv_value(col: str, text: str) -> Any:
         return text.lower() == "true"
     if col == "setting_columns":
         return tuple(s.strip() for s in text.split(";") if s.strip())
+    if col == "release_date" and text and not _iso_date(text):
+        raise ValueError(f"release_date must be a date YYYY-MM-DD (blank when unknown), got "
+                         f"{text!r}")
     return text
+
+
+def _iso_date(text: str) -> bool:
+    """Tell whether ``text`` is a calendar date written YYYY-MM-DD."""
+    try:
+        return len(text) == 10 and dt.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def benchmarks_frame(metas: list[BenchmarkMeta]) -> pd.DataFrame:
@@ -382,6 +403,7 @@ def benchmarks_frame(metas: list[BenchmarkMeta]) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(BENCHMARK_COLUMNS))
     frame["n_items"] = pd.array(frame["n_items"].tolist(), dtype="Int64")
+    frame["release_date"] = pd.to_datetime(frame["release_date"].replace("", None))
     for col in ("published", "exclude"):
         frame[col] = frame[col].astype(bool)
     for col in ("scale_min", "scale_max", "chance"):

@@ -86,6 +86,7 @@ SPECS: dict[str, TableSpec] = {
             "published": "bool",
             "exclude": "bool",
             "exclude_reason": "str",
+            "release_date": "date",
         },
     ),
     "scores": TableSpec(
@@ -202,6 +203,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "n_items": _col("count", pa.Check.gt(0, error="must be > 0 (blank when unknown)")),
             "published": _col("bool"),
             "exclude": _col("bool"),
+            "release_date": _col("date"),
         },
         strict=True,
     ),

@@ -107,6 +107,10 @@ def load_tidy(data_dir: Path | None = None) -> TidyData:
     )
 
 
+# Columns added after the format's first version: a table without them still reads (blank).
+OPTIONAL_COLUMNS = {"benchmarks": ("release_date",)}
+
+
 def read_tables(
     tidy_dir: Path, names: tuple[str, ...] = ALL_TABLES
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, np.ndarray]]:
@@ -129,7 +133,8 @@ def read_tables(
 def parse_table(name: str, raw: CsvTable) -> pd.DataFrame:
     """Convert the text cells of a tidy CSV to the column types of table ``name``."""
     spec = SPECS[name]
-    raw.require(spec.columns)
+    optional = OPTIONAL_COLUMNS.get(name, ())
+    raw.require([c for c in spec.columns if c not in optional])
     extra = [c for c in raw.columns if c not in spec.columns]
     if extra:
         raise InputError(
@@ -137,7 +142,8 @@ def parse_table(name: str, raw: CsvTable) -> pd.DataFrame:
         )
     out = {}
     for col, kind in spec.columns.items():
-        text = raw.frame[col]
+        # an optional column that a table written before it existed lacks: blank (unknown)
+        text = raw.frame[col] if col in raw.columns else pd.Series("", index=raw.frame.index)
         try:
             out[col] = _parse(text, kind)
         except ValueError as exc:

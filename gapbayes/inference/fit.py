@@ -203,7 +203,9 @@ def run_fit(
         "diagnostics": diag.as_dict(),
         "checks_made": diag.as_dict()["checks_made"],
         **_check_summary(tables),
-        "bias_support": support_summary(bias_support(data, hosts=uses_host_effects(data, spec))),
+        "bias_support": support_summary(bias_support(
+            data, hosts=uses_host_effects(data, spec),
+            contamination=bool(spec.switches.get("contamination")))),
         "versions": results.versions(),
     }
     with staged_dir(folder) as tmp:

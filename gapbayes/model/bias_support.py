@@ -8,6 +8,11 @@ A bias term is only a finding when scores inform it; otherwise its posterior is 
   same category they go through the base model's shared category ability.
 - ``self_report_offset`` acts on developers' own scores; its contrasts are base models with
   self-reported and independent scores.
+- ``contamination`` acts on open-model scores on public benchmarks with a release date, in
+  proportion to their exposure (0 before the benchmark's release, 1 a year after). It is told
+  apart from the benchmark's own shift only by open models that met the benchmark less
+  exposed: its contrasts are open base models with a score of exposure < 1 on a benchmark
+  (or, for the category column, in a category) that also has fully exposed open scores.
 - ``public_vs_private`` needs open-model scores on both public and private benchmarks.
 
 Status: ``estimated``; ``not identified on this data`` (scores exist but no base model carries
@@ -44,7 +49,28 @@ def _row(term: str, mask: np.ndarray, unit: np.ndarray, bench: np.ndarray,
             "contrast_base_models_same_category": same_c, "status": status}
 
 
-def bias_support(data, hosts: bool = False) -> pd.DataFrame:
+def _contamination_row(exposure: np.ndarray, open_rows: np.ndarray, unit: np.ndarray,
+                       bench: np.ndarray, category: np.ndarray) -> dict:
+    """Support of the contamination term (see the module docstring for its contrasts)."""
+    n = int((exposure > 0).sum())
+
+    # scores on benchmarks the term reaches (a dated public benchmark with an exposed open
+    # score); there exposure 0 means released before the benchmark, not "no date"
+    reached = open_rows & np.isin(bench, np.unique(bench[exposure > 0]))
+
+    def contrasts(key: np.ndarray) -> int:
+        full = np.unique(key[reached & (exposure >= 1.0)])
+        less = reached & (exposure < 1.0) & np.isin(key, full)
+        return len(np.unique(unit[less]))
+
+    same_b = contrasts(bench) if n else 0
+    same_c = contrasts(category) if n else 0
+    status = PRIOR_ONLY if n == 0 else (ESTIMATED if same_b else NOT_IDENTIFIED)
+    return {"term": "contamination", "n_scores": n, "contrast_base_models_same_benchmark": same_b,
+            "contrast_base_models_same_category": same_c, "status": status}
+
+
+def bias_support(data, hosts: bool = False, contamination: bool = False) -> pd.DataFrame:
     """Support table of the bias terms for a model design (either family).
 
     Parameters
@@ -56,6 +82,8 @@ def bias_support(data, hosts: bool = False) -> pd.DataFrame:
     hosts
         Add a row per named host (``host_penalty_<host>``: the host effects of the switch
         ``host_effects``, :mod:`gapbayes.model.host_effects`).
+    contamination
+        Add the row of the contamination term (switch ``contamination``).
 
     Returns
     -------
@@ -69,6 +97,9 @@ def bias_support(data, hosts: bool = False) -> pd.DataFrame:
                  else np.asarray(data.model_open)[unit]) == 1
     rows = [_row("provider_penalty", np.asarray(data.obs_host) == 1, unit, bench, category),
             _row("self_report_offset", np.asarray(data.obs_self) == 1, unit, bench, category)]
+    exposure = np.asarray(getattr(data, "obs_exposure", np.zeros(0)), float)
+    if contamination and len(exposure) == len(bench):
+        rows.append(_contamination_row(exposure, open_rows, unit, bench, category))
     if hosts:
         from gapbayes.model.host_effects import host_term
 

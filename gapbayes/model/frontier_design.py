@@ -26,6 +26,9 @@ GRID_STEP_YEARS = 1.0 / 12.0
 # A (base model, category) cell with at least this many scores gets a centred deviation: the
 # data pin it far more tightly than the prior does.
 RICH_CELL = 3
+# Years after a benchmark's release over which an open model's exposure to its items rises
+# from 0 to 1 (the contamination term): training-data cut-offs precede releases by months.
+EXPOSURE_RAMP_YEARS = 1.0
 EFFORT_CLASSES = ("default", "minimal", "low", "medium", "high", "xhigh")
 _EFFORT_WORDS = {
     "": "default", "unknown": "default", "minimal": "minimal", "none": "minimal",
@@ -125,6 +128,9 @@ class FrontierData(LinkIndices):
     host_names: list[str] = field(default_factory=list)   # third-party hosts the data name
     # (N,) host of each score: 0 none or unnamed, h + 1 for host_names[h] (host_effects.py)
     obs_host_id: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    # (N,) exposure of an open model's score on a public benchmark to contamination: 0 before
+    # the benchmark's release, rising to 1 a year after it (exposure(); 0 without a date)
+    obs_exposure: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_effort(self) -> int:
@@ -306,6 +312,9 @@ def build_frontier_data(
     first = max(open_t.min(), closed_t.min())
     months = pd.date_range(_month(origin, first), _month(origin, open_t.max()), freq="MS")
     mu, sigma, source = ceiling_priors(bench["benchmark_id"].tolist(), spec)
+    no_date = pd.Series(pd.NaT, index=bench.index)
+    released = years_since(pd.to_datetime(bench.get("release_date", no_date)), origin)
+    public = (bench["access_type"] == "public").to_numpy(int)
     return FrontierData(
         origin=origin,
         model_ids=models["model_id"].tolist(),
@@ -325,7 +334,7 @@ def build_frontier_data(
         bench_transform=bench["transform"].tolist(),
         bench_chance=np.where(linear == 1, 0.0, bench["chance"].fillna(0).to_numpy(float)),
         bench_n_items=n_items,
-        bench_public=(bench["access_type"] == "public").to_numpy(int),
+        bench_public=public,
         bench_category=bcat,
         category_names=categories,
         ceiling_mu=mu,
@@ -344,6 +353,7 @@ def build_frontier_data(
         obs_host=obs_host.astype(int),
         host_names=host_names,
         obs_host_id=obs_host_id,
+        obs_exposure=is_open[ok] * public[ob] * exposure(obs_t, released[ob]),
         cell_base=cell_base,
         cell_category=cell_cat,
         cell_multi=cell_multi,
@@ -368,6 +378,18 @@ def build_frontier_data(
         last_closed_time=float(closed_t.max()),
         inclusion=inclusion,
     )
+
+
+def exposure(model_time: np.ndarray, bench_release: np.ndarray) -> np.ndarray:
+    """Share of a benchmark's contamination that a model released at ``model_time`` carries.
+
+    0 for a model released before the benchmark, rising linearly to 1 for models released
+    :data:`EXPOSURE_RAMP_YEARS` or more after it (items have to be on the web before a
+    model's training-data cut-off, which precedes its release by months); 0 where the
+    benchmark's release date is unknown (NaN). Times in years.
+    """
+    lag = np.asarray(model_time, float) - np.asarray(bench_release, float)
+    return np.nan_to_num(np.clip(lag / EXPOSURE_RAMP_YEARS, 0.0, 1.0), nan=0.0)
 
 
 def _month(origin: pd.Timestamp, t: float) -> pd.Timestamp:

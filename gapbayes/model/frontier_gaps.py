@@ -352,15 +352,19 @@ def bias_terms_months(post: xr.Dataset, data: FrontierData, at_date: xr.DataArra
                       ) -> dict[str, xr.DataArray]:
     """Bias terms in months of closed-frontier progress where they act.
 
-    The provider penalty and the self-report offset are capability shifts; each is converted
-    with the closed frontier's growth rate at the release times of the scores it affects
-    (not at the last month: most affected scores were made when growth was slower). The
-    public-benchmark term is the public minus the private backward gap at the last month.
+    The provider penalty, the self-report offset and the contamination term are capability
+    shifts; each is converted with the closed frontier's growth rate at the release times of
+    the scores it affects (not at the last month: most affected scores were made when growth
+    was slower); contamination at full exposure. The public-benchmark term is the public minus
+    the private backward gap at the last month.
     """
     out: dict[str, xr.DataArray] = {}
     t_obs = data.base_time[data.obs_base]
+    exposed = (data.obs_exposure > 0 if len(data.obs_exposure) == len(data.y)
+               else np.zeros(len(data.y), bool))
     for name, mask in (("provider_penalty", data.obs_host == 1),
-                       ("self_report_offset", data.obs_self == 1)):
+                       ("self_report_offset", data.obs_self == 1),
+                       ("contamination", exposed)):
         if name in post and mask.any():
             rate = closed_growth_rate(post, data, np.unique(t_obs[mask]))
             months = stack_draws(post[name])[:, None] / rate * 12.0

@@ -19,6 +19,10 @@ Structure (docs/model.md has the full story and the measurements behind each cho
   marginalisation).
 - Open-vs-closed capability shifts per benchmark (public, category, benchmark parts, each
   summing to zero over the benchmarks) give the gap by benchmark, category and access type.
+- Contamination (switch ``contamination``): open models gain ``contamination`` x exposure on
+  public benchmarks, exposure rising from 0 at the benchmark's release to 1 a year later
+  (:func:`gapbayes.model.frontier_design.exposure`). A bias term like the provider penalty:
+  it acts on the scores, not on the curves, so the gaps are free of it.
 - Sums to zero are built in (zero-sum bases) where a direction would otherwise be pinned by a
   prior alone (measured: the mean of raw benchmark shifts and the public shift correlated
   +0.83).
@@ -81,6 +85,11 @@ def trend_map(data: FrontierData) -> np.ndarray:
 def uses_trends(data: FrontierData, spec: Spec) -> bool:
     """Category trends need the switch and at least two categories."""
     return bool(spec.switches["category_trends"]) and len(data.category_names) > 1
+
+
+def uses_contamination(data: FrontierData, spec: Spec) -> bool:
+    """Tell whether the contamination term exists: its switch and an exposed (open) score."""
+    return bool(spec.switches["contamination"]) and bool(np.any(data.obs_exposure > 0))
 
 
 def uses_public_shift(data: FrontierData) -> bool:
@@ -274,6 +283,8 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
             theta = theta - penalty * weight
         if sw["self_report"] and data.obs_self.any():
             theta = theta + _normal("self_report_offset", spec) * data.obs_self
+        if uses_contamination(data, spec):
+            theta = theta + _normal("contamination", spec) * data.obs_exposure
         add_score_likelihood(data, spec, theta)
     return model
 

@@ -56,6 +56,25 @@ def frontier_design(n_models: int = 120, n_benchmarks: int = 10, n_linear: int =
     return models, benchmarks, scores
 
 
+def with_release_dates(benchmarks: pd.DataFrame, start: str, end: str,
+                       seed: int = 0) -> pd.DataFrame:
+    """Give the public benchmarks release dates, so the contamination term has scores to act on.
+
+    Dates are spread evenly from a year before ``start`` to a year before ``end`` (in a random
+    order), so some benchmarks are fully exposed throughout and others are released inside the
+    window, where exposure varies between models. Private benchmarks get none (NaT).
+    """
+    public = (benchmarks["access_type"] == "public").to_numpy()
+    lo = pd.Timestamp(start) - pd.DateOffset(years=1)
+    hi = pd.Timestamp(end) - pd.DateOffset(years=1)
+    n = int(public.sum())
+    spread = pd.to_datetime(np.linspace(lo.value, hi.value, max(n, 1))[:n])
+    order = np.random.default_rng(seed).permutation(n)
+    dates = pd.Series(pd.NaT, index=benchmarks.index, dtype="datetime64[ns]")
+    dates[public] = spread[order].normalize()
+    return benchmarks.assign(release_date=dates)
+
+
 def simulate_frontier_world(models: pd.DataFrame, benchmarks: pd.DataFrame,
                             scores: pd.DataFrame, spec: Spec,
                             fixed: dict[str, float | np.ndarray] | None = None, seed: int = 0

@@ -28,6 +28,7 @@ from gapbayes.model.frontier_pymc import (
     REPORTING_SD,
     shaped_benchmarks,
     trend_map,
+    uses_contamination,
     uses_public_shift,
     uses_trends,
 )
@@ -41,7 +42,7 @@ from gapbayes.model.spec import Spec
 NORMAL_PRIORS = (
     "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
     "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
-    "linear_intercept", "linear_noise_log_sd", "china_offset", "log_shape",
+    "linear_intercept", "linear_noise_log_sd", "china_offset", "log_shape", "contamination",
 )
 HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
@@ -50,12 +51,12 @@ HALF_NORMAL_PRIORS = (
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
-                 "shape", "lab_curves", "host_effects")
+                 "shape", "lab_curves", "host_effects", "contamination")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
-    "lab_trend_sd", "host_sd",
+    "lab_trend_sd", "host_sd", "contamination",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -103,6 +104,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "shape": len(shaped_benchmarks(data, spec)) > 0,
         "lab_curves": uses_lab_curves(data, spec),
         "host_effects": uses_host_effects(data, spec),
+        "contamination": uses_contamination(data, spec),
     }
 
 
@@ -198,6 +200,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["provider_penalty"] if on["provider"] else []
     names += ["host_sd", "host_z"] if on["host_effects"] else []
     names += ["self_report_offset"] if on["self_report"] else []
+    names += ["contamination"] if on["contamination"] else []
     if len(data.sig_benchmarks):
         names += ["difficulty", "log_slope_sd", "log_slope"] if on["zero_sum"] else []
         names += ["ceiling_z", "noise_z"]
@@ -332,6 +335,8 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "obs_host_idx": (data.obs_host_id + 1 if len(data.obs_host_id) == len(data.y)
                          else np.ones(len(data.y), int)),
         "obs_self": data.obs_self.astype(float),
+        "obs_exposure": (data.obs_exposure.astype(float) if len(data.obs_exposure) == len(data.y)
+                         else np.zeros(len(data.y))),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
         "N_shaped": len(shaped_benchmarks(data, spec)),
         "shaped_idx": shaped_benchmarks(data, spec) + 1,

@@ -34,7 +34,7 @@ from gapbayes.reporting.plot_helpers import (
 RANK_PARAMETERS = (
     # frontier model
     "growth_rw_sd", "open_level", "category_trend_sd", "frontier_noise_sd",
-    "shortfall_log_scale", "public_shift",
+    "shortfall_log_scale", "public_shift", "contamination",
     # timeshift-v1
     "gap_mean", "gap_rw_sd", "public_offset", "frontier_log_growth",
     # both

@@ -25,6 +25,8 @@ BIAS_LABELS = {
     "public_offset": "Public-benchmark offset (negative: public benchmarks understate the gap)",
     "provider_penalty": "Provider degradation (third-party hosts)",
     "self_report_offset": "Self-report inflation",
+    "contamination": "Contamination of public benchmarks (open models, a year or more after a "
+                     "benchmark's release; positive: public benchmarks understate the gap)",
     "china_offset": "Chinese open models' extra gap",
 }
 CHECK_LABELS = {

@@ -36,7 +36,7 @@ LOGLIK = "loglik"
 POSITIONS = ("early", "middle", "last")
 # what gap_quantities reads from a draw
 CURVE_VARIABLES = ("frontier", "category_trend_knots", "open_shift", "provider_penalty",
-                   "self_report_offset", "china_offset_knots", "ability")
+                   "self_report_offset", "contamination", "china_offset_knots", "ability")
 
 
 class FrontierQuantities:
@@ -69,6 +69,7 @@ class FrontierQuantities:
              and bool((data.obs_host == 1).any())),
             ("bias_self_report_offset_months", "self_report_offset" in model.named_vars
              and bool((data.obs_self == 1).any())),
+            ("bias_contamination_months", "contamination" in model.named_vars),
             ("bias_public_vs_private_months", {"public", "private"} <= set(self.groups)),
         ) if on]
         self.change = r > 6

@@ -163,5 +163,7 @@ def benchmarks_frame(benches: list[Benchmark]) -> pd.DataFrame:
             "provenance": "mixed",
             # flagged per score (third_party_host), never for the whole benchmark
             "third_party_hosts": "no" if b.host_share == 0 else "unknown",
-            "published": True, "exclude": False, "exclude_reason": ""})
+            "published": True, "exclude": False, "exclude_reason": "",
+            # no release dates: these worlds' tuning boost does not depend on exposure
+            "release_date": pd.NaT})
     return pd.DataFrame(rows)
