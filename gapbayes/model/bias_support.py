@@ -97,9 +97,9 @@ def bias_support(data, hosts: bool = False, contamination: bool = False) -> pd.D
                  else np.asarray(data.model_open)[unit]) == 1
     rows = [_row("provider_penalty", np.asarray(data.obs_host) == 1, unit, bench, category),
             _row("self_report_offset", np.asarray(data.obs_self) == 1, unit, bench, category)]
-    exposure = np.asarray(getattr(data, "obs_exposure", np.zeros(0)), float)
-    if contamination and len(exposure) == len(bench):
-        rows.append(_contamination_row(exposure, open_rows, unit, bench, category))
+    if contamination:           # a frontier-model design: it has obs_exposure
+        rows.append(_contamination_row(np.asarray(data.obs_exposure, float), open_rows, unit,
+                                       bench, category))
     if hosts:
         from gapbayes.model.host_effects import host_term
 

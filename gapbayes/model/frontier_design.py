@@ -103,6 +103,9 @@ class FrontierData(LinkIndices):
     obs_binomial: np.ndarray             # (N,) 1 = add binomial variance p(1-p)/n_items
     obs_self: np.ndarray                 # (N,) 1 = self-reported score
     obs_host: np.ndarray                 # (N,) 1 = open model served by a third-party host
+    # (N,) exposure of an open model's score on a public benchmark to contamination: 0 before
+    # the benchmark's release, rising to 1 a year after it (exposure(); 0 without a date)
+    obs_exposure: np.ndarray
     cell_base: np.ndarray                # (L,) base model of each cell
     cell_category: np.ndarray            # (L,) category of each cell
     cell_multi: np.ndarray               # (L,) 1 = its base model has several categories
@@ -128,9 +131,6 @@ class FrontierData(LinkIndices):
     host_names: list[str] = field(default_factory=list)   # third-party hosts the data name
     # (N,) host of each score: 0 none or unnamed, h + 1 for host_names[h] (host_effects.py)
     obs_host_id: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    # (N,) exposure of an open model's score on a public benchmark to contamination: 0 before
-    # the benchmark's release, rising to 1 a year after it (exposure(); 0 without a date)
-    obs_exposure: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_effort(self) -> int:

@@ -360,11 +360,9 @@ def bias_terms_months(post: xr.Dataset, data: FrontierData, at_date: xr.DataArra
     """
     out: dict[str, xr.DataArray] = {}
     t_obs = data.base_time[data.obs_base]
-    exposed = (data.obs_exposure > 0 if len(data.obs_exposure) == len(data.y)
-               else np.zeros(len(data.y), bool))
     for name, mask in (("provider_penalty", data.obs_host == 1),
                        ("self_report_offset", data.obs_self == 1),
-                       ("contamination", exposed)):
+                       ("contamination", data.obs_exposure > 0)):
         if name in post and mask.any():
             rate = closed_growth_rate(post, data, np.unique(t_obs[mask]))
             months = stack_draws(post[name])[:, None] / rate * 12.0

@@ -335,8 +335,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "obs_host_idx": (data.obs_host_id + 1 if len(data.obs_host_id) == len(data.y)
                          else np.ones(len(data.y), int)),
         "obs_self": data.obs_self.astype(float),
-        "obs_exposure": (data.obs_exposure.astype(float) if len(data.obs_exposure) == len(data.y)
-                         else np.zeros(len(data.y))),
+        "obs_exposure": data.obs_exposure.astype(float),
         "ceiling_mu": data.ceiling_mu[sig_b].astype(float),
         "N_shaped": len(shaped_benchmarks(data, spec)),
         "shaped_idx": shaped_benchmarks(data, spec) + 1,
