@@ -21,7 +21,7 @@ from gapbayes.data import load_tidy
 from gapbayes.errors import GapbayesError
 from gapbayes.worlds import WorldConfig, generate_world, validate_world, write_world
 from gapbayes.worlds.benchmarks import saturates_in_window
-from gapbayes.worlds.config import years
+from gapbayes.worlds.config import to_date, years
 from gapbayes.worlds.curves import backward_gap
 
 WORLDS = Path(__file__).resolve().parent.parent / "gapbayes" / "worlds"
@@ -133,6 +133,31 @@ def test_tuning_boost_only_for_tuned_open_models_on_public_benchmarks(rich_world
     assert should.any() and (runs.loc[should, "tuning"] == 0.04).all()
     assert (runs.loc[~should, "tuning"] == 0.0).all()
     assert not bases.loc[bases["access"] == "closed", "tuned"].any()
+
+
+def test_contamination_grows_with_exposure_for_open_models_on_public_benchmarks():
+    """6 points at two years of exposure: half of it one year after the benchmark appeared,
+    nothing for closed models, private benchmarks or runs made before the benchmark existed
+    (retroactive runs); the benchmarks table dates each benchmark by its appearance."""
+    world = generate_world(WorldConfig(n_models=150, contamination=6.0), seed=3)
+    runs = world.truth.runs
+    bases = world.truth.bases.set_index("model_id")
+    benches = {b.benchmark_id: b for b in world.truth.benchmarks}
+    intro = runs["benchmark_id"].map(lambda b: benches[b].intro)
+    public = runs["benchmark_id"].map(lambda b: benches[b].public)
+    is_open = runs["access"] == "open"
+    age = runs["base_model"].map(bases["t"]) - intro
+    expected = np.where(is_open & public, 0.06 * np.clip(age / 2.0, 0.0, 1.0), 0.0)
+    assert np.allclose(runs["contamination"], expected)
+    assert (runs["contamination"] == 0.06).any() and ((runs["contamination"] > 0)
+                                                        & (runs["contamination"] < 0.06)).any()
+    assert ((age < 0) & is_open & public).any()      # retroactive runs: not exposed
+    assert world.truth.terms["contamination_points"] == 6.0
+    dated = world.benchmarks.set_index("benchmark_id")["release_date"]
+    for b, bench in benches.items():
+        assert abs((dated[b] - to_date(bench.intro)).days) == 0
+    assert generate_world(WorldConfig(n_models=150), seed=3).truth.runs["contamination"].eq(
+        0.0).all()
 
 
 def test_some_benchmarks_saturate_inside_the_window(rich_world):

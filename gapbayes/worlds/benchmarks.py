@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gapbayes.worlds.config import CATEGORIES, WorldConfig
+from gapbayes.worlds.config import CATEGORIES, WorldConfig, to_date
 from gapbayes.worlds.curves import technology
 
 FLOORS = (0.0, 0.25, 0.0, 0.1)
@@ -164,6 +164,6 @@ def benchmarks_frame(benches: list[Benchmark]) -> pd.DataFrame:
             # flagged per score (third_party_host), never for the whole benchmark
             "third_party_hosts": "no" if b.host_share == 0 else "unknown",
             "published": True, "exclude": False, "exclude_reason": "",
-            # no release dates: these worlds' tuning boost does not depend on exposure
-            "release_date": pd.NaT})
+            # the day the benchmark appears: what a contamination term measures exposure from
+            "release_date": to_date(b.intro)})
     return pd.DataFrame(rows)

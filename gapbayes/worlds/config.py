@@ -84,6 +84,12 @@ class WorldConfig:
         Share of self-reported pairs that also have an independent run.
     tuned_share, tuning_boost
         Share of open models tuned on public benchmarks, and their boost in points there.
+    contamination, contamination_years
+        Points that every open model gains on a public benchmark once its items have been
+        public for ``contamination_years`` (a linear ramp from the benchmark's appearance;
+        0 before it): leaked items in pre-training data. Off (0) by default. The fitted
+        model's term ramps over one year and acts on capability, not points: two more ways
+        these worlds are unlike it.
     """
 
     n_models: int = 120
@@ -120,6 +126,8 @@ class WorldConfig:
     self_pair_share: float = 0.5
     tuned_share: float = 0.3
     tuning_boost: float = 4.0
+    contamination: float = 0.0
+    contamination_years: float = 2.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -134,6 +142,7 @@ class WorldConfig:
              f"trajectory must be one of {', '.join(TRAJECTORIES)}"),
             (self.ability_df > 0 and self.ability_scale >= 0, "ability noise must be >= 0"),
             (self.host_cost >= 0, "host_cost must be >= 0 points"),
+            (self.contamination_years > 0, "contamination_years must be > 0"),
             (len(self.gap_path) >= 1, "gap_path needs at least one (date, months) point"),
             (pd.Timestamp(self.start) < pd.Timestamp(self.end), "start must precede end"),
         ]

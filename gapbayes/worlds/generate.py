@@ -14,7 +14,9 @@ Steps (module docstrings of :mod:`~gapbayes.worlds.curves` and
    (model id ``<host>/<base>``, ``third_party_host`` true; the host costs a known number of
    points), sometimes both; and sometimes the developer's own report (``self_reported``,
    source ``developer report``: a known inflation in points), alone or next to an
-   independent run. Tuned open models gain a known boost on public benchmarks;
+   independent run. Tuned open models gain a known boost on public benchmarks, and every
+   open model gains ``contamination`` points on a public benchmark in proportion to how long
+   its items have been public (:func:`contamination_gain`);
 5. observed score: the expected score (effects in points added on the proportion scale,
    clipped to [0, 1]) made noisy by item heterogeneity (a Beta with sd ``overdispersion``
    at 0.5) and item sampling (binomial over ``n_items``).
@@ -72,13 +74,26 @@ def _abilities(cfg: WorldConfig, labs, rel: pd.DataFrame, rng: np.random.Generat
                       relative=ability - top, tuned=tuned)
 
 
+def contamination_gain(cfg: WorldConfig, bench, base: pd.Series) -> float:
+    """Proportion an open model gains on a public benchmark from leaked items.
+
+    ``contamination`` points times the share of ``contamination_years`` that the benchmark's
+    items had been public when the model was released (0 before the benchmark appeared).
+    """
+    if base["access"] != "open" or not bench.public:
+        return 0.0
+    exposed = min(max((base["t"] - bench.intro) / cfg.contamination_years, 0.0), 1.0)
+    return cfg.contamination / 100.0 * exposed
+
+
 def _runs(cfg: WorldConfig, bench, base: pd.Series, theta: float,
           rng: np.random.Generator) -> list[dict]:
     """Score rows of one evaluated (base model, benchmark) pair, with their expected scores."""
     clean = float(bench.expected(theta))
     boost = cfg.tuning_boost / 100.0 if (base["tuned"] and bench.public) else 0.0
     common = {"benchmark_id": bench.benchmark_id, "base_model": base["model_id"],
-              "access": base["access"], "p_clean": clean, "tuning": boost}
+              "access": base["access"], "p_clean": clean, "tuning": boost,
+              "contamination": contamination_gain(cfg, bench, base)}
     rows = []
     independent = True
     if rng.random() < cfg.self_report_share:
@@ -144,8 +159,8 @@ def generate_world(cfg: WorldConfig, seed: int = 0) -> World:
         theta = bases.at[k, "ability"] + cat_dev[k, CATEGORIES.index(b.category)]
         rows.extend(_runs(cfg, b, bases.iloc[k], theta, rng))
     runs = pd.DataFrame(rows)
-    runs["p_expected"] = np.clip(runs["p_clean"] + runs["tuning"] + runs["inflation"]
-                                 - runs["host_cost"], 0.0, 1.0)
+    runs["p_expected"] = np.clip(runs["p_clean"] + runs["tuning"] + runs["contamination"]
+                                 + runs["inflation"] - runs["host_cost"], 0.0, 1.0)
     by_id = {b.benchmark_id: b for b in benches}
     n_items = runs["benchmark_id"].map(lambda b: by_id[b].n_items).to_numpy()
     runs["observed"] = _observe(runs["p_expected"].to_numpy(), n_items, cfg, rng)
@@ -166,6 +181,8 @@ def generate_world(cfg: WorldConfig, seed: int = 0) -> World:
         "host_costs_points": {h: cfg.host_cost * m for h, m in HOST_MULTIPLIER.items()},
         "self_inflation_points": cfg.self_inflation,
         "tuning_boost_points": cfg.tuning_boost,
+        "contamination_points": cfg.contamination,
+        "contamination_years": cfg.contamination_years,
         "ratio_target": cfg.ratio,
         "ratio_expected": calibration["ratio_expected"],
         "ratio_realised": float(n_pairs["closed"] / max(n_pairs["open"], 1)),

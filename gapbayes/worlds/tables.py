@@ -31,7 +31,8 @@ class WorldTruth:
         Monthly ``date, t, closed_frontier, open_frontier, gap_months`` (backward gap D(t),
         defined in :mod:`gapbayes.worlds.curves`).
     terms
-        Bias terms in points (host cost, per-host costs, self-report inflation, tuning boost),
+        Bias terms in points (host cost, per-host costs, self-report inflation, tuning boost,
+        contamination at full exposure and its ramp in years),
         the target, expected and realised closed:open evaluation ratios and the evaluated
         pair counts.
     runs
