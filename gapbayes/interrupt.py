@@ -8,6 +8,9 @@ daemon thread reads: when the main thread has not ended the process ``grace`` se
 a SIGINT, the thread ends it with exit code 130. Nothing half-written is left either way:
 results are staged and renamed into place (:mod:`gapbayes.atomic`), a forced exit waits for a
 rename in progress, and a staging folder left behind is invisible and removed by the next run.
+Once the normal path has printed its message, :func:`gapbayes.cli.main` ends the process with
+:func:`os._exit`: the interpreter's own shutdown would release the cancelled sampler, whose
+thread join holds the GIL and so also stalls the watchdog.
 """
 
 from __future__ import annotations
