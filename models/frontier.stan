@@ -164,6 +164,7 @@ data {
   int<lower=0, upper=1> use_lab_curves;            // family shortfall scales walk in time
   int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
   int<lower=0, upper=1> use_contamination;         // open models' gain on exposed public benchmarks
+  int<lower=0, upper=1> use_selection;             // evaluation model over a sampling frame
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -218,6 +219,21 @@ data {
   vector<lower=0, upper=1>[N] obs_self;            // 1 = self-reported score
   vector<lower=0, upper=1>[N] obs_exposure;        // open score on a public benchmark: 0 before its
                                                    // release, 1 a year after (frontier_design)
+
+  // ---- selection frame (gapbayes/model/selection.py; sizes 0 without use_selection) --------
+  int<lower=0> K_frame;                            // frame models with no fitted score
+  array[K_frame] int<lower=1, upper=2 * G> frame_left;  // their group's frontier around release
+  array[K_frame] int<lower=1, upper=2 * G> frame_right;
+  vector<lower=0, upper=1>[K_frame] frame_frac;
+  // closed frontier around the release of every unit (base models, then frame models)
+  array[use_selection * (K + K_frame)] int<lower=1, upper=2 * G> unit_closed_left;
+  array[use_selection * (K + K_frame)] int<lower=1, upper=2 * G> unit_closed_right;
+  vector<lower=0, upper=1>[use_selection * (K + K_frame)] unit_frac;
+  int<lower=0> N_cand;                             // candidate (unit, benchmark) pairs
+  array[N_cand] int<lower=1, upper=K + K_frame> cand_unit;
+  array[N_cand] int<lower=1, upper=B> cand_bench;
+  array[N_cand] int<lower=1, upper=2> cand_group;  // 1 closed, 2 open
+  array[N_cand] int<lower=0, upper=1> cand_evaluated; // 1 = the unit has a score there
 
   // ---- sigmoid-link scores ----------------------------------------------------------------
   array[N_sig] int<lower=1, upper=N> sig_obs;      // score index
@@ -280,6 +296,11 @@ data {
   real<lower=0> sigma_china_offset;                // prior sd
   real<lower=0> sigma_china_trend;                 // half-normal, its walk sd per sqrt(year)
   real<lower=0> sigma_lab_trend;                   // half-normal, walk sd of a lab's log scale
+  real mu_selection_access;                        // prior mean, logit evaluation rate per group
+  real<lower=0> sigma_selection_access;            // prior sd
+  real<lower=0> sigma_selection_benchmark;         // sd of the zero-sum benchmark terms
+  real mu_selection_capability;                    // prior mean, logit per unit above the frontier
+  real<lower=0> sigma_selection_capability;        // prior sd
 }
 
 transformed data {
@@ -396,6 +417,11 @@ parameters {
   vector[B_lin] linear_slope_z;                    // standardised log slopes
   vector[B_lin] linear_intercept_z;                // standardised intercepts
   vector[B_lin] linear_noise_z;                    // standardised log residual sd
+  // ---- selection (after the likelihood's parameters, as the PyMC model adds them) ---------
+  vector[K_frame] frame_ability;                   // abilities of the unscored frame models
+  vector[use_selection * 2] selection_access;      // logit evaluation rate (closed, open)
+  vector[use_selection * (B - 1)] selection_benchmark_zerosum; // free coordinates
+  array[use_selection] real selection_capability;  // logit per capability unit over the frontier
 }
 
 transformed parameters {
@@ -418,6 +444,7 @@ transformed parameters {
   // each family's log shortfall scale walk at the trend knots (0 for 'other')
   matrix[use_lab_curves * N_fam, K_t] lab_shortfall_walk;
   vector[use_host_effects * H] host_penalty;      // each named host's provider penalty
+  vector[use_selection * B] selection_benchmark;   // benchmark terms of the evaluation logit
   {
     // log growth rate at every knot: the window's values, continued before and after it by
     // the non-centred walk from the window's first and last knots
@@ -452,6 +479,9 @@ transformed parameters {
   }
   effort_category_z = effort_category_z_zerosum * zs_cat_t;
   benchmark_shift_z = zs_bench * benchmark_shift_z_zerosum;
+  if (use_selection) {
+    selection_benchmark = zs_bench * selection_benchmark_zerosum;
+  }
   benchmark_shift = benchmark_shift_sd * benchmark_shift_z;
   open_shift = open_shifts(public_shift, category_shift_sd, category_shift_z, benchmark_shift,
                            bench_public_centred, shift_category_basis, bench_category);
@@ -550,6 +580,25 @@ model {
   linear_slope_z ~ std_normal();
   linear_intercept_z ~ std_normal();
   linear_noise_z ~ std_normal();
+
+  // ---- selection: which frame models are evaluated on which benchmarks --------------------
+  if (use_selection) {
+    vector[2 * G] flat = to_vector(frontier);
+    real su = exp(shortfall_log_scale);            // the population's typical shortfall scale
+    frame_ability ~ skew_normal(flat[frame_left] .* (1.0 - frame_frac)
+                                + flat[frame_right] .* frame_frac,
+                                sqrt(square(su) + square(frontier_noise_sd)),
+                                -su / frontier_noise_sd);
+    vector[K + K_frame] relative = append_row(ability, frame_ability)
+                                   - (flat[unit_closed_left] .* (1.0 - unit_frac)
+                                      + flat[unit_closed_right] .* unit_frac);
+    selection_access ~ normal(mu_selection_access, sigma_selection_access);
+    selection_benchmark_zerosum ~ normal(0, sigma_selection_benchmark);
+    selection_capability ~ normal(mu_selection_capability, sigma_selection_capability);
+    cand_evaluated ~ bernoulli_logit(selection_access[cand_group]
+                                     + selection_benchmark[cand_bench]
+                                     + selection_capability[1] * relative[cand_unit]);
+  }
 
   // ---- likelihood -------------------------------------------------------------------------
   {

@@ -40,16 +40,17 @@ def fake_fit(data, spec, settings):
 
 def test_study_files_columns_pairing_and_resume(tmp_path):
     study = MisspecifiedStudy(ratios=(1.0, 3.0), hosts=(False, True), worlds=2, world=SMALL,
-                              fit_fn=fake_fit, n_bootstrap=50)
+                              fit_fn=fake_fit, n_bootstrap=50, selection=True)
     CALLS["n"] = 0
     folder = run_misspecified(study, tmp_path, log=lambda s: None)
-    # 2 ratios x 2 worlds: one fit with hosts off, two with hosts on
-    assert CALLS["n"] == 2 * 2 * (1 + 2)
+    # 2 ratios x 2 worlds: two fits with hosts off (with selection), three with hosts on
+    assert CALLS["n"] == 2 * 2 * (2 + 3)
     table = pd.read_csv(folder / "table.csv")
     assert list(table.columns) == TABLE_COLUMNS
     methods = table.groupby("host")["method"].unique()
-    assert sorted(methods["off"]) == ["baseline", "model"]
-    assert sorted(methods["on"]) == ["baseline", "model", "model (no host term)"]
+    assert sorted(methods["off"]) == ["baseline", "model", "model (selection)"]
+    assert sorted(methods["on"]) == ["baseline", "model", "model (no host term)",
+                                     "model (selection)"]
     assert set(table["group"]) == {"overall", "private"}
     assert table["coverage90"].dropna().between(0, 1).all()
     model = table[table["method"] == "model"]
@@ -62,17 +63,21 @@ def test_study_files_columns_pairing_and_resume(tmp_path):
     assert rows.groupby(["ratio", "host", "rep", "group", "date"])["truth"].nunique().max() == 1
     paired = pd.read_csv(folder / "paired.csv")
     assert list(paired.columns) == PAIRED_COLUMNS
-    assert len(paired) == 2 * 2 and (paired["n_worlds"] == 2).all()
+    # host term: 2 ratios x 2 groups (host on); selection term: 2 ratios x 2 hosts x 2 groups
+    assert paired["contrast"].value_counts().to_dict() == {"selection term": 8, "host term": 4}
+    assert (paired["n_worlds"] == 2).all()
     # the paired difference is the difference of the two biases (same worlds and dates)
     assert np.allclose(paired["diff_mean"], paired["bias_with"] - paired["bias_without"])
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["worlds_finished"] == 8 and manifest["worlds_failed"] == []
     assert {"table.csv", "paired.csv", "by_date.csv", "table.md",
             "bias_vs_ratio.png"} <= set(manifest["files"])
-    assert "## Host degradation on" in (folder / "table.md").read_text()
+    text = (folder / "table.md").read_text()
+    assert "## Host degradation on" in text and "## Model with minus without the selection" \
+        in text
     # a re-run finds every world on disk and fits nothing
     run_misspecified(study, tmp_path, log=lambda s: None)
-    assert CALLS["n"] == 12
+    assert CALLS["n"] == 20
 
 
 def test_one_real_world_with_tiny_sampler_settings(tmp_path):

@@ -71,7 +71,7 @@ SPECS = _distinct_models(shipped_spec_names())
 # No shipped spec has timeshift-v1's country switch, the frontier model's asymmetric link
 # (an opt-in switch, docs/model.md "Link") or its lab curves: the density checks cover them.
 SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link", "+labs": "lab_curves",
-            "+hosts": "host_effects"}
+            "+hosts": "host_effects", "+selection": "selection"}
 # The default spec shapes FrontierMath's link only, which the simulated designs do not have:
 # "+subset" shapes two of their sigmoid benchmarks (b00 is linear, so it is ignored).
 SUBSET = {"asymmetric_link_benchmarks": ["b00", "b02", "b04"]}
@@ -79,7 +79,7 @@ SUBSET = {"asymmetric_link_benchmarks": ["b00", "b02", "b04"]}
 # designs lack: "+dated" gives their public benchmarks release dates and turns the switch on.
 DATED = "+dated"
 DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs",
-                 "default+hosts", "default+subset", "default+dated"]
+                 "default+hosts", "default+subset", "default+dated", "default+selection"]
 # Designs of the density checks ("density") and of the fits ("fit"). The fit designs are
 # denser and shorter than the real data, so both samplers explore the posterior in seconds:
 # sparse designs make hierarchical funnels (deep trees, slow tests, divergences).

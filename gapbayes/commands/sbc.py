@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from gapbayes.commands.argtypes import nonnegative_int, open_unit, positive_int, unit_rate
 from gapbayes.commands.common import add_subcommand
-from gapbayes.errors import EXIT_DIAGNOSTICS_FAILED, GapbayesError
+from gapbayes.errors import EXIT_DIAGNOSTICS_FAILED, GapbayesError, InputError
 
 if TYPE_CHECKING:
     from gapbayes.model.spec import Spec
@@ -154,6 +154,11 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
     if args.backend == "stan" and (reason := stan_available()):
         raise GapbayesError(f"the Stan backend cannot run: {reason}")
     spec = load_spec(args.spec)
+    if spec.model == "frontier" and spec.switches.get("selection"):
+        # the simulator draws scores on a fixed design; the selection term models the design
+        # itself (which pairs are evaluated), so its ranks would not test it
+        raise InputError("--spec", "SBC does not simulate the evaluation pattern, so it cannot "
+                         "check the switch 'selection': switch it off")
     sim = load_simulate_spec(args.simulate_spec) if args.simulate_spec else None
     if sim is not None:
         check_same_structure(spec, sim)

@@ -165,6 +165,9 @@ def _register_misspecified(studies: argparse._SubParsersAction) -> None:
                          "(default: %(default)s)")
     ms.add_argument("--bootstrap", type=positive_int, default=500,
                     help="baseline bootstrap resamples (default: %(default)s)")
+    ms.add_argument("--selection", action="store_true",
+                    help="also fit the model with the selection term (switch selection) and "
+                         "report its paired contrast with the default model")
     _sampler_flags(ms, draws=300)
 
 
@@ -280,7 +283,7 @@ def run_misspecified(args: argparse.Namespace) -> int:
         ratios=tuple(_floats(args.ratios, "--ratios")),
         hosts=tuple(h == "on" for h in hosts), worlds=args.worlds, world=world,
         host_cost=args.host_cost, settings=_settings(args), dates=tuple(dates),
-        seed=args.seed, n_bootstrap=args.bootstrap)
+        seed=args.seed, n_bootstrap=args.bootstrap, selection=args.selection)
     folder = run(study, _root(args), workers=args.workers)
     print((folder / "table.md").read_text())
     return 0

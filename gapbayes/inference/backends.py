@@ -51,6 +51,10 @@ class PyMCBackend(Backend):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
             warnings.filterwarnings("ignore", category=FutureWarning)
+            # the selection term is a Potential on the evaluation pattern; the predictive
+            # draws scores given the parameters, which it does not touch
+            warnings.filterwarnings("ignore", message="The effect of Potentials",
+                                    category=UserWarning)
             if settings.sampler == "nutpie":
                 dt = _sample_nutpie(model, data, fam, settings)
             else:

@@ -20,6 +20,7 @@ from gapbayes.model.design import _transform, interp_matrix, nonempty_selection,
 from gapbayes.model.host_effects import score_hosts
 from gapbayes.model.label_errors import ceiling_priors
 from gapbayes.model.links import LinkIndices
+from gapbayes.model.selection import selection_frame
 from gapbayes.model.spec import Spec
 
 GRID_STEP_YEARS = 1.0 / 12.0
@@ -131,6 +132,16 @@ class FrontierData(LinkIndices):
     host_names: list[str] = field(default_factory=list)   # third-party hosts the data name
     # (N,) host of each score: 0 none or unnamed, h + 1 for host_names[h] (host_effects.py)
     obs_host_id: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    # Selection frame (switch ``selection``, gapbayes/model/selection.py): base models of the
+    # models table inside the window with no fitted score, and the candidate pairs.
+    frame_ids: list[str] = field(default_factory=list)
+    frame_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    frame_open: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    frame_cell_left: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    frame_cell_frac: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cand_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (S,) k or K + j
+    cand_bench: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    cand_evaluated: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
     @property
     def n_effort(self) -> int:
@@ -169,6 +180,7 @@ class FrontierData(LinkIndices):
             "sig_obs": self.sig_idx.tolist(),
             "lin_obs": self.lin_idx.tolist(),
             "month": self.report_dates,
+            "frame_model": self.frame_ids,
         }
 
 
@@ -233,6 +245,7 @@ def build_frontier_data(
     ValueError
         When no score, no open or no closed model survives the inclusion rule.
     """
+    table = models   # the whole table: the selection frame (gapbayes/model/selection.py)
     models, bench, sc, inclusion = nonempty_selection(models, benchmarks, scores, spec)
     origin = pd.Timestamp(spec.time["origin"])
     models = models.sort_values("model_id").reset_index(drop=True)
@@ -296,6 +309,10 @@ def build_frontier_data(
     grid, growth_knots, window = _time_grid(t, spec)
     pos = (t - grid[0]) / GRID_STEP_YEARS
     left = np.clip(np.floor(pos + 1e-9).astype(int), 0, len(grid) - 2)
+    frame = selection_frame(table, bases["base_model"].tolist(), t, ok, ob, len(bench),
+                            lambda dates: years_since(pd.to_datetime(dates), origin))
+    frame_pos = (frame["frame_time"] - grid[0]) / GRID_STEP_YEARS
+    frame_left = np.clip(np.floor(frame_pos + 1e-9).astype(int), 0, len(grid) - 2)
     trend_knots = aligned_knots(t.min(), t.max(), int(spec.time["trend_knot_months"]))
     if len(trend_knots) < 2:
         trend_knots = np.array([trend_knots[0], trend_knots[0] + 1.0])
@@ -377,6 +394,9 @@ def build_frontier_data(
         last_open_time=float(open_t.max()),
         last_closed_time=float(closed_t.max()),
         inclusion=inclusion,
+        frame_cell_left=frame_left,
+        frame_cell_frac=frame_pos - frame_left,
+        **frame,
     )
 
 

@@ -23,6 +23,9 @@ Structure (docs/model.md has the full story and the measurements behind each cho
   public benchmarks, exposure rising from 0 at the benchmark's release to 1 a year later
   (:func:`gapbayes.model.frontier_design.exposure`). A bias term like the provider penalty:
   it acts on the scores, not on the curves, so the gaps are free of it.
+- Selection (switch ``selection``, :mod:`gapbayes.model.selection`): which frame models get
+  evaluated on which benchmarks depends on access and on capability relative to the closed
+  frontier; unscored frame models get abilities from the same population.
 - Sums to zero are built in (zero-sum bases) where a direction would otherwise be pinned by a
   prior alone (measured: the mean of raw benchmark shifts and the public shift correlated
   +0.83).
@@ -45,6 +48,7 @@ from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp
 from gapbayes.model.host_effects import host_weights, uses_host_effects
 from gapbayes.model.lab_curves import lab_walks, uses_lab_curves
 from gapbayes.model.links import add_linear_likelihood
+from gapbayes.model.selection import add_selection, uses_selection
 from gapbayes.model.spec import Spec
 
 REPORTING_SD = 0.005
@@ -286,6 +290,9 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
         if uses_contamination(data, spec):
             theta = theta + _normal("contamination", spec) * data.obs_exposure
         add_score_likelihood(data, spec, theta)
+        if uses_selection(data, spec):
+            add_selection(data, spec, F, ability, model["frontier_noise_sd"],
+                          model["shortfall_log_scale"])
     return model
 
 

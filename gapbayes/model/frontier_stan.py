@@ -7,12 +7,12 @@ rules). Indices become 1-based. Interpolation weights and trend maps come from
 :class:`gapbayes.model.frontier_design.FrontierData` and :func:`frontier_pymc.trend_map`, so
 both backends see identical numbers.
 
-PyMC's ``ZeroSumNormal`` variables (``difficulty``, ``log_slope``, ``benchmark_shift`` and
-``effort_category_z``, zero sum along their last axis) are sampled in Stan as their free
-coordinates ``<name>_zerosum`` in PyMC's own basis (:func:`pymc_zero_sum_basis`), so those
-equal PyMC's value variables ``<name>_zerosum__``; Stan exposes the variables themselves as
-transformed parameters. The free coordinates are the only Stan variables without a PyMC
-twin of the same name (:data:`STAN_ONLY`).
+PyMC's ``ZeroSumNormal`` variables (``difficulty``, ``log_slope``, ``benchmark_shift``,
+``effort_category_z`` and ``selection_benchmark``, zero sum along their last axis) are
+sampled in Stan as their free coordinates ``<name>_zerosum`` in PyMC's own basis
+(:func:`pymc_zero_sum_basis`), so those equal PyMC's value variables ``<name>_zerosum__``;
+Stan exposes the variables themselves as transformed parameters. The free coordinates are
+the only Stan variables without a PyMC twin of the same name (:data:`STAN_ONLY`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from gapbayes.model.frontier_pymc import (
 from gapbayes.model.host_effects import uses_host_effects
 from gapbayes.model.lab_curves import base_trend_weights, lab_mask, uses_lab_curves
 from gapbayes.model.links import observed_scores
+from gapbayes.model.selection import uses_selection
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
@@ -43,24 +44,25 @@ NORMAL_PRIORS = (
     "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
     "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
     "linear_intercept", "linear_noise_log_sd", "china_offset", "log_shape", "contamination",
+    "selection_access", "selection_capability",
 )
 HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
-    "difficulty", "china_trend", "lab_trend", "host_effect",
+    "difficulty", "china_trend", "lab_trend", "host_effect", "selection_benchmark",
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
-                 "shape", "lab_curves", "host_effects", "contamination")
+                 "shape", "lab_curves", "host_effects", "contamination", "selection")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
-    "lab_trend_sd", "host_sd", "contamination",
+    "lab_trend_sd", "host_sd", "contamination", "selection_capability",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
-                                       "difficulty", "log_slope")}
+                                       "difficulty", "log_slope", "selection_benchmark")}
 STAN_ONLY = tuple(ZERO_SUM.values())
 # Observed variable -> Stan generated quantity, per DataTree group.
 LOG_LIKELIHOOD = {"y_sig": "log_lik_y_sig", "y_lin": "log_lik_y_lin"}
@@ -105,6 +107,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "lab_curves": uses_lab_curves(data, spec),
         "host_effects": uses_host_effects(data, spec),
         "contamination": uses_contamination(data, spec),
+        "selection": uses_selection(data, spec),
     }
 
 
@@ -171,6 +174,11 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
             "linear_slope_z", "linear_slope", "linear_intercept_z", "linear_intercept",
             "linear_noise_z", "linear_noise_sd")})
         dims["y_lin"] = ["lin_obs"]
+    if on["selection"]:
+        dims["selection_access"] = ["access"]
+        dims["selection_benchmark"] = ["benchmark"]
+        if len(data.frame_ids):
+            dims["frame_ability"] = ["frame_model"]
     return dims
 
 
@@ -207,6 +215,9 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
         names += ["log_top_rate"] if on["shape"] else []
     if len(data.lin_benchmarks):
         names += ["linear_slope_z", "linear_intercept_z", "linear_noise_z"]
+    if on["selection"]:
+        names += ["frame_ability"] if len(data.frame_ids) else []
+        names += ["selection_access", "selection_benchmark", "selection_capability"]
     return names
 
 
@@ -340,6 +351,27 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "N_shaped": len(shaped_benchmarks(data, spec)),
         "shaped_idx": shaped_benchmarks(data, spec) + 1,
         "ceiling_sigma": data.ceiling_sigma[sig_b].astype(float),
+        **_selection_data(data, on["selection"]),
         **shared,
     }
     return out
+
+
+def _selection_data(data: FrontierData, on: bool) -> dict[str, Any]:
+    """Return the selection frame's arrays (1-based, stacked-grid indices); sizes 0 when off."""
+    K_frame = len(data.frame_ids) if on else 0
+    frame_left = 2 * data.frame_cell_left[:K_frame] + data.frame_open[:K_frame]
+    units = len(data.base_ids) + K_frame if on else 0
+    closed_left = 2 * np.concatenate([data.base_cell_left, data.frame_cell_left])[:units]
+    n = len(data.cand_unit) if on else 0
+    group = np.concatenate([data.base_open, data.frame_open]).astype(int)
+    return {
+        "K_frame": K_frame, "frame_left": frame_left + 1, "frame_right": frame_left + 3,
+        "frame_frac": data.frame_cell_frac[:K_frame].astype(float),
+        "unit_closed_left": closed_left + 1, "unit_closed_right": closed_left + 3,
+        "unit_frac": np.concatenate([data.base_cell_frac, data.frame_cell_frac])[:units]
+        .astype(float),
+        "N_cand": n, "cand_unit": data.cand_unit[:n] + 1, "cand_bench": data.cand_bench[:n] + 1,
+        "cand_group": group[data.cand_unit[:n]] + 1,
+        "cand_evaluated": data.cand_evaluated[:n].astype(int),
+    }

@@ -10,7 +10,9 @@ each runs
 - the **model** (spec ``default``): posterior median of the backward gap at each date
   (monthly ``gap_backward`` interpolated), 90% equal-tailed interval;
 - with host degradation on, also the **model without the host term** (``default`` with
-  ``provider_degradation = false``; the self-report term stays).
+  ``provider_degradation = false``; the self-report term stays);
+- with ``selection``, also the **model with the selection term** (``default`` with
+  ``selection = true``: evaluation over the world's frame of releases).
 
 Estimates are scored against the world's true backward gap D(t) at the same dates (defined in
 :mod:`gapbayes.worlds.curves`), for the overall gap (all benchmarks) and for the private
@@ -63,13 +65,18 @@ class WorldTask:
         return f"ratio{self.ratio:g}-host{'on' if self.host else 'off'}-rep{self.rep:03d}"
 
 
-def model_fits(host: bool) -> tuple[tuple[str, Spec], ...]:
-    """Return the model fits of a setting: default, and without the host term if hosts cost."""
+def model_fits(host: bool, selection: bool = False) -> tuple[tuple[str, Spec], ...]:
+    """Return the model fits of a setting.
+
+    ``default``; without the host term if hosts cost; with the selection term if asked.
+    """
     spec = load_spec("default")
     fits = [("model", spec)]
     if host:
         fits.append(("model (no host term)",
                      spec.with_changes(switches={"provider_degradation": False})))
+    if selection:
+        fits.append(("model (selection)", spec.with_changes(switches={"selection": True})))
     return tuple(fits)
 
 
@@ -183,6 +190,7 @@ class MisspecifiedStudy:
     seed: int = 0
     n_bootstrap: int = 500
     fit_fn: FitFn | None = None
+    selection: bool = False   # also fit the model with the selection term
 
     def task_config(self) -> dict[str, Any]:
         """Return what one world's result depends on (names the work folder)."""
@@ -193,7 +201,8 @@ class MisspecifiedStudy:
                 "n_bootstrap": self.n_bootstrap,
                 "fitter": "nuts" if self.fit_fn is None else getattr(self.fit_fn, "__name__", "?"),
                 "fits": {str(h): [{"method": m, "spec_id": s.spec_id, "switches": s.switches}
-                                  for m, s in model_fits(h)] for h in (False, True)}}
+                                  for m, s in model_fits(h, self.selection)]
+                         for h in (False, True)}}
 
     def config(self) -> dict[str, Any]:
         """Return the full configuration (names the output folder)."""
@@ -210,7 +219,7 @@ class MisspecifiedStudy:
         out = []
         for rep in range(self.worlds):
             for host in self.hosts:
-                fits = model_fits(host)
+                fits = model_fits(host, self.selection)
                 for ratio in self.ratios:
                     cfg = replace(self.world, ratio=float(ratio),
                                   host_cost=self.host_cost if host else 0.0)

@@ -3,9 +3,10 @@
 Scoring (per setting, method and group): errors are estimate - truth at each date of each
 world. Dates of one world share that world's data, so uncertainty is computed over worlds:
 ``bias_se`` is the sd of the per-world mean errors over sqrt(worlds), ``coverage90_se`` the
-same for the per-world share of dates covered. The paired host contrast is computed per world
-(mean over dates of the error with the host term minus the error without it), then averaged
-over worlds with its standard error.
+same for the per-world share of dates covered. The paired contrasts (the host term, and the
+selection term when the study fits it) are computed per world (mean over dates of the error
+with the term minus the error without it), then averaged over worlds with their standard
+error.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from gapbayes.studies import common
 
 KEYS = ["ratio", "host", "method", "group"]
 WITH, WITHOUT = "model", "model (no host term)"
+SELECTION = "model (selection)"
+# paired contrasts: name -> (method with the term, method without it, host settings it uses)
+CONTRASTS = {"host term": (WITH, WITHOUT, ("on",)),
+             "selection term": (SELECTION, WITH, ("off", "on"))}
 TABLE_COLUMNS = [*KEYS, "n_worlds", "n_estimates", "truth_mean", "bias", "bias_se", "rmse",
                  "coverage90", "coverage90_se", "width90", "fits_with_divergences",
                  "rhat_max", "fit_seconds"]
-PAIRED_COLUMNS = ["ratio", "group", "n_worlds", "bias_with", "bias_without",
-                  "diff_mean", "diff_se"]
+PAIRED_COLUMNS = ["contrast", "ratio", "host", "group", "n_worlds", "bias_with",
+                  "bias_without", "diff_mean", "diff_se"]
 
 
 def rows_table(results: Sequence[dict]) -> pd.DataFrame:
@@ -83,18 +88,24 @@ def by_date_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Host on: the model's error with minus without the host term, paired by world and date."""
-    on = rows[(rows["host"] == "on") & rows["method"].isin([WITH, WITHOUT])]
+    """Each term's contrast: the error with minus without it, paired by world and date.
+
+    The host term with host degradation on; the selection term (when the study fitted it)
+    in every setting.
+    """
     out = []
-    for (ratio, group), g in on.groupby(["ratio", "group"], sort=True):
-        wide = g.pivot_table(index=["rep", "date"], columns="method", values="error")
-        if not {WITH, WITHOUT} <= set(wide.columns):
-            continue
-        wide = wide.dropna()
-        per_world = (wide[WITH] - wide[WITHOUT]).groupby(level="rep").mean()
-        out.append({"ratio": ratio, "group": group, "n_worlds": len(per_world),
-                    "bias_with": wide[WITH].mean(), "bias_without": wide[WITHOUT].mean(),
-                    "diff_mean": per_world.mean(), "diff_se": _se(per_world)})
+    for contrast, (with_, without, hosts) in CONTRASTS.items():
+        sub = rows[rows["host"].isin(hosts) & rows["method"].isin([with_, without])]
+        for (ratio, host, group), g in sub.groupby(["ratio", "host", "group"], sort=True):
+            wide = g.pivot_table(index=["rep", "date"], columns="method", values="error")
+            if not {with_, without} <= set(wide.columns):
+                continue
+            wide = wide.dropna()
+            per_world = (wide[with_] - wide[without]).groupby(level="rep").mean()
+            out.append({"contrast": contrast, "ratio": ratio, "host": host, "group": group,
+                        "n_worlds": len(per_world), "bias_with": wide[with_].mean(),
+                        "bias_without": wide[without].mean(), "diff_mean": per_world.mean(),
+                        "diff_se": _se(per_world)})
     return pd.DataFrame(out, columns=PAIRED_COLUMNS)
 
 
@@ -146,7 +157,9 @@ def markdown(sid: str, table: pd.DataFrame, paired: pd.DataFrame, n_worlds: int)
     text = (f"# misspecified ({sid})\n\nIndependent worlds (gapbayes.worlds); {n_worlds} "
             "worlds finished. Bias = estimate - true backward gap D(t), months, over the "
             "study's dates; se over worlds.\n\n" + common.markdown_table(table))
-    if len(paired):
-        text += ("\n## Host degradation on: model with minus without the host term\n\n"
-                 + common.markdown_table(paired))
+    titles = {"host term": "Host degradation on: model with minus without the host term",
+              "selection term": "Model with minus without the selection term"}
+    for contrast, g in paired.groupby("contrast", sort=False):
+        text += f"\n## {titles[contrast]}\n\n" + common.markdown_table(
+            g.drop(columns="contrast"))
     return text
