@@ -234,6 +234,9 @@ data {
   array[N_cand] int<lower=1, upper=B> cand_bench;
   array[N_cand] int<lower=1, upper=2> cand_group;  // 1 closed, 2 open
   array[N_cand] int<lower=0, upper=1> cand_evaluated; // 1 = the unit has a score there
+  vector<lower=-1, upper=1>[N_cand] cand_era;      // the release's position in the benchmark's era
+  int<lower=0> N_sel_family;                       // labs of the frame (0 without use_selection)
+  array[use_selection * (K + K_frame)] int<lower=1, upper=N_sel_family> unit_family;
 
   // ---- sigmoid-link scores ----------------------------------------------------------------
   array[N_sig] int<lower=1, upper=N> sig_obs;      // score index
@@ -301,6 +304,8 @@ data {
   real<lower=0> sigma_selection_benchmark;         // sd of the zero-sum benchmark terms
   real mu_selection_capability;                    // prior mean, logit per unit above the frontier
   real<lower=0> sigma_selection_capability;        // prior sd
+  real<lower=0> sigma_selection_family_sd;         // half-normal sd of the labs' terms
+  real<lower=0> sigma_selection_era;               // prior sd of the era curves' coefficients
 }
 
 transformed data {
@@ -421,6 +426,9 @@ parameters {
   vector[K_frame] frame_ability;                   // abilities of the unscored frame models
   vector[use_selection * 2] selection_access;      // logit evaluation rate (closed, open)
   vector[use_selection * (B - 1)] selection_benchmark_zerosum; // free coordinates
+  array[use_selection] real<lower=0> selection_family_sd; // sd of the labs' logit terms
+  vector[N_sel_family] selection_family_z;         // standardised lab terms
+  matrix[use_selection * B, 2] selection_era;      // era curve per benchmark (Legendre P1, P2)
   array[use_selection] real selection_capability;  // logit per capability unit over the frontier
 }
 
@@ -594,9 +602,17 @@ model {
                                       + flat[unit_closed_right] .* unit_frac);
     selection_access ~ normal(mu_selection_access, sigma_selection_access);
     selection_benchmark_zerosum ~ normal(0, sigma_selection_benchmark);
+    selection_family_sd ~ normal(0, sigma_selection_family_sd);
+    selection_family_z ~ std_normal();
+    to_vector(selection_era) ~ normal(0, sigma_selection_era);
     selection_capability ~ normal(mu_selection_capability, sigma_selection_capability);
     cand_evaluated ~ bernoulli_logit(selection_access[cand_group]
                                      + selection_benchmark[cand_bench]
+                                     + selection_family_sd[1]
+                                       * selection_family_z[unit_family[cand_unit]]
+                                     + col(selection_era, 1)[cand_bench] .* cand_era
+                                     + col(selection_era, 2)[cand_bench]
+                                       .* (1.5 * square(cand_era) - 0.5)
                                      + selection_capability[1] * relative[cand_unit]);
   }
 

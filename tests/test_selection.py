@@ -29,12 +29,13 @@ def _table() -> tuple[pd.DataFrame, list[str], np.ndarray, np.ndarray, np.ndarra
 
     Fitted: a (closed, 2024-01), b (open, 2024-07), c (closed, 2025-01). Not fitted: d (open,
     2024-10, inside the window), e (open, 2023-01, before it), f (closed, no release date).
-    Scores: a on benchmark 0; b on 0 and 1; c on 1.
+    Scores: a on benchmark 0; b on 0 and 1; c on 1. Labs: a and c OpenAI, b Meta, d none.
     """
     models = pd.DataFrame({
         "model_id": ["a", "b", "c", "c2", "d", "e", "f"],
         "base_model": ["a", "b", "c", "c", "d", "e", "f"],
         "access": ["closed", "open", "closed", "closed", "open", "open", "closed"],
+        "family": ["OpenAI", "Meta", "OpenAI", "OpenAI", None, "Meta", "OpenAI"],
         "release_date": pd.to_datetime(["2024-01-01", "2024-07-01", "2025-01-01",
                                         "2025-02-01", "2024-10-01", "2023-01-01", None]),
     })
@@ -55,6 +56,18 @@ def test_frame_and_candidate_pairs_of_a_hand_checked_table():
     pairs = sorted(zip(f["cand_unit"].tolist(), f["cand_bench"].tolist(),
                        f["cand_evaluated"].tolist(), strict=True))
     assert pairs == [(0, 0, 1), (1, 0, 1), (1, 1, 1), (2, 1, 1), (3, 1, 0)]
+    # era positions: each era's first release at -1, its last at +1; d (2024-10-01) is the
+    # midpoint of benchmark 1's era (2024-07-01 + 92 days = 2025-01-01 - 92 days)
+    pair = zip(f["cand_unit"].tolist(), f["cand_bench"].tolist(), strict=True)
+    era = dict(zip(pair, f["cand_era"], strict=True))
+    np.testing.assert_allclose([era[(0, 0)], era[(1, 0)], era[(1, 1)], era[(2, 1)], era[(3, 1)]],
+                               [-1.0, 1.0, -1.0, 1.0, 0.0], atol=1e-12)
+    # labs of the units a, b, c, d; a model with no lab counts as "other"
+    assert f["sel_family_names"] == ["Meta", "OpenAI", "other"]
+    assert f["unit_family"].tolist() == [1, 0, 1, 2]
+    no_labs = selection_frame(models.drop(columns="family"), fitted, base_time, obs_base,
+                              obs_bench, 2, _years)
+    assert no_labs["sel_family_names"] == ["other"] and set(no_labs["unit_family"]) == {0}
 
 
 def test_the_term_exists_only_with_its_switch_and_an_unevaluated_pair():

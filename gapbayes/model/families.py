@@ -98,7 +98,7 @@ FRONTIER_HYPERPARAMETERS = (
     "shortfall_log_scale", "shortfall_family_sd", "category_dev_sd", "effort_category_sd",
     "public_shift", "category_shift_sd", "benchmark_shift_sd", "provider_penalty",
     "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd", "lab_trend_sd",
-    "host_sd", "contamination", "selection_capability",
+    "host_sd", "contamination", "selection_capability", "selection_family_sd",
 )
 V1_MAIN_PARAMETERS = (
     "gap_mean", "gap_rw_sd", "public_offset", "category_sd", "benchmark_gap_sd",

@@ -142,6 +142,9 @@ class FrontierData(LinkIndices):
     cand_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (S,) k or K + j
     cand_bench: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     cand_evaluated: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    cand_era: np.ndarray = field(default_factory=lambda: np.zeros(0))  # position in the era
+    sel_family_names: list[str] = field(default_factory=list)  # labs of the frame
+    unit_family: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (K + K_frame,)
 
     @property
     def n_effort(self) -> int:
@@ -181,6 +184,8 @@ class FrontierData(LinkIndices):
             "lin_obs": self.lin_idx.tolist(),
             "month": self.report_dates,
             "frame_model": self.frame_ids,
+            "selection_family": self.sel_family_names,
+            "era_term": ["linear", "quadratic"],
         }
 
 

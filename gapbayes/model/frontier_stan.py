@@ -50,6 +50,7 @@ HALF_NORMAL_PRIORS = (
     "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
     "difficulty", "china_trend", "lab_trend", "host_effect", "selection_benchmark",
+    "selection_family_sd", "selection_era",
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
@@ -58,7 +59,7 @@ STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
-    "lab_trend_sd", "host_sd", "contamination", "selection_capability",
+    "lab_trend_sd", "host_sd", "contamination", "selection_capability", "selection_family_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -177,6 +178,8 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     if on["selection"]:
         dims["selection_access"] = ["access"]
         dims["selection_benchmark"] = ["benchmark"]
+        dims["selection_family_z"] = ["selection_family"]
+        dims["selection_era"] = ["benchmark", "era_term"]
         if len(data.frame_ids):
             dims["frame_ability"] = ["frame_model"]
     return dims
@@ -217,7 +220,8 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
         names += ["linear_slope_z", "linear_intercept_z", "linear_noise_z"]
     if on["selection"]:
         names += ["frame_ability"] if len(data.frame_ids) else []
-        names += ["selection_access", "selection_benchmark", "selection_capability"]
+        names += ["selection_access", "selection_benchmark", "selection_family_sd",
+                  "selection_family_z", "selection_era", "selection_capability"]
     return names
 
 
@@ -374,4 +378,7 @@ def _selection_data(data: FrontierData, on: bool) -> dict[str, Any]:
         "N_cand": n, "cand_unit": data.cand_unit[:n] + 1, "cand_bench": data.cand_bench[:n] + 1,
         "cand_group": group[data.cand_unit[:n]] + 1,
         "cand_evaluated": data.cand_evaluated[:n].astype(int),
+        "cand_era": data.cand_era[:n].astype(float),
+        "N_sel_family": len(data.sel_family_names) if on else 0,
+        "unit_family": data.unit_family[:units].astype(int) + 1,
     }

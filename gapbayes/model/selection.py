@@ -14,12 +14,23 @@ release lies inside the benchmark's era: the range of release dates of the base 
 scored on it. Each candidate pair is evaluated (the model has a score there) or not:
 
     logit P(evaluated) = selection_access[group] + selection_benchmark[b]
+                         + selection_family_sd * selection_family_z[lab]
+                         + selection_era[b] . (P1(z), P2(z))
                          + selection_capability * (ability - F_closed(release))
 
 ``selection_benchmark`` sums to zero over the benchmarks (the access intercepts carry the
-mean). Frame models with no fitted score ("unscored frame models") get abilities from the
+mean). The lab term: some labs' models are run by every evaluator whatever their capability
+(hierarchical over the labs of the frame, so a lab with few models shrinks to its group). The
+era term: how often a benchmark is run changes over its era (few runs of models released
+before it was popular or after it went out of use), a popularity curve that is not
+capability; ``z`` is the release's position in the era scaled to [-1, 1] and P1, P2 the first
+two Legendre polynomials. On the bundled data, open candidate pairs were evaluated at 8% in
+the first fifth of an era, 27% in the middle fifth and 16% in the last (closed: 27%, 38%,
+29%); with no era term only the capability slope could follow that shape.
+
+Frame models with no fitted score ("unscored frame models") get abilities from the
 same composed-error population as the scored ones, with the population's typical shortfall
-scale (no family effect: a family is known only from scored models): their non-evaluation is
+scale (without the shortfall's family term): their non-evaluation is
 what pulls a group's frontier towards the population it was sampled from.
 
 What the frame cannot see: models that no one evaluated on anything are not in the table,
@@ -60,17 +71,23 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
     -------
     dict
         ``frame_ids``, ``frame_time``, ``frame_open`` (the unscored frame models inside the
-        window [first, last] fitted release), and per candidate pair ``cand_unit`` (a fitted
-        base model k, or K + j for unscored frame model j), ``cand_bench`` and
-        ``cand_evaluated`` (1 = scored).
+        window [first, last] fitted release); ``sel_family_names`` and ``unit_family`` (the
+        lab of every unit: fitted base models, then frame models; "other" when the table has
+        none); per candidate pair ``cand_unit`` (a fitted base model k, or K + j for unscored
+        frame model j), ``cand_bench``, ``cand_evaluated`` (1 = scored) and ``cand_era``
+        (the release's position in the benchmark's era, -1 at its first scored release, +1 at
+        its last, 0 when the era is one date).
     """
     base = models["base_model"] if "base_model" in models else models["model_id"]
     base = base.where(base.astype(str) != "", models["model_id"]).astype(str)
-    frame = (models.assign(base_model=base)
+    lab = models["family"] if "family" in models else pd.Series("", index=models.index)
+    lab = lab.fillna("").astype(str).replace("", "other")
+    frame = (models.assign(base_model=base, family=lab)
              .dropna(subset=["release_date"])
              .loc[lambda m: m["access"].isin(["open", "closed"])]
              .groupby("base_model", sort=True)
-             .agg(access=("access", "first"), release=("release_date", "min"))
+             .agg(access=("access", "first"), release=("release_date", "min"),
+                  family=("family", "first"))
              .reset_index())
     t = np.asarray(times_of(frame["release"]), float)
     lo, hi = float(base_time.min()), float(base_time.max())
@@ -85,9 +102,18 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
     candidate = (unit_time[:, None] >= era_lo) & (unit_time[:, None] <= era_hi)
     unit, bench = np.nonzero(candidate)
     evaluated = np.concatenate([scored, np.zeros((len(unscored_time), n_bench), int)])
+    half = (era_hi - era_lo) / 2.0
+    era = np.divide(unit_time[unit] - (era_lo + half)[bench], half[bench],
+                    out=np.zeros(len(unit)), where=half[bench] > 0)
+    family_of = dict(zip(frame["base_model"], frame["family"], strict=True))
+    unit_lab = [family_of.get(b, "other") for b in fitted_bases]
+    unit_lab += frame["family"][unscored].tolist()
+    labs, unit_family = np.unique(np.asarray(unit_lab, dtype=str), return_inverse=True)
     return {"frame_ids": frame["base_model"][unscored].tolist(), "frame_time": unscored_time,
-            "frame_open": unscored_open, "cand_unit": unit.astype(int),
-            "cand_bench": bench.astype(int), "cand_evaluated": evaluated[unit, bench]}
+            "frame_open": unscored_open, "sel_family_names": labs.tolist(),
+            "unit_family": unit_family.astype(int), "cand_unit": unit.astype(int),
+            "cand_bench": bench.astype(int), "cand_evaluated": evaluated[unit, bench],
+            "cand_era": np.clip(era, -1.0, 1.0)}
 
 
 def uses_selection(data: Any, spec: Any) -> bool:
@@ -128,9 +154,15 @@ def add_selection(data: Any, spec: Any, frontier: pt.TensorVariable,
     access = pm.Normal("selection_access", p_acc["mu"], p_acc["sigma"], dims="access")
     bench = pm.ZeroSumNormal("selection_benchmark",
                              sigma=spec.prior("selection_benchmark")["sigma"], dims="benchmark")
+    lab_sd = pm.HalfNormal("selection_family_sd",
+                           sigma=spec.prior("selection_family_sd")["sigma"])
+    lab_z = pm.Normal("selection_family_z", 0.0, 1.0, dims="selection_family")
+    era = pm.Normal("selection_era", 0.0, spec.prior("selection_era")["sigma"],
+                    dims=("benchmark", "era_term"))
     slope = pm.Normal("selection_capability", p_cap["mu"], p_cap["sigma"])
-    u, b = data.cand_unit, data.cand_bench
-    eta = access[group[u]] + bench[b] + slope * relative[u]
+    u, b, z = data.cand_unit, data.cand_bench, data.cand_era
+    eta = (access[group[u]] + bench[b] + lab_sd * lab_z[data.unit_family[u]]
+           + era[b, 0] * z + era[b, 1] * (1.5 * z**2 - 0.5) + slope * relative[u])
     # a Potential, not an observed Bernoulli: the evaluation pattern is part of the design,
     # not a score, so it stays out of the pointwise log-likelihood (LOO, the Stan twin's
     # log_lik) and of the posterior predictive
