@@ -55,10 +55,22 @@ def test_study_files_columns_pairing_and_resume(tmp_path):
     assert table["coverage90"].dropna().between(0, 1).all()
     model = table[table["method"] == "model"]
     # dates past a world's last open release are left out, never extrapolated
-    assert (model["n_worlds"] == 2).all() and model["n_estimates"].between(2, 8).all()
+    assert (model["n_worlds"] == 2).all()
+    assert (model["n_estimates"] + model["n_flagged"]).between(2, 8).all()
     rows = pd.read_csv(folder / "rows.csv")
     fake = rows[rows["method"] == "model"].dropna(subset=["estimate"])
     assert np.allclose(fake["estimate"], 6.0, atol=0.6)   # the fake posterior's ~6 months
+    # estimates the fit flags (over 10% of draws read before the first closed release) are
+    # counted, not scored: the fake gap of 6 months reads 2022-07 at 2023-01-01, before the
+    # closed data of some worlds
+    assert fake["before_data_share"].between(0, 1).all()
+    flagged = fake[fake["before_data_share"] > 0.1]
+    assert 0 < len(flagged) < len(fake)
+    scored = table[table["method"] == "model"].set_index(["ratio", "host", "group"])
+    counts = fake.groupby(["ratio", "host", "group"]).agg(
+        n=("estimate", "size"), flagged=("before_data_share", lambda x: int((x > 0.1).sum())))
+    assert (scored["n_flagged"] == counts["flagged"]).all()
+    assert (scored["n_estimates"] + scored["n_flagged"] == counts["n"]).all()
     # the truth is the world's, identical for every method of a setting and group
     assert rows.groupby(["ratio", "host", "rep", "group", "date"])["truth"].nunique().max() == 1
     paired = pd.read_csv(folder / "paired.csv")
@@ -89,6 +101,6 @@ def test_one_real_world_with_tiny_sampler_settings(tmp_path):
     folder = run_misspecified(study, tmp_path, log=lambda s: None)
     table = pd.read_csv(folder / "table.csv").set_index(["method", "group"])
     model = table.loc[("model", "overall")]
-    assert model["n_estimates"] == 4 and np.isfinite(model["bias"])
+    assert model["n_estimates"] + model["n_flagged"] == 4 and np.isfinite(model["bias"])
     assert model["fit_seconds"] > 0 and np.isfinite(model["width90"])
     assert np.isfinite(table.loc[("baseline", "overall"), "bias"])

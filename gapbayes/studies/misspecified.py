@@ -16,7 +16,9 @@ each runs
 
 Estimates are scored against the world's true backward gap D(t) at the same dates (defined in
 :mod:`gapbayes.worlds.curves`), for the overall gap (all benchmarks) and for the private
-benchmarks (where tuning cannot act). Dates outside a method's window are left out.
+benchmarks (where tuning cannot act). Dates outside a method's window are left out, and so
+are the model's estimates that its fit flags as read before its closed data
+(:mod:`gapbayes.studies.misspecified_report`: counted, with the bias they would give).
 Host degradation "off" keeps the host-served runs but sets their cost to 0, so the two
 settings differ only in the cost.
 """
@@ -130,7 +132,9 @@ def model_rows(world: World, label: str, spec: Spec, settings: SamplerSettings,
     dt = (fit_fn or nuts_fit)(data, spec, settings)
     seconds = round(time.perf_counter() - t0, 1)
     post = dt["posterior"].to_dataset()
-    gaps = gap_quantities(post, data)["gap_backward"]
+    quantities = gap_quantities(post, data)
+    gaps = quantities["gap_backward"]
+    before = quantities["gap_backward_before_data"].mean(("chain", "draw"))
     times = years(pd.DatetimeIndex(pd.to_datetime(list(dates))))
     lo_t, hi_t = data.report_time[0], data.report_time[-1]
     stats = dt["sample_stats"]
@@ -149,7 +153,8 @@ def model_rows(world: World, label: str, spec: Spec, settings: SamplerSettings,
                 draws = np.array([np.interp(t, data.report_time, s) for s in g])
                 med, lo, hi = common.eti(draws)
                 chains = draws.reshape(post.sizes["chain"], post.sizes["draw"])
-                row.update(estimate=med, lo90=lo, hi90=hi,
+                share = np.interp(t, data.report_time, before.sel(group=group).values)
+                row.update(estimate=med, lo90=lo, hi90=hi, before_data_share=float(share),
                            rhat=common.scalar_diagnostics(dt, chains)["rhat"])
             else:
                 row.update(estimate=np.nan, lo90=np.nan, hi90=np.nan)

@@ -1,12 +1,15 @@
 """Tables, figure and markdown of the misspecified study.
 
 Scoring (per setting, method and group): errors are estimate - truth at each date of each
-world. Dates of one world share that world's data, so uncertainty is computed over worlds:
-``bias_se`` is the sd of the per-world mean errors over sqrt(worlds), ``coverage90_se`` the
-same for the per-world share of dates covered. The paired contrasts (the host term, and the
-selection term when the study fits it) are computed per world (mean over dates of the error
-with the term minus the error without it), then averaged over worlds with their standard
-error.
+world. A model estimate that the fit itself flags as read before its closed data (more than
+10% of the draws read the closed curve before the first closed release: the ``*`` of
+``gapbayes summary``, a number from the growth walk's prior) is left out of the scores and
+counted in ``n_flagged``; ``bias_with_flagged`` is the bias with those estimates kept. Dates
+of one world share that world's data, so uncertainty is computed over worlds: ``bias_se`` is
+the sd of the per-world mean errors over sqrt(worlds), ``coverage90_se`` the same for the
+per-world share of dates covered. The paired contrasts (the host term, and the selection
+term when the study fits it) are computed per world (mean over dates of the error with the
+term minus the error without it), then averaged over worlds with their standard error.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gapbayes.inference.fit_tables import FORECAST_SHARE
 from gapbayes.studies import common
 
 KEYS = ["ratio", "host", "method", "group"]
@@ -25,9 +29,9 @@ SELECTION = "model (selection)"
 # paired contrasts: name -> (method with the term, method without it, host settings it uses)
 CONTRASTS = {"host term": (WITH, WITHOUT, ("on",)),
              "selection term": (SELECTION, WITH, ("off", "on"))}
-TABLE_COLUMNS = [*KEYS, "n_worlds", "n_estimates", "truth_mean", "bias", "bias_se", "rmse",
-                 "coverage90", "coverage90_se", "width90", "fits_with_divergences",
-                 "rhat_max", "fit_seconds"]
+TABLE_COLUMNS = [*KEYS, "n_worlds", "n_estimates", "n_flagged", "truth_mean", "bias",
+                 "bias_se", "rmse", "coverage90", "coverage90_se", "width90",
+                 "bias_with_flagged", "fits_with_divergences", "rhat_max", "fit_seconds"]
 PAIRED_COLUMNS = ["contrast", "ratio", "host", "group", "n_worlds", "bias_with",
                   "bias_without", "diff_mean", "diff_se"]
 
@@ -37,10 +41,12 @@ def rows_table(results: Sequence[dict]) -> pd.DataFrame:
     rows = [{"ratio": r["ratio"], "host": "on" if r["host"] else "off", "rep": r["rep"], **m}
             for r in results for m in r["rows"]]
     df = pd.DataFrame(rows)
-    for col in ("fit_seconds", "divergences", "rhat", "provider_penalty", "note"):
+    for col in ("fit_seconds", "divergences", "rhat", "provider_penalty", "note",
+                "before_data_share"):
         if col not in df:
             df[col] = np.nan
     df["error"] = df["estimate"] - df["truth"]
+    df["flagged"] = df["before_data_share"].fillna(0.0) > FORECAST_SHARE
     ok = np.isfinite(df["lo90"]) & np.isfinite(df["hi90"])
     df["covered"] = np.where(ok, (df["lo90"] <= df["truth"]) & (df["truth"] <= df["hi90"]),
                              np.nan)
@@ -55,12 +61,15 @@ def _se(per_world: pd.Series) -> float:
 
 
 def _score(g: pd.DataFrame) -> dict:
-    g = g[np.isfinite(g["estimate"])]
+    every = g[np.isfinite(g["estimate"])]
+    g = every[~every["flagged"]]
     worlds = g.groupby("rep")
-    fits = g.drop_duplicates("rep")
+    fits = every.drop_duplicates("rep")
     cov = g["covered"].dropna()
     return {
         "n_worlds": int(g["rep"].nunique()), "n_estimates": len(g),
+        "n_flagged": int(every["flagged"].sum()),
+        "bias_with_flagged": every["error"].mean(),
         "truth_mean": g["truth"].mean(), "bias": g["error"].mean(),
         "bias_se": _se(worlds["error"].mean()),
         "rmse": float(np.sqrt((g["error"] ** 2).mean())) if len(g) else np.nan,
@@ -91,11 +100,13 @@ def paired_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Each term's contrast: the error with minus without it, paired by world and date.
 
     The host term with host degradation on; the selection term (when the study fitted it)
-    in every setting.
+    in every setting. Dates where either fit is flagged (read before its closed data) are
+    left out of that world's pair.
     """
     out = []
     for contrast, (with_, without, hosts) in CONTRASTS.items():
-        sub = rows[rows["host"].isin(hosts) & rows["method"].isin([with_, without])]
+        sub = rows[rows["host"].isin(hosts) & rows["method"].isin([with_, without])
+                   & ~rows["flagged"]]
         for (ratio, host, group), g in sub.groupby(["ratio", "host", "group"], sort=True):
             wide = g.pivot_table(index=["rep", "date"], columns="method", values="error")
             if not {with_, without} <= set(wide.columns):
