@@ -90,7 +90,8 @@ def test_selection_slope_on_independent_worlds(capability_selection):
     """Worlds (gapbayes.worlds, closed:open 10:1) that evaluate by capability (1.5 logit per
     world unit above the frontier) or not at all (0): the fitted slope's 90% interval lies
     above 0 in the first and covers 0 in the second (2 chains x (300 + 300); measured
-    2026-12-02: [0.61, 1.22] with capability selection, about 2 minutes per world)."""
+    2026-12-02 with the lab and era terms: [0.72, 1.37] with capability selection, about 2
+    minutes per world)."""
     from gapbayes.inference.backends import PyMCBackend, SamplerSettings
     from gapbayes.model.frontier_design import build_frontier_data
     from gapbayes.worlds import WorldConfig, generate_world
