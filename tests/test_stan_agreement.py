@@ -7,7 +7,10 @@ on small simulated worlds:
    deterministics) of the two backends agree to 1e-6, and the joint log densities (priors
    and Jacobians included) of two different points differ by the same amount;
 2. fitted by both backends, posterior means of the gap quantities and of the main
-   parameters differ by less than 4 combined Monte Carlo standard errors.
+   parameters differ by less than 4 combined Monte Carlo standard errors (for a vector
+   quantity, its largest element by the Bonferroni equivalent, see ``z_limit``; 2 chains x 300
+   draws; a case that fails this is refitted at 4 x 600 with another seed and judged on that
+   fit alone, because two short chains estimate the MCSE itself loosely).
 
 Needs CmdStan (``make cmdstan``); skipped without one. Each family's program is compiled
 once, into the hash-named cache (a cold cache adds 1-3 minutes per program).
@@ -28,6 +31,7 @@ import pytest
 import xarray as xr
 from pymc.distributions.distribution import support_point
 from pymc.distributions.transforms import ZeroSumTransform
+from scipy.stats import norm
 
 from gapbayes.inference.backends import SamplerSettings, get_backend
 from gapbayes.inference.diagnostics import GAP_VARS, run_diagnostics
@@ -101,6 +105,8 @@ FIT_CATEGORIES = ("math", "reasoning")
 V1_FIXED = {"gap_mean": 6.0, "frontier_log_growth": 0.7, "public_offset": -1.0}
 FRONTIER_FIXED = {"density": CALM_WORLD, "fit": {**CALM_WORLD, "category_dev_sd": 0.3}}
 FIT = SamplerSettings(chains=2, draws=300, tune=300, seed=1, progressbar=False)
+# Refit of a case whose short fits disagree (test_posterior_means_agree says why).
+CONFIRM = SamplerSettings(chains=4, draws=600, tune=600, seed=2, progressbar=False)
 LL_TOL = 1e-6
 # Joint density differences: 1e-6 relative. PyMC's SkewNormal.logp divides by pt.sqrt(2),
 # a float32 constant (1.41421358...), so its ability term is off by ~1e-8 relative to the
@@ -399,21 +405,26 @@ def _from_stan(spec: Spec, inits: dict) -> dict:
 FIT_CASES = [f"{name}+subset" if name == "default" else name for name in SPECS]
 
 
-@pytest.fixture(scope="module", params=FIT_CASES)
-def fitted_pair(request):
-    """(spec, data, PyMC DataTree, Stan DataTree) of both backends on the fit design."""
-    spec, _, data = _world(request.param, "fit", seed=5)
-    stan_dt = get_backend("stan").sample(data, spec, FIT)
+def _fit_both(spec: Spec, data, settings: SamplerSettings) -> tuple[xr.DataTree, xr.DataTree]:
+    """(PyMC DataTree, Stan DataTree) of one spec on one data set."""
+    stan_dt = get_backend("stan").sample(data, spec, settings)
     pymc_logger = logging.getLogger("pymc")
     level = pymc_logger.level
     pymc_logger.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pymc_dt = get_backend("pymc").sample(data, spec, FIT)
+            pymc_dt = get_backend("pymc").sample(data, spec, settings)
     finally:
         pymc_logger.setLevel(level)
-    return spec, data, pymc_dt, stan_dt
+    return pymc_dt, stan_dt
+
+
+@pytest.fixture(scope="module", params=FIT_CASES)
+def fitted_pair(request):
+    """(spec, data, PyMC DataTree, Stan DataTree) of both backends on the fit design."""
+    spec, _, data = _world(request.param, "fit", seed=5)
+    return spec, data, *_fit_both(spec, data, FIT)
 
 
 def _compared(spec: Spec, dt: xr.DataTree, data) -> xr.DataTree:
@@ -436,13 +447,26 @@ def _mcse(dt: xr.DataTree) -> xr.Dataset:
     return out.to_dataset() if isinstance(out, xr.DataTree) else out
 
 
-def test_posterior_means_agree(fitted_pair):
-    spec, data, pymc_dt, stan_dt = fitted_pair
+def z_limit(n_elements: int) -> float:
+    """The largest |z| a quantity of n elements may reach: Z_MAX for one element.
+
+    A vector quantity is judged on its largest element; its limit keeps the chance that
+    agreeing backends are flagged, per quantity, at that of one comparison at Z_MAX (the
+    Bonferroni bound: about 5.0 for 100 elements). Without it, a curve of 180 months is
+    flagged by chance far more often than a scalar parameter.
+    """
+    return float(norm.isf(norm.sf(Z_MAX) / max(n_elements, 1)))
+
+
+def _standardised_differences(spec: Spec, data, pymc_dt: xr.DataTree,
+                              stan_dt: xr.DataTree) -> tuple[dict, dict, dict]:
+    """Per compared quantity: max |mean difference| / combined MCSE, its limit, and the
+    largest difference in the share of draws where the quantity is undefined."""
     ref, got = _compared(spec, pymc_dt, data), _compared(spec, stan_dt, data)
     p, s = ref["posterior"].to_dataset(), got["posterior"].to_dataset()
     assert set(p.data_vars) == set(s.data_vars)
     se_p, se_s = _mcse(ref), _mcse(got)
-    worst, undefined = {}, {}
+    worst, limit, undefined = {}, {}, {}
     for v in p.data_vars:
         # a gap is undefined (NaN) in draws where a curve leaves the grid: compare the
         # elements defined in every draw of both fits, and how often the others are undefined
@@ -455,12 +479,34 @@ def test_posterior_means_agree(fitted_pair):
         diff = np.abs(p[v].mean(("chain", "draw")) - s[v].mean(("chain", "draw")))
         z = (diff / np.sqrt(se_p[v] ** 2 + se_s[v] ** 2)).where(defined)
         worst[v] = float(z.max())
-    top = max(worst, key=worst.get)
-    print(f"{spec.name}: max |mean diff| / combined MCSE = {worst[top]:.2f} ({top}); "
-          f"{len(worst)} quantities; max difference in undefined share "
+        limit[v] = z_limit(int(defined.sum()))
+    return worst, limit, undefined
+
+
+def _report(label: str, worst: dict, limit: dict, undefined: dict) -> dict:
+    top = max(worst, key=lambda k: worst[k] / limit[k])
+    print(f"{label}: max |mean diff| / combined MCSE = {worst[top]:.2f} ({top}, limit "
+          f"{limit[top]:.2f}); {len(worst)} quantities; max difference in undefined share "
           f"{max(undefined.values()):.2f}")
-    bad = {k: round(v, 2) for k, v in worst.items() if not v < Z_MAX}
-    assert not bad, f"{spec.name}: |mean difference| / combined MCSE >= {Z_MAX}: {bad}"
+    return {k: (round(v, 2), round(limit[k], 2)) for k, v in worst.items() if not v < limit[k]}
+
+
+def test_posterior_means_agree(fitted_pair):
+    spec, data, pymc_dt, stan_dt = fitted_pair
+    worst, limit, undefined = _standardised_differences(spec, data, pymc_dt, stan_dt)
+    bad = _report(f"{spec.name} ({FIT.chains} x {FIT.draws})", worst, limit, undefined)
+    if bad:
+        # Two chains of 300 draws estimate the MCSE itself loosely: a scale parameter's chain
+        # that lingers in one region for a while is missed, and the same case, seed and code
+        # gave 2.71 on one machine and 4.16 on another (benchmark_shift_sd; 4 x 1000 draws
+        # of both backends then agreed at 1.28). A flagged case is therefore judged again on
+        # fresh chains, 4 x 600 with another seed: a real mismatch of the two models is a
+        # fixed difference of means, which stands out by about twice as many MCSE there.
+        pymc_dt, stan_dt = _fit_both(spec, data, CONFIRM)
+        worst, limit, undefined = _standardised_differences(spec, data, pymc_dt, stan_dt)
+        bad = _report(f"{spec.name} confirmation ({CONFIRM.chains} x {CONFIRM.draws})",
+                      worst, limit, undefined)
+    assert not bad, f"{spec.name}: |mean difference| / combined MCSE (limit): {bad}"
     # how often a gap is undefined: a share of 600 draws, far from 0 and 1 a binomial sd of
     # at most 0.02 with independent draws; 0.15 allows for autocorrelation
     assert max(undefined.values()) < 0.15, undefined
@@ -505,3 +551,10 @@ def test_compile_error_names_the_file_and_stanc_message(tmp_path):
     bad.write_text("parameters { real x }\nmodel { x ~ std_normal(); }\n")
     with pytest.raises(StanCompileError, match=r"broken\.stan does not compile; stanc says"):
         compile_model(bad)
+
+
+def test_z_limit_is_z_max_for_a_scalar_and_bonferroni_for_a_vector():
+    assert z_limit(1) == pytest.approx(Z_MAX)
+    # 100 elements each at the limit have, together, one scalar's chance of a false alarm
+    assert 100 * norm.sf(z_limit(100)) == pytest.approx(norm.sf(Z_MAX))
+    assert z_limit(100) == pytest.approx(4.98, abs=0.01)
