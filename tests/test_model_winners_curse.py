@@ -1,8 +1,13 @@
 """The winner's curse: the baseline is biased upward when closed models are evaluated 3x as
-often as open ones and scores are noisy; the model's posterior median is within 0.5 months."""
+often as open ones and scores are noisy; the model's posterior median is within 0.5 months.
+
+The model is timeshift-v1, kept for comparison only, so this runs in `make test-slow`; `make
+test` keeps the winner's-curse study on one world (tests/test_studies.py) and the default
+model's checks on the independent simulator (tests/test_host_effects.py and others).
+"""
 
 import numpy as np
-from helpers_model import simulate_and_fit
+from helpers_model import simulate_and_fit, slow
 
 from gapbayes.baseline.run import run_baseline
 from gapbayes.model.spec import load_spec
@@ -13,6 +18,7 @@ FIXED = {"gap_mean": TRUE_GAP, "public_offset": 0.0, "category_sd": 0.0,
 DESIGN = {"n_models": 300, "n_benchmarks": 20, "n_linear": 0, "closed_per_open": 3.0}
 
 
+@slow
 def test_baseline_biased_upward_model_within_half_a_month():
     constant = load_spec("timeshift-v1").with_changes(switches={"time_varying_gap": False})
     world, data, dt = simulate_and_fit(constant, DESIGN, FIXED, seed=0)

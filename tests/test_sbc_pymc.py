@@ -5,6 +5,10 @@ CI size: 30 simulations of a 40-model x 5-benchmark design with 2 chains x 100 d
 ranks every finished fit (``include_not_converged``): it tests the whole procedure at that
 length and catches gross errors (a wrong sign, simulator and fit out of step), at a lenient
 level. The slow variant (GAPBAYES_SLOW=1) runs longer chains and uses converged fits only.
+
+The model here is timeshift-v1, kept for comparison only: its SBC runs in `make test-slow`
+(about 230 of CI's worker-seconds); `make test` runs the same SBC machinery on the default
+model (tests/test_sbc_frontier.py) and checks this model's log-likelihood against PyMC.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def correct_run(tmp_path_factory, design):
     return out, summarise(out, requested=30, include_not_converged=True)
 
 
+@slow
 def test_small_sbc_ranks_are_uniform(correct_run):
     out, s = correct_run
     assert s["failed"] == 0 and s["used"] == 30 and s["L"] == 100
@@ -55,6 +60,7 @@ def test_small_sbc_ranks_are_uniform(correct_run):
     assert (out / "ecdf.png").is_file()
 
 
+@slow
 def test_simulation_is_reproducible_alone(correct_run, design):
     out, _ = correct_run
     spec, data = design
@@ -63,6 +69,7 @@ def test_simulation_is_reproducible_alone(correct_run, design):
     assert np.isclose(rec["prior"]["public_offset"], float(alone.prior["public_offset"]))
 
 
+@slow
 def test_broken_simulator_fails_on_public_offset(correct_run, design, tmp_path):
     # The fitted model is the compiled one of correct_run: only the simulator changes.
     spec, data = design

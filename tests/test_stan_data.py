@@ -162,3 +162,36 @@ def test_find_cmdstan_order(tmp_path, monkeypatch):
     assert find_cmdstan() == newer.resolve()
     monkeypatch.setenv("CMDSTAN", str(older))
     assert find_cmdstan() == older.resolve()
+
+
+def test_concurrent_compiles_of_one_program_build_it_once(tmp_path, monkeypatch):
+    """Two processes or threads asking for the same uncached program: one builds, one waits."""
+    import threading
+    import time
+
+    import cmdstanpy
+
+    from gapbayes.inference import backend_stan, stan_install
+
+    builds: list[str] = []
+
+    def slow_build(cmdstan, stan_file, key, folder):
+        builds.append(key)
+        time.sleep(0.5)   # long enough for the second caller to arrive while this one builds
+        folder.mkdir(parents=True)
+        (folder / stan_file.stem).write_text("exe")
+
+    monkeypatch.setattr(stan_install, "ensure_cmdstan", lambda: tmp_path / "cmdstan")
+    monkeypatch.setattr(backend_stan, "program_hash", lambda cmdstan, stan_file: "k")
+    monkeypatch.setattr(backend_stan, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(backend_stan, "_build", slow_build)
+    monkeypatch.setattr(cmdstanpy, "CmdStanModel", lambda exe_file: exe_file)
+    got: list = []
+    callers = [threading.Thread(target=lambda: got.append(backend_stan.compile_model()))
+               for _ in range(2)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert builds == ["k"]
+    assert got == [tmp_path / "cache" / "stan" / "k" / STAN_FILE.stem] * 2

@@ -103,6 +103,51 @@ def _check_with_stanc(cmdstan: Path, stan_file: Path, shown: Path) -> None:
         raise StanCompileError(f"{shown} does not compile; stanc says:\n{message}")
 
 
+@contextlib.contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (POSIX flock; none where fcntl is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the rename below still keeps builds whole
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(cmdstan, stan_file: Path, key: str, folder: Path) -> None:
+    """Build ``stan_file`` in a private folder, then rename it to ``folder``."""
+    import cmdstanpy
+
+    shutil.rmtree(folder, ignore_errors=True)  # a folder without its exe is debris
+    sources = stan_sources(stan_file)
+    # Build in a private folder, then rename: concurrent fits never see a half-built exe.
+    tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=folder.parent))
+    try:
+        for src in sources:
+            dst = tmp / src.relative_to(stan_file.parent)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+        _check_with_stanc(cmdstan, tmp / stan_file.name, stan_file)
+        try:
+            cmdstanpy.CmdStanModel(
+                stan_file=tmp / stan_file.name, stanc_options=dict(STANC_OPTIONS),
+                cpp_options=dict(CPP_OPTIONS), force_compile=True)
+        except (ValueError, RuntimeError) as exc:
+            raise StanCompileError(f"{stan_file} failed to build:\n{exc}") from exc
+        tmp.chmod(0o755)  # mkdtemp's private mode is not wanted for a cache entry
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process finished first: use its build
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def compile_model(stan_file: Path = STAN_FILE) -> cmdstanpy.CmdStanModel:
     """Return the compiled program, building it into the hash-named cache folder if needed.
 
@@ -120,30 +165,13 @@ def compile_model(stan_file: Path = STAN_FILE) -> cmdstanpy.CmdStanModel:
     folder = cache_dir() / "stan" / key
     exe = folder / stan_file.stem
     if not exe.is_file():
-        shutil.rmtree(folder, ignore_errors=True)  # a folder without its exe is debris
-        sources = stan_sources(stan_file)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        # Build in a private folder, then rename: concurrent fits never see a half-built exe.
-        tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=folder.parent))
-        try:
-            for src in sources:
-                dst = tmp / src.relative_to(stan_file.parent)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dst)
-            _check_with_stanc(cmdstan, tmp / stan_file.name, stan_file)
-            try:
-                cmdstanpy.CmdStanModel(
-                    stan_file=tmp / stan_file.name, stanc_options=dict(STANC_OPTIONS),
-                    cpp_options=dict(CPP_OPTIONS), force_compile=True)
-            except (ValueError, RuntimeError) as exc:
-                raise StanCompileError(f"{stan_file} failed to build:\n{exc}") from exc
-            tmp.chmod(0o755)  # mkdtemp's private mode is not wanted for a cache entry
-            try:
-                tmp.rename(folder)
-            except OSError:  # another process finished first: use its build
-                pass
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # One build per program at a time: a second process (a parallel test worker, a fit
+        # started beside another) waits for the first one's build instead of repeating its
+        # 1-3 minutes of C++ compilation.
+        with _build_lock(folder.parent / f"{key}.lock"):
+            if not exe.is_file():
+                _build(cmdstan, stan_file, key, folder)
     # An exe-only model: cmdstanpy then never compares timestamps or recompiles.
     return cmdstanpy.CmdStanModel(exe_file=exe)
 
