@@ -3,7 +3,7 @@
 The Python API (docs/api.md)::
 
     import gapbayes as gb
-    fit = gb.fit(spec="default", max_models=60, draws=200, tune=200, seed=1)
+    fit = gb.fit(spec="default", max_models=60, chains=2, draws=200, tune=200, seed=1)
     fit.summary()          # the gap at named dates, a pandas DataFrame
     fit.plot_gap()         # a matplotlib figure
     gb.load(path), gb.latest(), gb.compare(...), gb.sbc(...)

@@ -86,7 +86,7 @@ def fit(spec: PathLike = "default", *, data: PathLike | None = None,
     Examples
     --------
     >>> import gapbayes as gb
-    >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+    >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
     >>> fit.manifest["subset"]
     {'max_models': 60}
     >>> gb.fit(draws=0)
@@ -128,7 +128,7 @@ def load(path: PathLike) -> Fit:
     Examples
     --------
     >>> import gapbayes as gb
-    >>> first = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+    >>> first = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
     >>> gb.load(first.path).manifest["fit_id"] == first.manifest["fit_id"]
     True
     >>> gb.load("no/such/folder")
@@ -153,7 +153,7 @@ def latest(results: PathLike | None = None) -> Fit:
     Examples
     --------
     >>> import gapbayes as gb
-    >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+    >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
     >>> gb.latest().path.parent == fit.path.parent
     True
     """
@@ -209,8 +209,8 @@ seed, cores, out, force, plots, progress, verbose
     Traceback (most recent call last):
     ...
     gapbayes.errors.GapbayesError: gapbayes compare needs at least two different specs
-    >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
-    >>> cmp = gb.compare(fit, "no-bias-terms", max_models=60, draws=100, tune=100,
+    >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
+    >>> cmp = gb.compare(fit, "no-bias-terms", max_models=60, chains=2, draws=100, tune=100,
     ...                  plots=False, progress=False)
     >>> sorted(cmp.table["spec"])
     ['default', 'no-bias-terms']

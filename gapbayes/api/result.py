@@ -46,7 +46,7 @@ class Fit:
     Examples
     --------
     >>> import gapbayes as gb
-    >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+    >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
     >>> fit.spec_name, fit.manifest["sampler"]["draws"]
     ('default', 200)
     >>> fit.path.parent.name
@@ -88,7 +88,7 @@ class Fit:
         Examples
         --------
         >>> import gapbayes as gb
-        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
         >>> checks = fit.diagnostics()
         >>> checks["name"].tolist()[:4]
         ['rhat_max', 'ess_bulk_min_gap', 'ess_tail_min_gap', 'divergences']
@@ -123,7 +123,7 @@ class Fit:
         Examples
         --------
         >>> import gapbayes as gb
-        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
         >>> table = fit.summary(by="access")
         >>> table.columns.tolist()[:8]
         ['group', 'date', 'direction', 'median', 'eti50_lo', 'eti50_hi', 'eti90_lo', 'eti90_hi']
@@ -163,7 +163,7 @@ class Fit:
         Examples
         --------
         >>> import gapbayes as gb
-        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
         >>> holders = fit.frontier_holders()
         >>> sorted(holders["access"].unique())
         ['closed', 'open']
@@ -189,7 +189,7 @@ class Fit:
         Examples
         --------
         >>> import gapbayes as gb
-        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
         >>> gaps = fit.gap_over_time()
         >>> gaps[gaps["group"] == "overall"]["date"].is_monotonic_increasing
         True
@@ -220,7 +220,7 @@ class Fit:
         Examples
         --------
         >>> import gapbayes as gb
-        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
         >>> post = fit.posterior()["posterior"]
         >>> post.sizes["draw"], "gap_backward" in post
         (200, True)
@@ -267,7 +267,7 @@ class Fit:
         Examples
         --------
         >>> import gapbayes as gb
-        >>> fit = gb.fit(max_models=60, draws=200, tune=200, progress=False)
+        >>> fit = gb.fit(max_models=60, chains=2, draws=200, tune=200, progress=False)
         >>> fig = fit.plot_gap()
         >>> fig.axes[0].get_ylabel()
         'Gap (months)'
