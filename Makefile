@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Two pytest workers (pytest-xdist), one test file each at a time (module fixtures stay in one
 # worker): compilation is single-threaded, so the second core was idle ~40% of a serial run.
 # Measured: 20:49 with two workers against 28:51 serial (639 tests, an earlier suite); the
-# suite of 708 tests took 45:52 with two workers on a clean clone (2026-12-03; README "Tests").
+# suite of 708 tests took 38:33 with two workers on a clean clone (2026-12-03; README "Tests").
 # No test times itself.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
