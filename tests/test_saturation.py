@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from test_frontier_gaps import SPEC, closed_curve, data, posterior  # noqa: F401
 
 from gapbayes.commands.summary_by import print_benchmarks
@@ -90,3 +91,70 @@ def test_summary_by_benchmark_marks_saturation():
     assert "1 of 1 benchmarks no longer discriminate" in text
     with pytest.raises(GapbayesError, match=r"results/r: no posterior.nc to compute the gap"):
         print_benchmarks(_loaded(None), "text", io.StringIO())
+
+
+def test_gaps_outside_a_categorys_data_are_not_identified():
+    """A category scored only from mid-2025: its trend before that is the walk's extrapolation.
+
+    With a constant 6-month delay and every link inside its range, the rule is exact: a gap at
+    t is identified when t and its matched date (t - 6 months backward, t + 6 months forward)
+    lie within 3 months of the category's first and last scored release (forward: a matched
+    date past the last one is a forecast instead).
+    """
+    from test_frontier_gaps import closed_curve, posterior
+
+    from gapbayes.model.frontier_design import build_frontier_data
+    from gapbayes.model.frontier_gaps import named_times
+    from gapbayes.model.frontier_simulate import frontier_design
+    from gapbayes.model.saturation import OUTSIDE_DATA, category_data_span
+
+    models, benchmarks, scores = frontier_design(n_models=80, n_benchmarks=6, seed=5)
+    late = set(models.loc[models["release_date"] >= "2025-06-01", "model_id"])
+    maths = set(benchmarks.loc[benchmarks["category"] == "math", "benchmark_id"])
+    keep = ~scores["benchmark_id"].isin(maths) | scores["model_id"].isin(late)
+    data = build_frontier_data(models, benchmarks, scores[keep].assign(score=0.5), SPEC)
+    post = posterior(data, lambda t: closed_curve(t - 0.5), benchmark_shift_sd=0.01)
+    post["benchmark_shift"] = xr.zeros_like(post["open_shift"])
+    t_last = data.report_time[-1]
+    post = _with_links(post, data, difficulty=float(closed_curve(t_last)) + 0.5, slope=0.3)
+    knots = np.zeros((1, post.sizes["draw"], len(data.trend_knots), len(data.category_names)))
+    post["category_trend_knots"] = (("chain", "draw", "trend_knot", "category"), knots)
+    merged = post.merge(gap_quantities(post, data))
+    table = benchmark_gaps(merged, data).set_index(["benchmark", "date", "direction"])
+
+    span = category_data_span(data)
+    named = [str(d) for d in merged["date"].values]
+    times = named_times(data)
+    assert list(times) == named
+    math_c = data.category_names.index("math")
+    assert span[math_c, 0] >= 1.41                        # first maths score from 2025-06
+    for b, bench in enumerate(data.bench_ids):
+        lo, hi = span[data.bench_category[b]] + np.array([-0.25, 0.25])
+        for date in named:
+            t = times[date]
+            for direction, other in (("backward", t - 0.5), ("forward", t + 0.5)):
+                row = table.loc[(bench, date, direction)]
+                # forward: a solution past the category's data is a forecast, not excluded
+                inside = lo <= t <= hi and lo <= other and (other <= hi or direction == "forward")
+                assert bool(row["identified"]) == inside, (bench, date, direction)
+                assert row["reason"] == ("" if inside else OUTSIDE_DATA)
+    # near 2025-01-20 the maths category has no identified benchmark and no new-benchmark gap
+    at = merged["gap_identified_at_date"].sel(group="category:math", date=named[0])
+    assert (at["n_identified_at_date"].values == 0).all()
+    assert np.isnan(at.values).all()
+    new = merged["gap_new_benchmark_at_date"].sel(group="category:math", date=named[0])
+    assert np.isnan(new.values).all()
+    assert np.isfinite(merged["gap_new_benchmark_at_date"].sel(
+        group="category:reasoning", date=named[0]).values).all()
+
+
+def test_forecast_horizon_ends_with_a_categorys_data():
+    data = SimpleNamespace(
+        bench_category=np.array([0, 1, 1]), category_names=["early", "late"],
+        obs_bench=np.array([0, 0, 1, 2]), obs_base=np.array([0, 1, 2, 3]),
+        base_time=np.array([0.0, 1.0, 0.5, 3.0]))
+    from gapbayes.model.saturation import forecast_horizon
+
+    # "early" has scores up to 1.0: forecasts start 3 months later; "late" runs past the
+    # last open release, which then sets the horizon
+    assert np.allclose(forecast_horizon(data, last_open=2.5), [1.25, 2.5, 2.5])

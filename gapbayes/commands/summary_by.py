@@ -4,7 +4,8 @@ By access type or category, at the window's last month: each group's gap (poster
 and 90% equal-tailed interval) as the equal-weight mean over the group's benchmarks that still
 discriminate there, how many those are, the mean over all its benchmarks, and for a category
 the gap a new benchmark of the category would show (hierarchical predictive). By benchmark:
-every benchmark's gap, "not identified" where it is saturated or at its floor.
+every benchmark's gap, "not identified" where it is saturated or at its floor, or where a date
+it compares lies outside its category's data.
 
 Results written before these columns existed are recomputed from ``posterior.nc`` and
 ``design.npz`` (a few seconds; nothing in the folder changes).
@@ -168,6 +169,10 @@ def _cell(row: pd.Series) -> str:
 def _direction_cell(row: pd.Series) -> str:
     """Return a benchmark's gap in one direction, or why its scores no longer inform it."""
     if "identified" in row and not bool(row["identified"]):
+        from gapbayes.model.saturation import OUTSIDE_DATA
+
+        if row["reason"] == OUTSIDE_DATA:
+            return f"not identified ({OUTSIDE_DATA})"
         side = "open" if row["direction"] == "backward" else "closed"
         return (f"not identified ({row['reason']}: {side} frontier at "
                 f"{row[f'{side}_position']:.2f} of the range)")
@@ -178,7 +183,8 @@ def print_benchmarks(loaded, fmt: str = "text", out=None) -> None:
     """Print every benchmark's backward and forward gap at the named dates.
 
     A backward gap is "not identified" where the open frontier's expected score sits at the
-    benchmark's ceiling (saturated) or floor, a forward gap where the closed frontier's does
+    benchmark's ceiling (saturated) or floor, a forward gap where the closed frontier's does,
+    and either where a date it compares lies outside its category's data
     (:mod:`gapbayes.model.saturation`); forward gaps at the window's last month lie past the
     last open release and are forecasts.
     """

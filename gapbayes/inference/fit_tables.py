@@ -190,7 +190,8 @@ def benchmark_gaps(post: xr.Dataset, data) -> pd.DataFrame:
 
     Where the posterior has ``benchmark_position`` (model v2), each row also says whether the
     benchmark still discriminates where its gap is read (``identified``; ``reason``:
-    saturated or at the floor; :mod:`gapbayes.model.saturation`).
+    saturated, at the floor, or outside its category's data;
+    :mod:`gapbayes.model.saturation`).
     """
     if "gap_benchmark" not in post:
         return pd.DataFrame()
@@ -199,8 +200,11 @@ def benchmark_gaps(post: xr.Dataset, data) -> pd.DataFrame:
     table.insert(1, "name", table["benchmark"].map(names))
     if "benchmark_position" in post:
         pos = post["benchmark_position"].stack(sample=("chain", "draw"))
+        support = (post["gap_benchmark"]["in_category_data"].transpose(
+            "benchmark", "date", "direction").values.astype(bool)
+            if "in_category_data" in post["gap_benchmark"].coords else None)
         ident = identification_table(pos.transpose("sample", ...).values, data,
-                                     [str(d) for d in post["date"].values])
+                                     [str(d) for d in post["date"].values], support)
         table = table.merge(ident, on=["benchmark", "date", "direction"], how="left")
     return table
 

@@ -54,7 +54,11 @@ from gapbayes.model.lab_lags import (
     reported_labs,
 )
 from gapbayes.model.links import crossing_row, link_inverse
-from gapbayes.model.saturation import frontier_positions
+from gapbayes.model.saturation import (
+    category_support,
+    forecast_horizon,
+    frontier_positions,
+)
 
 NAMED_DATES = {"2025-01-20": pd.Timestamp("2025-01-20")}
 CHANGE_MONTHS = (6, 12)
@@ -212,6 +216,11 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
             {"benchmark": list(data.bench_ids), **dates, "side": ["open", "closed"]}),
     }
     out.update(_vector_variables(post, data, (back, fwd, reach), curves, positions, R))
+    support = out.pop("benchmark_in_category_data", None)
+    if support is not None:
+        # a coordinate, not a variable: it is the same in every draw
+        out["gap_benchmark"] = out["gap_benchmark"].assign_coords(
+            in_category_data=(("benchmark", "date", "direction"), support.values))
     out.update(_country_variables(post, data, curves, times, R))
     out.update(_lab_variables(post, data, times, R))
     out.update(bias_terms_months(post, data, out["gap_at_date"]))
@@ -225,7 +234,11 @@ def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves:
     The first ``R`` times are the report months, the others the named dates.
     """
     masks = group_masks(data)
-    vec = vector_arrays(*gaps, positions, masks, data.last_open_time)
+    times = np.concatenate([data.report_time, list(named_times(data).values())])
+    support = data_support(post, data, gaps[0], gaps[1], times)
+    horizon = (data.last_open_time if support is None
+               else forecast_horizon(data, data.last_open_time))
+    vec = vector_arrays(*gaps, positions, masks, horizon, support)
     groups, named = list(masks), list(named_times(data))
     month = {"group": groups, "month": data.report_dates}
     out = {}
@@ -242,10 +255,21 @@ def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves:
         at, post, ["group", "date", "direction"],
         {"group": groups, "date": named, "direction": ["backward", "forward"]}
     ).assign_coords(n_identified_at_date=(("group", "date", "direction"), counts))
+    if support is not None:
+        out["benchmark_in_category_data"] = xr.DataArray(
+            support[:, R:], dims=["benchmark", "date", "direction"],
+            coords={"benchmark": list(data.bench_ids), "date": named,
+                    "direction": ["backward", "forward"]})
     new_shift = new_benchmark_shifts(post, data)
     if new_shift is not None:
-        times = np.concatenate([data.report_time, list(named_times(data).values())])
         new = new_benchmark_gaps(curves[0], curves[1], new_shift, data, times)
+        if support is not None:
+            # a new benchmark of a category is read where the category's trend is informed
+            C = new.shape[1]
+            for k in (0, 1):
+                med = np.median(new[..., k], axis=0)                         # (C, T)
+                ok = category_support(data, times, med, med, np.arange(C))[..., k]
+                new[..., k] = np.where(ok[None], new[..., k], np.nan)
         # every group on the same axis (NaN for access groups): variables that share the
         # ``group`` dimension must share its index, or xarray reorders it on merging
         full = np.full(new.shape[:1] + (len(groups),) + new.shape[2:], np.nan)
@@ -261,6 +285,20 @@ def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves:
                                                     {"group": groups, "date": named,
                                                      **direction})
     return out
+
+
+def data_support(post: xr.Dataset, data: FrontierData, back: np.ndarray, fwd: np.ndarray,
+                 times: np.ndarray) -> np.ndarray | None:
+    """Whether each benchmark's gap compares dates inside its category's data: (B, T, 2).
+
+    None without category trends (every category then shares the general frontier's shape,
+    informed by all the data). Decided on posterior median gaps
+    (:func:`gapbayes.model.saturation.category_support`).
+    """
+    if "category_trend_knots" not in post:
+        return None
+    return category_support(data, times, np.median(back, axis=0), np.median(fwd, axis=0),
+                            np.asarray(data.bench_category))
 
 
 def _country_variables(post: xr.Dataset, data: FrontierData, curves: tuple, times: np.ndarray,

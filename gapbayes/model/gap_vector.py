@@ -4,8 +4,10 @@ Definitions (docs/model.md, "Group gaps and identification"):
 
 - **identified**: benchmark b's backward gap at date t is identified when the posterior median
   of the open frontier's position on b's range lies inside [FLOOR, CEILING]; the forward gap
-  uses the closed frontier's position (:mod:`gapbayes.model.saturation`). The rule looks at
-  posterior medians, so the set of benchmarks at a date is the same in every draw.
+  uses the closed frontier's position (:mod:`gapbayes.model.saturation`). With category
+  trends, both dates the gap compares must also lie in the category's data span (else the
+  trend there is the random walk's extrapolation). The rule looks at posterior medians, so
+  the set of benchmarks at a date is the same in every draw.
 - **group gap** (overall, private, public, a category) at t: equal weight over the N
   identified benchmarks of the group at t; NaN ("not identified") when N = 0. The equal-weight
   mean over all the group's benchmarks stays available as ``gap_*_all``.
@@ -144,8 +146,9 @@ def new_benchmark_gaps(closed: np.ndarray, opened: np.ndarray, new_shift: np.nda
 
 
 def vector_arrays(back: np.ndarray, fwd: np.ndarray, reach: np.ndarray,
-                  positions: np.ndarray, masks: dict[str, np.ndarray], last_open: float
-                  ) -> dict[str, np.ndarray]:
+                  positions: np.ndarray, masks: dict[str, np.ndarray],
+                  last_open: float | np.ndarray,
+                  support: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Group gaps over the identified benchmarks, per draw, for both directions.
 
     Parameters
@@ -157,7 +160,11 @@ def vector_arrays(back: np.ndarray, fwd: np.ndarray, reach: np.ndarray,
     masks
         Group memberships.
     last_open
-        Time of the last open release (forward solutions past it are forecasts).
+        Time past which a forward solution is a forecast: the last open release, or one such
+        time per benchmark, (B,) (:func:`gapbayes.model.saturation.forecast_horizon`).
+    support
+        Whether both compared dates lie in each benchmark's category data, (B, T, 2)
+        (:func:`gapbayes.model.saturation.category_support`); None: no such rule.
 
     Returns
     -------
@@ -165,9 +172,10 @@ def vector_arrays(back: np.ndarray, fwd: np.ndarray, reach: np.ndarray,
         ``backward``, ``forward``, ``forward_beyond`` (S, groups, T) and ``n_backward``,
         ``n_forward`` (groups, T).
     """
-    ident = identified_mask(positions)                        # (B, T, 2)
+    ident = identified_mask(positions, support)               # (B, T, 2)
     g_back, n_back = identified_means(back, ident[..., 0], masks)
     g_fwd, n_fwd = identified_means(fwd, ident[..., 1], masks)
-    beyond, _ = identified_means((reach > last_open).astype(float), ident[..., 1], masks)
+    horizon = np.reshape(last_open, (1, -1, 1)) if np.ndim(last_open) else last_open
+    beyond, _ = identified_means((reach > horizon).astype(float), ident[..., 1], masks)
     return {"backward": g_back, "forward": g_fwd, "forward_beyond": beyond,
             "n_backward": n_back, "n_forward": n_fwd, "identified": ident}

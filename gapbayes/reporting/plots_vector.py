@@ -2,8 +2,9 @@
 
 - ``gap_vector.png/.svg``: one row per category and per benchmark (display names) at the
   window's last month: median, 50% and 90% equal-tailed intervals (ETI); a category's new
-  benchmark interval under its row; benchmarks whose gap is not identified (saturated or at
-  the floor) drawn hollow and labelled, categories without an identified benchmark labelled.
+  benchmark interval under its row; benchmarks whose gap is not identified (saturated, at
+  the floor, or outside its category's data) drawn hollow and labelled, categories without
+  an identified benchmark labelled.
 - ``gap_by_category.png/.svg``: each category's gap over time (small multiples), the mean over
   its identified benchmarks with the new-benchmark 90% interval, months where no benchmark of
   the category is identified shaded.
@@ -63,7 +64,10 @@ def vector_rows(post: xr.Dataset, data, direction: str = "backward") -> pd.DataF
     side = 0 if direction == "backward" else 1
     pos = np.median(post["benchmark_position"].isel(date=-1).stack(
         sample=("chain", "draw")).transpose("sample", ...).values[:, :, side], axis=0)
-    from gapbayes.model.saturation import CEILING, FLOOR
+    from gapbayes.model.saturation import CEILING, FLOOR, OUTSIDE_DATA
+    coords = post["gap_benchmark"].coords
+    in_data = (coords["in_category_data"].sel(direction=direction).isel(date=-1).values
+               .astype(bool) if "in_category_data" in coords else None)
 
     def row(label, kind, q, identified=True, note=""):
         return {"label": label, "kind": kind, **dict(zip(("q05", "q25", "q50", "q75", "q95"),
@@ -86,6 +90,8 @@ def vector_rows(post: xr.Dataset, data, direction: str = "backward") -> pd.DataF
             ok = bool(np.isnan(pos[b]) or FLOOR <= pos[b] <= CEILING)
             why = "" if ok else ("not identified (saturated)" if pos[b] > CEILING
                                  else "not identified (at the floor)")
+            if ok and in_data is not None and not in_data[b]:
+                ok, why = False, f"not identified ({OUTSIDE_DATA})"
             rows.append(row(f"  {names[b]}", "benchmark", q_bench[:, b], ok, why))
     return pd.DataFrame(rows)
 
