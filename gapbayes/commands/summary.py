@@ -83,8 +83,9 @@ def _fmt(row: pd.Series) -> str:
 
 
 WEIGHTING = ("Group gaps: equal weight over the group's benchmarks that are identified at that "
-             "date (both frontiers inside 5-95% of the benchmark's range; n/N after each "
-             "interval); 'not identified' where none is.")
+             "date (both frontiers inside 5-95% of the benchmark's range, the dates compared "
+             "inside its category's scored releases; n/N after each interval); "
+             "'not identified' where none is.")
 ALL_BENCHMARKS = ("Group gaps: equal weight over all the group's benchmarks (a result made "
                   "before saturated benchmarks were left out; refit for the identified-only "
                   "gaps, or see summary --by).")

@@ -26,7 +26,8 @@ ACCESS_GROUPS = ("overall", "private", "public")
 INTERVAL = "posterior median [90% equal-tailed interval (ETI)]"
 RULE = ("group gap = equal weight over the group's benchmarks identified at that month (the "
         "open frontier inside 5-95% of a benchmark's range for the backward gap, the closed "
-        "frontier for the forward gap; docs/model.md, \"Group gaps and identification\"); "
+        "frontier for the forward gap, and the dates compared inside the category's scored "
+        "releases; docs/model.md, \"Group gaps and identification\"); "
         "\"not identified\" where none is")
 NEW_BENCHMARK = ("new benchmark: the gap of a benchmark of the category not in the data "
                  "(its open-vs-closed shift drawn from the category's part and the fitted "

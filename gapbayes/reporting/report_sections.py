@@ -230,7 +230,8 @@ def section_vector(gaps: pd.DataFrame, figures: dict[str, bytes]) -> str:
 <section id="gap-vector">
 <h2>The gap as a vector ({esc(month_of(last))})</h2>
 <p class="note">A group's gap: equal weight over its benchmarks identified at that month (the
-open frontier inside 5-95% of a benchmark's range); "not identified" where none is.</p>
+open frontier inside 5-95% of a benchmark's range, and the dates compared inside its
+category's scored releases); "not identified" where none is.</p>
 {table}
 {figure_html(figures, FIG_VECTOR)}
 </section>"""
