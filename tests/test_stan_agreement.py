@@ -468,28 +468,35 @@ def z_limit(n_elements: int) -> float:
 
 
 def _standardised_differences(spec: Spec, data, pymc_dt: xr.DataTree,
-                              stan_dt: xr.DataTree) -> tuple[dict, dict, dict]:
-    """Per compared quantity: max |mean difference| / combined MCSE, its limit, and the
-    largest difference in the share of draws where the quantity is undefined."""
+                              stan_dt: xr.DataTree) -> tuple[dict, dict, dict, dict]:
+    """Per compared quantity: max |mean difference| / combined MCSE, its limit, the largest
+    difference in the share of draws where the quantity is undefined, and the share of
+    elements that one fit leaves undefined in every draw and the other does not."""
     ref, got = _compared(spec, pymc_dt, data), _compared(spec, stan_dt, data)
     p, s = ref["posterior"].to_dataset(), got["posterior"].to_dataset()
     assert set(p.data_vars) == set(s.data_vars)
     se_p, se_s = _mcse(ref), _mcse(got)
-    worst, limit, undefined = {}, {}, {}
+    worst, limit, undefined, decided = {}, {}, {}, {}
     for v in p.data_vars:
         # a gap is undefined (NaN) in draws where a curve leaves the grid: compare the
-        # elements defined in every draw of both fits, and how often the others are undefined
+        # elements defined in every draw of both fits, and how often the others are undefined.
+        # An element NaN in every draw is a decision of a rule on posterior medians (a gap
+        # not identified, read outside its category's data), which two fits of one model can
+        # make differently for a borderline element: those are counted apart (``decided``).
+        all_p, all_s = (np.isnan(x[v]).all(("chain", "draw")) for x in (p, s))
         defined = (np.isfinite(p[v]).all(("chain", "draw"))
                    & np.isfinite(s[v]).all(("chain", "draw")))
-        undefined[v] = float(np.abs(np.isnan(p[v]).mean(("chain", "draw"))
-                                    - np.isnan(s[v]).mean(("chain", "draw"))).max())
+        share = np.abs(np.isnan(p[v]).mean(("chain", "draw"))
+                       - np.isnan(s[v]).mean(("chain", "draw"))).where(~(all_p | all_s))
+        undefined[v] = float(share.max()) if bool((~(all_p | all_s)).any()) else 0.0
+        decided[v] = float((all_p ^ all_s).mean())
         if not defined.any():
             continue
         diff = np.abs(p[v].mean(("chain", "draw")) - s[v].mean(("chain", "draw")))
         z = (diff / np.sqrt(se_p[v] ** 2 + se_s[v] ** 2)).where(defined)
         worst[v] = float(z.max())
         limit[v] = z_limit(int(defined.sum()))
-    return worst, limit, undefined
+    return worst, limit, undefined, decided
 
 
 def _report(label: str, worst: dict, limit: dict, undefined: dict) -> dict:
@@ -502,7 +509,7 @@ def _report(label: str, worst: dict, limit: dict, undefined: dict) -> dict:
 
 def test_posterior_means_agree(fitted_pair):
     spec, data, pymc_dt, stan_dt = fitted_pair
-    worst, limit, undefined = _standardised_differences(spec, data, pymc_dt, stan_dt)
+    worst, limit, undefined, decided = _standardised_differences(spec, data, pymc_dt, stan_dt)
     bad = _report(f"{spec.name} ({FIT.chains} x {FIT.draws})", worst, limit, undefined)
     if bad:
         # Two chains of 300 draws estimate the MCSE itself loosely: a scale parameter's chain
@@ -512,13 +519,17 @@ def test_posterior_means_agree(fitted_pair):
         # fresh chains, 4 x 600 with another seed: a real mismatch of the two models is a
         # fixed difference of means, which stands out by about twice as many MCSE there.
         pymc_dt, stan_dt = _fit_both(spec, data, CONFIRM)
-        worst, limit, undefined = _standardised_differences(spec, data, pymc_dt, stan_dt)
+        worst, limit, undefined, decided = _standardised_differences(spec, data, pymc_dt,
+                                                                     stan_dt)
         bad = _report(f"{spec.name} confirmation ({CONFIRM.chains} x {CONFIRM.draws})",
                       worst, limit, undefined)
     assert not bad, f"{spec.name}: |mean difference| / combined MCSE (limit): {bad}"
     # how often a gap is undefined: a share of 600 draws, far from 0 and 1 a binomial sd of
     # at most 0.02 with independent draws; 0.15 allows for autocorrelation
-    assert max(undefined.values()) < 0.15, undefined
+    assert max(undefined.values()) < 0.15, {k: v for k, v in undefined.items() if v}
+    # borderline rule decisions: a few elements of a quantity, not a whole curve or group
+    print(f"elements decided undefined by one fit only: {max(decided.values()):.3f} at most")
+    assert max(decided.values()) <= 0.05, {k: v for k, v in decided.items() if v}
 
 
 def test_datatree_layout_matches_pymc(fitted_pair):
