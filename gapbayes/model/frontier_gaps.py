@@ -215,12 +215,13 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
             positions[:, :, R:], post, ["benchmark", "date", "side"],
             {"benchmark": list(data.bench_ids), **dates, "side": ["open", "closed"]}),
     }
-    out.update(_vector_variables(post, data, (back, fwd, reach), curves, positions, R))
-    support = out.pop("benchmark_in_category_data", None)
+    support = data_support(post, data, back, fwd, times)
     if support is not None:
         # a coordinate, not a variable: it is the same in every draw
         out["gap_benchmark"] = out["gap_benchmark"].assign_coords(
-            in_category_data=(("benchmark", "date", "direction"), support.values))
+            in_category_data=(("benchmark", "date", "direction"), support[:, R:]))
+    out.update(_vector_variables(post, data, (back, fwd, reach), curves, positions, R,
+                                 times, support))
     out.update(_country_variables(post, data, curves, times, R))
     out.update(_lab_variables(post, data, times, R))
     out.update(bias_terms_months(post, data, out["gap_at_date"]))
@@ -228,14 +229,14 @@ def gap_quantities(post: xr.Dataset, data: FrontierData) -> xr.Dataset:
 
 
 def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves: tuple,
-                      positions: np.ndarray, R: int) -> dict[str, xr.DataArray]:
+                      positions: np.ndarray, R: int, times: np.ndarray,
+                      support: np.ndarray | None) -> dict[str, xr.DataArray]:
     """Group gaps over the identified benchmarks and a new benchmark's gap per category.
 
-    The first ``R`` times are the report months, the others the named dates.
+    The first ``R`` of ``times`` are the report months, the others the named dates;
+    ``support`` is :func:`data_support` at those times.
     """
     masks = group_masks(data)
-    times = np.concatenate([data.report_time, list(named_times(data).values())])
-    support = data_support(post, data, gaps[0], gaps[1], times)
     horizon = (data.last_open_time if support is None
                else forecast_horizon(data, data.last_open_time))
     vec = vector_arrays(*gaps, positions, masks, horizon, support)
@@ -255,11 +256,6 @@ def _vector_variables(post: xr.Dataset, data: FrontierData, gaps: tuple, curves:
         at, post, ["group", "date", "direction"],
         {"group": groups, "date": named, "direction": ["backward", "forward"]}
     ).assign_coords(n_identified_at_date=(("group", "date", "direction"), counts))
-    if support is not None:
-        out["benchmark_in_category_data"] = xr.DataArray(
-            support[:, R:], dims=["benchmark", "date", "direction"],
-            coords={"benchmark": list(data.bench_ids), "date": named,
-                    "direction": ["backward", "forward"]})
     new_shift = new_benchmark_shifts(post, data)
     if new_shift is not None:
         new = new_benchmark_gaps(curves[0], curves[1], new_shift, data, times)
