@@ -52,7 +52,7 @@ class Family:
 
 
 def _frontier() -> Family:
-    from gapbayes.model import frontier_gaps, frontier_init
+    from gapbayes.model import frontier_gaps, frontier_init, frontier_thresholds
     from gapbayes.model.frontier_design import FrontierData, build_frontier_data
     from gapbayes.model.frontier_pymc import OBSERVED, build_frontier_model
 
@@ -66,7 +66,7 @@ def _frontier() -> Family:
     return Family(
         name="frontier", build_data=build_frontier_data, build_pymc=build_frontier_model,
         observed=OBSERVED, gap_quantities=frontier_gaps.gap_quantities,
-        threshold_gaps=frontier_gaps.threshold_gaps,
+        threshold_gaps=frontier_thresholds.threshold_gaps,
         main_parameters=FRONTIER_HYPERPARAMETERS, hyperparameters=FRONTIER_HYPERPARAMETERS,
         data_class=FrontierData, start_point_fn=frontier_init.start_point_fn, stan=stan)
 
