@@ -40,15 +40,35 @@ functions {
     return obs_host .* append_row(rep_vector(1.0, 1), exp(host_sd[1] * host_z))[obs_host_idx];
   }
 
+  // Category trend of each cell at its base model's release: the level trends' linear map,
+  // or (monotone categories) the cell's group curve read between the grid points around it.
+  vector cell_trends(vector category_trend, data matrix cell_trend,
+                     array[] matrix category_trend_grid, data array[] int cell_group,
+                     data array[] int cell_left, data vector cell_frac,
+                     data array[] int cell_cat) {
+    int L = rows(cell_trend);
+    if (size(category_trend_grid) == 0) {
+      return cell_trend * category_trend;
+    }
+    vector[L] out;
+    for (l in 1:L) {
+      out[l] = category_trend_grid[cell_group[l], cell_cat[l], cell_left[l]]
+                 * (1.0 - cell_frac[l])
+               + category_trend_grid[cell_group[l], cell_cat[l], cell_left[l] + 1]
+                 * cell_frac[l];
+    }
+    return out;
+  }
+
   // Capability on each score: the base model's ability plus its cell's category trend and
   // deviation, the effort effect, the open-vs-closed shift of the benchmark (open models
   // only), minus the provider penalty, plus the self-report offset (frontier_pymc's order).
   // A mask of 0 stands for "no term" (x + 0 * y is x exactly, as PyMC's gathered 0 is).
-  vector capability(vector ability, vector category_trend, vector category_dev,
+  vector capability(vector ability, vector cell_trend, vector category_dev,
                     vector category_dev_z, real dev_sd, vector effort,
                     array[] real effort_category_sd, matrix effort_category_z,
                     vector open_shift, array[] real provider_penalty,
-                    array[] real self_report_offset, data matrix cell_trend,
+                    array[] real self_report_offset,
                     data array[] int cell_base, data array[] int rich_idx,
                     data vector rich_mask, data array[] int poor_idx, data vector poor_mask,
                     data array[] int obs_cell, data array[] int obs_effort_idx,
@@ -56,7 +76,7 @@ functions {
                     data vector obs_open, vector obs_host, data vector obs_self) {
     int N = size(obs_cell);
     int C = cols(effort_category_z);
-    vector[rows(cell_trend)] cell = ability[cell_base] + cell_trend * category_trend;
+    vector[rows(cell_trend)] cell = ability[cell_base] + cell_trend;
     // deviations of multi-category cells: centred (rich) or scaled standard (poor) terms
     if (rows(category_dev) > 0) {
       cell += rich_mask .* category_dev[rich_idx];
@@ -165,6 +185,7 @@ data {
   int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
   int<lower=0, upper=1> use_contamination;         // open models' gain on exposed public benchmarks
   int<lower=0, upper=1> use_selection;             // evaluation model over a sampling frame
+  int<lower=0, upper=1> use_rate_trends;           // category trends on growth rates (monotone)
 
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
@@ -179,6 +200,14 @@ data {
   matrix[P, P] trend_chol;                         // Cholesky of the unit-scale trend covariance
   matrix[K_t * N_cat, P] trend_map;                // free coordinates -> knot values (row-major)
   matrix[L, P] cell_trend;                         // free coordinates -> trend at each cell's release
+  // monotone categories (category_rates.py): log rate ratios interpolated on the grid, their
+  // bound, and each cell's group, grid point left of its release and position after it
+  matrix[use_rate_trends * G, K_t] trend_interp;
+  real<lower=0> rate_ratio_bound;
+  array[use_rate_trends * L] int<lower=1, upper=2> cell_group;
+  array[use_rate_trends * L] int<lower=1, upper=G - 1> cell_left;
+  vector<lower=0, upper=1>[use_rate_trends * L] cell_frac;
+  array[use_rate_trends * L] int<lower=1, upper=N_cat> cell_cat;
 
   // ---- base models ------------------------------------------------------------------------
   array[K] int<lower=1, upper=N_fam> base_family;  // family of each base model
@@ -434,7 +463,10 @@ parameters {
 
 transformed parameters {
   matrix[2, G] frontier;                           // general frontier on the grid (closed, open)
-  matrix[P > 0 ? K_t : 0, N_cat] category_trend_knots; // category trends at the trend knots
+  matrix[P > 0 && !use_rate_trends ? K_t : 0, N_cat] category_trend_knots; // level trends at the knots
+  matrix[P > 0 && use_rate_trends ? K_t : 0, N_cat] category_rate_knots; // log rate ratios there
+  // monotone categories: trend of each group's category frontiers on the grid (0 at the origin)
+  array[use_rate_trends ? 2 : 0] matrix[N_cat, G] category_trend_grid;
   matrix[use_effort_category * (E - 1), N_cat] effort_category_z; // zero sum per effort class
   vector[B] benchmark_shift_z;                     // standardised benchmark shifts (sum zero)
   vector[B] benchmark_shift;                       // benchmark part of the shift (sum zero)
@@ -469,8 +501,26 @@ transformed parameters {
     vector[2 * G] flat = cum - cum[grid_origin][grid_group]
                          + (closed_level + open_level * grid_open);
     frontier = closed_row * flat[1:G]' + open_row * flat[(G + 1):(2 * G)]';
+    if (P > 0 && use_rate_trends) {
+      // trend_map rows are (knot, category) row-major, as frontier_pymc reshapes them
+      category_rate_knots = to_matrix(trend_map * category_trend, K_t, N_cat, 0);
+      // growth of category c in group g: rate_g x exp(bounded log ratio); the trend is the
+      // trapezoid integral of rate_g x (ratio - 1) from the origin (category_rates.py)
+      matrix[G, N_cat] ratio_m1 = exp(rate_ratio_bound
+                                      * tanh(trend_interp * category_rate_knots
+                                             / rate_ratio_bound)) - 1.0;
+      for (g in 1:2) {
+        matrix[G, N_cat] inc = diag_pre_multiply(rate[((g - 1) * G + 1):(g * G)], ratio_m1);
+        matrix[G, N_cat] cum_c;
+        cum_c[1] = rep_row_vector(0.0, N_cat);
+        for (i in 2:G) {
+          cum_c[i] = cum_c[i - 1] + 0.5 * (inc[i] + inc[i - 1]) * grid_step;
+        }
+        category_trend_grid[g] = (cum_c - rep_matrix(cum_c[grid_origin[1]], G))';
+      }
+    }
   }
-  if (P > 0) {
+  if (P > 0 && !use_rate_trends) {
     // trend_map rows are (knot, category) row-major, as frontier_pymc reshapes them. (The
     // P trend coordinates are array-of-structs anyway: multi_normal_cholesky needs it.)
     category_trend_knots = to_matrix(trend_map * category_trend, K_t, N_cat, 0);
@@ -618,10 +668,12 @@ model {
 
   // ---- likelihood -------------------------------------------------------------------------
   {
-    vector[N] theta = capability(ability, category_trend, category_dev, category_dev_z,
+    vector[N] theta = capability(ability, cell_trends(category_trend, cell_trend, category_trend_grid,
+                                             cell_group, cell_left, cell_frac, cell_cat),
+                                 category_dev, category_dev_z,
                                  category_dev_sd, effort, effort_category_sd,
                                  effort_category_z, open_shift, provider_penalty,
-                                 self_report_offset, cell_trend, cell_base, rich_idx,
+                                 self_report_offset, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
                                  obs_effort_mask, obs_bench, obs_open,
                                  host_weight(obs_host, obs_host_idx, host_sd, host_z),
@@ -651,10 +703,12 @@ generated quantities {
   vector[N_sig] y_sig_rep;                         // posterior predictive sigmoid scores
   vector[N_lin] y_lin_rep;                         // posterior predictive linear scores
   {
-    vector[N] theta = capability(ability, category_trend, category_dev, category_dev_z,
+    vector[N] theta = capability(ability, cell_trends(category_trend, cell_trend, category_trend_grid,
+                                             cell_group, cell_left, cell_frac, cell_cat),
+                                 category_dev, category_dev_z,
                                  category_dev_sd, effort, effort_category_sd,
                                  effort_category_z, open_shift, provider_penalty,
-                                 self_report_offset, cell_trend, cell_base, rich_idx,
+                                 self_report_offset, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
                                  obs_effort_mask, obs_bench, obs_open,
                                  host_weight(obs_host, obs_host_idx, host_sd, host_z),

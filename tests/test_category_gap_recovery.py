@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_country_recovery import plausible_world
-from test_frontier_recovery import eti, truth_dataset
+from test_frontier_recovery import CATEGORY_CURVES, eti, truth_dataset
 
 from gapbayes.inference.backends import PyMCBackend, SamplerSettings
 from gapbayes.model.frontier_design import build_frontier_data
@@ -44,9 +44,7 @@ def fitted():
     held.pop("china_offset"), held.pop("china_trend_sd")
     world = simulate_frontier_world(models, benchmarks, scores, SPEC, fixed=held, seed=12)
     post = PyMCBackend().sample(world.data, SPEC, SETTINGS)["posterior"].to_dataset()
-    true = truth_dataset(world.truth, ["frontier", "category_trend_knots", "open_shift"]).rename(
-        {"dfrontier0": "access", "dfrontier1": "grid", "dopen_shift0": "benchmark",
-         "dcategory_trend_knots0": "trend_knot", "dcategory_trend_knots1": "category"})
+    true = truth_dataset(world.truth, ["frontier", *CATEGORY_CURVES, "open_shift"])
     return world.data, gap_quantities(post, world.data), gap_quantities(true, world.data)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_frontier_recovery import SETTINGS, eti, truth_dataset
+from test_frontier_recovery import CATEGORY_CURVES, SETTINGS, eti, truth_dataset
 
 from gapbayes.inference.backends import PyMCBackend
 from gapbayes.model.frontier_design import build_frontier_data
@@ -50,11 +50,8 @@ def fitted():
     world = simulate_frontier_world(models, benchmarks, scores, SPEC, fixed=held, seed=8)
     data = world.data
     post = PyMCBackend().sample(data, SPEC, SETTINGS)["posterior"].to_dataset()
-    true = truth_dataset(world.truth, ["frontier", "category_trend_knots", "open_shift",
-                                       "china_offset_knots"]).rename(
-        {"dfrontier0": "access", "dfrontier1": "grid", "dopen_shift0": "benchmark",
-         "dcategory_trend_knots0": "trend_knot", "dcategory_trend_knots1": "category",
-         "dchina_offset_knots0": "trend_knot"})
+    true = truth_dataset(world.truth, ["frontier", *CATEGORY_CURVES, "open_shift",
+                                       "china_offset_knots"])
     return world, post, gap_quantities(post, data), gap_quantities(true, data)
 
 

@@ -33,9 +33,18 @@ SPEC = load_spec("default")
 SETTINGS = SamplerSettings(chains=2, draws=500, tune=500, seed=4, progressbar=False)
 
 
+# dimensions of the true curves, as the PyMC model names them
+TRUTH_DIMS = {"frontier": ("access", "grid"), "open_shift": ("benchmark",), "ability": ("base",),
+              "category_trend_knots": ("trend_knot", "category"),
+              "category_trend_grid": ("access", "category", "grid"),
+              "china_offset_knots": ("trend_knot",)}
+# what gap_quantities reads of the category curves: level trends or monotone (rate) curves
+CATEGORY_CURVES = ["category_trend_knots", "category_trend_grid"]
+
+
 def truth_dataset(truth: dict, names: list[str]) -> xr.Dataset:
-    """The true values as a one-draw posterior."""
-    return xr.Dataset({n: (("chain", "draw", *[f"d{n}{i}" for i in range(np.ndim(truth[n]))]),
+    """The true values (those the world has) as a one-draw posterior with the model's dims."""
+    return xr.Dataset({n: (("chain", "draw", *TRUTH_DIMS.get(n, ())),
                            np.asarray(truth[n])[None, None]) for n in names if n in truth},
                       coords={"chain": [0], "draw": [0]})
 
@@ -51,13 +60,8 @@ def fitted():
     data = world.data
     dt = PyMCBackend().sample(data, SPEC, SETTINGS)
     post = dt["posterior"].to_dataset()
-    true_post = truth_dataset(world.truth, ["frontier", "category_trend_knots", "open_shift",
+    true_post = truth_dataset(world.truth, ["frontier", *CATEGORY_CURVES, "open_shift",
                                             "provider_penalty", "self_report_offset", "ability"])
-    true_post = true_post.rename({"dfrontier0": "access", "dfrontier1": "grid",
-                                  "dopen_shift0": "benchmark", "dability0": "base"})
-    if "category_trend_knots" in true_post:
-        true_post = true_post.rename({"dcategory_trend_knots0": "trend_knot",
-                                      "dcategory_trend_knots1": "category"})
     return world, data, post, gap_quantities(post, data), gap_quantities(true_post, data)
 
 

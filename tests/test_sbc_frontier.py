@@ -118,7 +118,8 @@ def test_prior_draw_quantities_match_the_reported_tables(design):
     got = q.values({k: np.asarray(v)[None] for k, v in s.prior.items()})
     post = xr.Dataset({k: xr.DataArray(np.asarray(s.prior[k])[None, None],
                                        dims=["chain", "draw", *q._dims.get(k, [])])
-                       for k in ("frontier", "open_shift", "category_trend_knots")
+                       for k in ("frontier", "open_shift", "category_trend_knots",
+                                 "category_trend_grid")
                        if k in s.prior})
     ref = gap_quantities(post, data)
     last = len(data.report_dates) - 1

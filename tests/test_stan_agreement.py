@@ -84,8 +84,11 @@ SUBSET = {"asymmetric_link_benchmarks": ["b00", "b02", "b04"]}
 # The contamination term (an opt-in switch) needs benchmark release dates, which the simulated
 # designs lack: "+dated" gives their public benchmarks release dates and turns the switch on.
 DATED = "+dated"
+# "+monotone": category trends on growth rates (switch monotone_categories on).
+MONOTONE = "+monotone"
 DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs",
-                 "default+hosts", "default+subset", "default+dated", "default+selection"]
+                 "default+hosts", "default+subset", "default+dated", "default+selection",
+                 "default+monotone"]
 # Designs of the density checks ("density") and of the fits ("fit"). The fit designs are
 # denser and shorter than the real data, so both samplers explore the posterior in seconds:
 # sparse designs make hierarchical funnels (deep trees, slow tests, divergences).
@@ -125,6 +128,9 @@ FAST = {"mode": "FAST_COMPILE"}
 def _spec(name: str) -> Spec:
     if name.endswith(DATED):
         return _spec(name.removesuffix(DATED)).with_changes(switches={"contamination": True})
+    if name.endswith(MONOTONE):
+        return load_spec(name.removesuffix(MONOTONE)).with_changes(
+            switches={"monotone_categories": True})
     if name.endswith("+subset"):
         return load_spec(name.removesuffix("+subset")).with_changes(switches=SUBSET)
     for suffix, switch in SWITCHED.items():

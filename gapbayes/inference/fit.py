@@ -82,7 +82,8 @@ def prior_tables(fam: Family, data, spec: Spec, post: xr.Dataset, seed: int
     from gapbayes.model.prior_predictive import prior_gap_table, prior_score_table
 
     model = fam.build_pymc(data, spec)
-    needed = [*fam.hyperparameters, "frontier", "category_trend_knots", "open_shift", "y_sig"]
+    needed = [*fam.hyperparameters, "frontier", "category_trend_knots",
+              "category_trend_grid", "open_shift", "y_sig"]
     prior = prior_draws(model, needed, seed=seed)
     prior_gaps = fam.gap_quantities(prior, data)
     tables = {"prior_check": prior_quantiles(post, prior, fam.hyperparameters),

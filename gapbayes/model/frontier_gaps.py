@@ -96,6 +96,10 @@ def category_curves(post: xr.Dataset, data: FrontierData) -> tuple[np.ndarray, n
         F = F.copy()
         F[:, 1] += lift
     C = len(data.category_names)
+    if "category_trend_grid" in post:
+        # monotone category frontiers: a curve per access group (S, 2, C, G)
+        trend = stack_draws(post["category_trend_grid"])
+        return F[:, 0, None, :] + trend[:, 0], F[:, 1, None, :] + trend[:, 1]
     if "category_trend_knots" in post:
         h = stack_draws(post["category_trend_knots"])               # (S, Kt, C)
         trend = np.einsum("gk,skc->scg", data.trend_interp, h)
@@ -288,7 +292,7 @@ def data_support(post: xr.Dataset, data: FrontierData, back: np.ndarray, fwd: np
     informed by all the data). Decided on posterior median gaps
     (:func:`gapbayes.model.saturation.category_support`).
     """
-    if "category_trend_knots" not in post:
+    if "category_trend_knots" not in post and "category_trend_grid" not in post:
         return None
     return category_support(data, times, np.median(back, axis=0), np.median(fwd, axis=0),
                             np.asarray(data.bench_category))

@@ -10,7 +10,10 @@ Structure (docs/model.md has the full story and the measurements behind each cho
 - Category trends h_c(t): category c's frontier is F_g(t) + h_c(t); h is 0 at the origin knot,
   sums to zero across categories with the data's weights at every knot (so the general
   frontier is the data-weighted average category) and follows a random walk: a centred
-  Gaussian with a fixed covariance (design.trend_chol) times a half-normal scale.
+  Gaussian with a fixed covariance (design.trend_chol) times a half-normal scale. With
+  ``monotone_categories`` (off by default) the same walk is the log ratio of the category's
+  growth rate to its group's, so F_g,c rises wherever F_g does
+  (:mod:`gapbayes.model.category_rates`).
 - Soft frontier: the ability of base model k is skew-normal around F_g(t_k): a symmetric term
   v minus a half-normal shortfall u (composed error), u's scale hierarchical by family. Effort
   variants of a base model share its ability up to an effort effect (by category, zero-sum
@@ -43,6 +46,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from gapbayes.model.category_rates import cell_rate_trend, rate_trend_grid, uses_rate_trends
 from gapbayes.model.country import country_offsets, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.host_effects import host_weights, uses_host_effects
@@ -115,8 +119,12 @@ def shaped_benchmarks(data: FrontierData, spec: Spec) -> np.ndarray:
     return np.array([k for k, b in enumerate(ids) if b in listed], dtype=int)
 
 
-def frontier_curves(data: FrontierData, spec: Spec) -> pt.TensorVariable:
-    """Add the frontier parameters; return F (2, G) and register it as ``frontier``."""
+def frontier_curves(data: FrontierData, spec: Spec
+                    ) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Add the frontier parameters; return F and its growth rate, (2, G) each.
+
+    F is registered as ``frontier``.
+    """
     lo, hi = data.window
     knots = data.growth_knots
     dt = float(knots[1] - knots[0])
@@ -143,19 +151,26 @@ def frontier_curves(data: FrontierData, spec: Spec) -> pt.TensorVariable:
     gap0 = _normal("open_level", spec)
     level = pt.stack([closed, closed + gap0])
     F = cum - cum[:, data.grid_origin][:, None] + level[:, None]
-    return pm.Deterministic("frontier", F, dims=("access", "grid"))
+    return pm.Deterministic("frontier", F, dims=("access", "grid")), rate
 
 
 def category_trends(data: FrontierData, spec: Spec) -> pt.TensorVariable:
-    """Category trends at the trend knots (Kt, C); zeros when switched off."""
+    """Category trends at the trend knots (Kt, C); zeros when switched off.
+
+    Level trends (``category_trend_knots``), or with ``monotone_categories`` the log ratios of
+    the categories' growth rates to the general one (``category_rate_knots``,
+    :mod:`gapbayes.model.category_rates`); both with the same random-walk prior structure.
+    """
     K, C = len(data.trend_knots), len(data.category_names)
     if not uses_trends(data, spec):
         return pt.zeros((K, C))
-    scale = _half("category_trend_sd", spec, "category_trend")
+    rates = uses_rate_trends(spec)
+    scale = _half("category_trend_sd", spec, "category_rate" if rates else "category_trend")
     eta = pm.MvNormal("category_trend", mu=np.zeros(data.trend_chol.shape[0]),
                       chol=scale * data.trend_chol, dims="trend_coord")
     h = pt.dot(trend_map(data), eta).reshape((K, C))
-    return pm.Deterministic("category_trend_knots", h, dims=("trend_knot", "category"))
+    name = "category_rate_knots" if rates else "category_trend_knots"
+    return pm.Deterministic(name, h, dims=("trend_knot", "category"))
 
 
 def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
@@ -268,14 +283,17 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
     """
     sw = spec.switches
     with pm.Model(coords=data.coords()) as model:
-        F = frontier_curves(data, spec)
+        F, rate = frontier_curves(data, spec)
         h = category_trends(data, spec)
         dev_sd = _half("category_dev_sd", spec, "category_dev")
         ability = base_abilities(data, spec, F, dev_sd)
         w = category_deviations(data, dev_sd)
-        # category trend at each cell's release time (trend knots interpolated linearly)
-        Wt = interp_matrix(data.base_time, data.trend_knots)[data.cell_base]   # (L, Kt)
-        h_cell = (Wt * h.T[data.cell_category]).sum(axis=1)
+        if uses_trends(data, spec) and uses_rate_trends(spec):
+            h_cell = cell_rate_trend(data, rate_trend_grid(data, h, rate))
+        else:
+            # category trend at each cell's release time (trend knots interpolated linearly)
+            Wt = interp_matrix(data.base_time, data.trend_knots)[data.cell_base]   # (L, Kt)
+            h_cell = (Wt * h.T[data.cell_category]).sum(axis=1)
         cell = ability[data.cell_base] + h_cell + w
         theta = cell[data.obs_cell] + effort_effects(data, spec)
         theta = theta + data.base_open[data.obs_base] * open_shifts(data, spec)[data.obs_bench]

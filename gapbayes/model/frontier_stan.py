@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gapbayes.model import links
+from gapbayes.model.category_rates import RATE_RATIO_BOUND, uses_rate_trends
 from gapbayes.model.country import base_country_weights, country_walk, uses_country
 from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
 from gapbayes.model.frontier_pymc import (
@@ -54,7 +55,8 @@ HALF_NORMAL_PRIORS = (
 )
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
-                 "shape", "lab_curves", "host_effects", "contamination", "selection")
+                 "shape", "lab_curves", "host_effects", "contamination", "selection",
+                 "rate_trends")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
@@ -96,6 +98,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
     C = len(data.category_names)
     return {
         "trends": uses_trends(data, spec),
+        "rate_trends": uses_trends(data, spec) and uses_rate_trends(spec),
         "effort": data.n_effort > 1,
         "effort_category": data.n_effort > 1 and bool(sw["effort_by_category"]) and C > 1,
         "public_shift": uses_public_shift(data),
@@ -142,7 +145,11 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
         dims["growth_ahead_z"] = ["access", "ahead_knot"]
     if on["trends"]:
         dims["category_trend"] = ["trend_coord"]
-        dims["category_trend_knots"] = ["trend_knot", "category"]
+        if on["rate_trends"]:
+            dims["category_rate_knots"] = ["trend_knot", "category"]
+            dims["category_trend_grid"] = ["access", "category", "grid"]
+        else:
+            dims["category_trend_knots"] = ["trend_knot", "category"]
     if len(rich):
         dims["category_dev"] = ["rich_cell"]
     if len(poor):
@@ -270,15 +277,31 @@ def observed_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
 def _trend_data(data: FrontierData, spec: Spec) -> dict[str, np.ndarray]:
     """Trend Cholesky, knot map and cell map; zero columns when the model has no trends."""
     K, C, L = len(data.trend_knots), len(data.category_names), len(data.cell_base)
+    rates = _rate_trend_data(data, spec)
     if not uses_trends(data, spec):
         return {"trend_chol": np.zeros((0, 0)), "trend_map": np.zeros((K * C, 0)),
-                "cell_trend": np.zeros((L, 0))}
+                "cell_trend": np.zeros((L, 0)), **rates}
     T = trend_map(data)                                              # (K*C, P)
     Wt = interp_matrix(data.base_time, data.trend_knots)[data.cell_base]   # (L, K)
     # trend of cell l = sum_j Wt[l, j] h[j, category(l)], h = (T eta) reshaped (K, C)
     rows = np.arange(K)[None, :] * C + data.cell_category[:, None]   # (L, K) rows of T
     cell = np.einsum("lj,ljp->lp", Wt, T[rows])
-    return {"trend_chol": data.trend_chol, "trend_map": T, "cell_trend": cell}
+    return {"trend_chol": data.trend_chol, "trend_map": T, "cell_trend": cell, **rates}
+
+
+def _rate_trend_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
+    """Monotone categories' grid map and cell positions (1-based); sizes 0 when not used."""
+    on = uses_trends(data, spec) and uses_rate_trends(spec)
+    L = len(data.cell_base) if on else 0
+    b = data.cell_base[:L]
+    out = {"trend_interp": data.trend_interp if on
+           else np.zeros((0, len(data.trend_knots))),
+           "rate_ratio_bound": RATE_RATIO_BOUND,
+           "cell_group": data.base_open[b].astype(int) + 1,
+           "cell_left": data.base_cell_left[b].astype(int) + 1,
+           "cell_frac": data.base_cell_frac[b].astype(float),
+           "cell_cat": data.cell_category[:L].astype(int) + 1}
+    return out
 
 
 def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
@@ -358,6 +381,9 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         **_selection_data(data, on["selection"]),
         **shared,
     }
+    if on["rate_trends"]:
+        # the walk's scale has its own prior under rates (frontier_pymc.category_trends)
+        out["sigma_category_trend"] = float(spec.prior("category_rate")["sigma"])
     return out
 
 

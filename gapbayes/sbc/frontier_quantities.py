@@ -35,8 +35,9 @@ from gapbayes.sbc.loglik import JointLogLik
 LOGLIK = "loglik"
 POSITIONS = ("early", "middle", "last")
 # what gap_quantities reads from a draw
-CURVE_VARIABLES = ("frontier", "category_trend_knots", "open_shift", "provider_penalty",
-                   "self_report_offset", "contamination", "china_offset_knots", "ability")
+CURVE_VARIABLES = ("frontier", "category_trend_knots", "category_trend_grid", "open_shift",
+                   "provider_penalty", "self_report_offset", "contamination",
+                   "china_offset_knots", "ability")
 
 
 class FrontierQuantities:
