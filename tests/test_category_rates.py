@@ -83,3 +83,19 @@ def test_level_trends_can_make_a_category_frontier_fall():
     falls = (np.diff(closed, axis=-1) < 0).any(axis=(1, 2)) | (
         np.diff(opened, axis=-1) < 0).any(axis=(1, 2))
     assert falls.mean() > 0.05
+
+
+def test_stan_data_takes_the_walk_scale_from_the_rate_prior():
+    from gapbayes.model.frontier_stan import stan_data
+
+    base = load_spec("default")
+    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=6, seed=4)
+    benchmarks = benchmarks.assign(category=[CATEGORIES[i % 3] for i in range(len(benchmarks))])
+    for monotone, expected in ((True, 0.7), (False, 0.3)):
+        spec = base.with_changes(switches={"monotone_categories": monotone},
+                                 priors={"category_rate": {"sigma": 0.7},
+                                         "category_trend": {"sigma": 0.3}})
+        d = stan_data(build_frontier_data(models, benchmarks, scores, spec), spec)
+        assert d["sigma_category_trend"] == expected
+        assert d["use_rate_trends"] == int(monotone)
+        assert len(d["cell_group"]) == (len(d["cell_base"]) if monotone else 0)
