@@ -252,6 +252,9 @@ data {
   // ---- selection frame (gapbayes/model/selection.py; sizes 0 without use_selection) --------
   int<lower=0> K_frame;                            // frame models with no fitted score
   array[K_frame] int<lower=1, upper=2 * G> frame_left;  // their group's frontier around release
+  array[K_frame] int<lower=1, upper=N_fam> frame_family; // their lab (the scored models' prior)
+  matrix[K_frame, K_t] frame_country;              // Chinese open offset weights (country)
+  matrix[K_frame, K_t] frame_trend;                // lab-walk weights at release (lab curves)
   array[K_frame] int<lower=1, upper=2 * G> frame_right;
   vector<lower=0, upper=1>[K_frame] frame_frac;
   // closed frontier around the release of every unit (base models, then frame models)
@@ -642,10 +645,20 @@ model {
   // ---- selection: which frame models are evaluated on which benchmarks --------------------
   if (use_selection) {
     vector[2 * G] flat = to_vector(frontier);
-    real su = exp(shortfall_log_scale);            // the population's typical shortfall scale
-    frame_ability ~ skew_normal(flat[frame_left] .* (1.0 - frame_frac)
-                                + flat[frame_right] .* frame_frac,
-                                sqrt(square(su) + square(frontier_noise_sd)),
+    // the scored models' prior (their lab's shortfall scale, walk and country offset);
+    // no category deviation to fold in
+    vector[K_frame] at_frame = flat[frame_left] .* (1.0 - frame_frac)
+                               + flat[frame_right] .* frame_frac;
+    if (use_country) {
+      at_frame += frame_country * china_offset_knots;
+    }
+    vector[K_frame] log_su = (shortfall_log_scale + shortfall_family_sd * shortfall_family_z)
+                             [frame_family];
+    if (use_lab_curves) {
+      log_su += rows_dot_product(lab_shortfall_walk[frame_family], frame_trend);
+    }
+    vector[K_frame] su = exp(log_su);
+    frame_ability ~ skew_normal(at_frame, sqrt(square(su) + square(frontier_noise_sd)),
                                 -su / frontier_noise_sd);
     vector[K + K_frame] relative = append_row(ability, frame_ability)
                                    - (flat[unit_closed_left] .* (1.0 - unit_frac)

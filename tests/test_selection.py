@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from helpers_model import slow
 
-from gapbayes.model.selection import selection_frame, uses_selection
+from gapbayes.model.selection import coherent_units, selection_frame, uses_selection
 from gapbayes.model.spec import load_spec
 
 ORIGIN = pd.Timestamp("2024-01-01")
@@ -82,6 +82,53 @@ def test_the_term_exists_only_with_its_switch_and_an_unevaluated_pair():
     assert not uses_selection(Design, load_spec("default"))   # off in the default spec
     Design.cand_evaluated = np.ones(5, int)    # every candidate evaluated: nothing to model
     assert not uses_selection(Design, on)
+
+
+def test_labs_seen_only_in_the_frame_join_the_families_and_deviations_turn_explicit():
+    models, fitted, base_time, obs_base, obs_bench = _table()
+    f = selection_frame(models, fitted, base_time, obs_base, obs_bench, 2, _years)
+    assert f["frame_labs"] == ["other"]          # d has no lab
+    multi = np.array([0, 1, 1, 0])
+    families, frame_family, cells = coherent_units(f, ["Meta", "OpenAI"], multi, on=True)
+    assert families == ["Meta", "OpenAI", "other"] and frame_family.tolist() == [2]
+    assert cells.tolist() == [1, 1, 1, 1]
+    # off: the default model's families and its single-category folding stay as they are
+    families, frame_family, cells = coherent_units(f, ["Meta", "OpenAI"], multi, on=False)
+    assert families == ["Meta", "OpenAI"] and cells.tolist() == multi.tolist()
+
+
+def test_an_unscored_frame_model_has_the_prior_of_a_scored_model_of_its_lab():
+    """One prior for every unit, evaluated or not: the frame model's skew-normal scale and
+    shape equal those of a scored model of the same lab (no category deviation folded in),
+    and its location is its group's frontier at its release."""
+    import pytensor
+
+    from gapbayes.model.frontier_design import build_frontier_data, single_category
+    from gapbayes.model.frontier_pymc import build_frontier_model
+    from gapbayes.model.frontier_simulate import frontier_design
+
+    spec = load_spec("default").with_changes(switches={"selection": True})
+    data = build_frontier_data(*frontier_design(n_models=60, n_benchmarks=6, seed=3), spec)
+    assert len(data.frame_ids) and not single_category(data).any()
+    model = build_frontier_model(data, spec)
+    point = model.initial_point()
+    # labs that differ: at the initial point every lab term is 0 and any prior would agree
+    point["shortfall_family_z"] = np.random.default_rng(0).normal(size=len(data.family_names))
+    point["shortfall_family_sd_log__"] = np.log(0.5)
+    params = [model[name].owner.inputs[-3:] for name in ("ability", "frame_ability")]
+    fn = pytensor.function(model.value_vars, [model["frontier"]]
+                           + [p for pair in params for p in pair], on_unused_input="ignore")
+    frontier, *values = fn(**point)
+    mu_b, sd_b, a_b, mu_f, sd_f, a_f = (np.broadcast_to(v, n) for v, n in zip(
+        values, [len(data.base_ids)] * 3 + [len(data.frame_ids)] * 3, strict=True))
+    for j, fam in enumerate(data.frame_family):
+        k = np.flatnonzero(data.base_family == fam)
+        assert len(k), data.family_names[fam]
+        np.testing.assert_allclose([sd_f[j], a_f[j]], [sd_b[k[0]], a_b[k[0]]], rtol=1e-12)
+        g, i, w = data.frame_open[j], data.frame_cell_left[j], data.frame_cell_frac[j]
+        np.testing.assert_allclose(mu_f[j], frontier[g, i] * (1 - w) + frontier[g, i + 1] * w,
+                                   rtol=1e-12)
+    assert np.ptp(sd_b) > 0.01      # the labs' scales do differ at this point
 
 
 @slow

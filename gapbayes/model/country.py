@@ -54,6 +54,12 @@ def base_country_weights(data: FrontierData) -> np.ndarray:
     return interp_matrix(data.base_time, data.trend_knots) * chinese_open(data)[:, None]
 
 
+def frame_country_weights(data: FrontierData) -> np.ndarray:
+    """(K_frame, Kt) :func:`base_country_weights` of the unscored frame models (selection)."""
+    chinese = ((data.frame_open == 1) & (data.frame_chinese == 1)).astype(float)
+    return interp_matrix(data.frame_time, data.trend_knots) * chinese[:, None]
+
+
 def country_offsets(data: FrontierData, spec: Spec) -> pt.TensorVariable:
     """Add the offset curve to the model in context; return each base model's offset (K,)."""
     level = spec.prior("china_offset")

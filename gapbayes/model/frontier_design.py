@@ -20,7 +20,7 @@ from gapbayes.model.design import _transform, interp_matrix, nonempty_selection,
 from gapbayes.model.host_effects import score_hosts
 from gapbayes.model.label_errors import ceiling_priors
 from gapbayes.model.links import LinkIndices
-from gapbayes.model.selection import selection_frame
+from gapbayes.model.selection import coherent_units, selection_frame, selects
 from gapbayes.model.spec import Spec
 
 GRID_STEP_YEARS = 1.0 / 12.0
@@ -143,6 +143,8 @@ class FrontierData(LinkIndices):
     cand_bench: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     cand_evaluated: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     cand_era: np.ndarray = field(default_factory=lambda: np.zeros(0))  # position in the era
+    frame_family: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # family index
+    frame_chinese: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     sel_family_names: list[str] = field(default_factory=list)  # labs of the frame
     unit_family: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (K + K_frame,)
 
@@ -316,6 +318,9 @@ def build_frontier_data(
     left = np.clip(np.floor(pos + 1e-9).astype(int), 0, len(grid) - 2)
     frame = selection_frame(table, bases["base_model"].tolist(), t, ok, ob, len(bench),
                             lambda dates: years_since(pd.to_datetime(dates), origin))
+    families, frame_family, cell_multi = coherent_units(frame, families, cell_multi,
+                                                        selects(frame, spec))
+    del frame["frame_labs"]
     frame_pos = (frame["frame_time"] - grid[0]) / GRID_STEP_YEARS
     frame_left = np.clip(np.floor(frame_pos + 1e-9).astype(int), 0, len(grid) - 2)
     trend_knots = aligned_knots(t.min(), t.max(), int(spec.time["trend_knot_months"]))
@@ -401,8 +406,22 @@ def build_frontier_data(
         inclusion=inclusion,
         frame_cell_left=frame_left,
         frame_cell_frac=frame_pos - frame_left,
+        frame_family=frame_family,
         **frame,
     )
+
+
+def single_category(data: FrontierData) -> np.ndarray:
+    """(K,) 1.0 for base models whose one category deviation is folded into their ability.
+
+    A base model scored in a single category has its deviation folded into the symmetric
+    frontier term (exact marginalisation for the scores); its one cell then has
+    ``cell_multi`` 0. With the selection term every deviation is explicit (see
+    :func:`gapbayes.model.selection.coherent_units`).
+    """
+    folded = np.bincount(data.cell_base, weights=1 - data.cell_multi,
+                         minlength=len(data.base_ids))
+    return (folded > 0).astype(float)
 
 
 def exposure(model_time: np.ndarray, bench_release: np.ndarray) -> np.ndarray:

@@ -47,12 +47,17 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from gapbayes.model.category_rates import cell_rate_trend, rate_trend_grid, uses_rate_trends
-from gapbayes.model.country import country_offsets, uses_country
-from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
+from gapbayes.model.country import country_offsets, frame_country_weights, uses_country
+from gapbayes.model.frontier_design import (
+    GRID_STEP_YEARS,
+    FrontierData,
+    interp_matrix,
+    single_category,
+)
 from gapbayes.model.host_effects import host_weights, uses_host_effects
-from gapbayes.model.lab_curves import lab_walks, uses_lab_curves
+from gapbayes.model.lab_curves import frame_trend_weights, lab_walks, uses_lab_curves
 from gapbayes.model.links import add_linear_likelihood
-from gapbayes.model.selection import add_selection, uses_selection
+from gapbayes.model.selection import add_selection, frontier_at, uses_selection
 from gapbayes.model.spec import Spec
 
 REPORTING_SD = 0.005
@@ -174,33 +179,56 @@ def category_trends(data: FrontierData, spec: Spec) -> pt.TensorVariable:
 
 
 def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
-                   dev_sd: pt.TensorVariable) -> pt.TensorVariable:
+                   dev_sd: pt.TensorVariable) -> tuple[pt.TensorVariable, tuple | None]:
     """Centred skew-normal abilities of the base models around the general frontier.
 
     With the ``country`` switch, Chinese open base models sit around the open frontier plus
     the Chinese offset curve (:mod:`gapbayes.model.country`); with ``lab_curves`` the family
     shortfall scale follows a walk in time (:mod:`gapbayes.model.lab_curves`).
+
+    Returns
+    -------
+    ability, frame_prior
+        The base abilities, and with the selection term the (mu, sigma, alpha) of the
+        unscored frame models' skew-normal: the same prior with the same lab, walk and
+        country terms (none has a category deviation to fold in), else None.
     """
     G = len(data.grid_time)
     flat = frontier.reshape((2 * G,))
     idx = data.base_open * G + data.base_cell_left
     f = data.base_cell_frac
     at_release = flat[idx] * (1.0 - f) + flat[idx + 1] * f
+    frame = uses_selection(data, spec) and len(data.frame_ids) > 0
+    if frame:
+        at_frame = frontier_at(frontier, data.frame_open, data.frame_cell_left,
+                               data.frame_cell_frac)
     if uses_country(data, spec):
         at_release = at_release + country_offsets(data, spec)
+        if frame:
+            at_frame = at_frame + pt.dot(frame_country_weights(data),
+                                         pm.modelcontext(None)["china_offset_knots"])
     sv = _half("frontier_noise_sd", spec, "frontier_noise")
     mu_u = _normal("shortfall_log_scale", spec)
     tau_u = _half("shortfall_family_sd", spec)
     fam_z = pm.Normal("shortfall_family_z", 0.0, 1.0, dims="family")
     log_su = (mu_u + tau_u * fam_z)[data.base_family]
+    if frame:
+        log_su_frame = (mu_u + tau_u * fam_z)[data.frame_family]
     if uses_lab_curves(data, spec):
         log_su = log_su + lab_walks(data, spec)
+        if frame:
+            walk = pm.modelcontext(None)["lab_shortfall_walk"]
+            log_su_frame = log_su_frame + pt.sum(
+                walk[data.frame_family] * frame_trend_weights(data), axis=1)
     su = pt.exp(log_su)
     # a base model scored in one category: its category deviation joins the symmetric term
-    single = (np.bincount(data.cell_base, minlength=len(data.base_ids)) == 1).astype(float)
-    sv_k = pt.sqrt(sv**2 + single * dev_sd**2)
-    return pm.SkewNormal("ability", mu=at_release, sigma=pt.sqrt(su**2 + sv_k**2),
-                         alpha=-su / sv_k, dims="base")
+    sv_k = pt.sqrt(sv**2 + single_category(data) * dev_sd**2)
+    ability = pm.SkewNormal("ability", mu=at_release, sigma=pt.sqrt(su**2 + sv_k**2),
+                            alpha=-su / sv_k, dims="base")
+    if not frame:
+        return ability, None
+    su_f = pt.exp(log_su_frame)
+    return ability, (at_frame, pt.sqrt(su_f**2 + sv**2), -su_f / sv)
 
 
 def category_deviations(data: FrontierData, dev_sd: pt.TensorVariable) -> pt.TensorVariable:
@@ -286,7 +314,7 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
         F, rate = frontier_curves(data, spec)
         h = category_trends(data, spec)
         dev_sd = _half("category_dev_sd", spec, "category_dev")
-        ability = base_abilities(data, spec, F, dev_sd)
+        ability, frame_prior = base_abilities(data, spec, F, dev_sd)
         w = category_deviations(data, dev_sd)
         if uses_trends(data, spec) and uses_rate_trends(spec):
             h_cell = cell_rate_trend(data, rate_trend_grid(data, h, rate))
@@ -309,8 +337,7 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
             theta = theta + _normal("contamination", spec) * data.obs_exposure
         add_score_likelihood(data, spec, theta)
         if uses_selection(data, spec):
-            add_selection(data, spec, F, ability, model["frontier_noise_sd"],
-                          model["shortfall_log_scale"])
+            add_selection(data, spec, F, ability, frame_prior)
     return model
 
 

@@ -23,8 +23,18 @@ import numpy as np
 
 from gapbayes.model import links
 from gapbayes.model.category_rates import RATE_RATIO_BOUND, uses_rate_trends
-from gapbayes.model.country import base_country_weights, country_walk, uses_country
-from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData, interp_matrix
+from gapbayes.model.country import (
+    base_country_weights,
+    country_walk,
+    frame_country_weights,
+    uses_country,
+)
+from gapbayes.model.frontier_design import (
+    GRID_STEP_YEARS,
+    FrontierData,
+    interp_matrix,
+    single_category,
+)
 from gapbayes.model.frontier_pymc import (
     REPORTING_SD,
     shaped_benchmarks,
@@ -34,7 +44,12 @@ from gapbayes.model.frontier_pymc import (
     uses_trends,
 )
 from gapbayes.model.host_effects import uses_host_effects
-from gapbayes.model.lab_curves import base_trend_weights, lab_mask, uses_lab_curves
+from gapbayes.model.lab_curves import (
+    base_trend_weights,
+    frame_trend_weights,
+    lab_mask,
+    uses_lab_curves,
+)
 from gapbayes.model.links import observed_scores
 from gapbayes.model.selection import uses_selection
 from gapbayes.model.spec import Spec
@@ -344,8 +359,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "growth_interp": data.growth_interp,
         **trends,
         "base_family": data.base_family + 1,
-        "base_single": (np.bincount(data.cell_base, minlength=len(data.base_ids)) == 1
-                        ).astype(float),
+        "base_single": single_category(data),
         "base_left": left + 1,
         "base_right": left + 3,
         "base_frac": data.base_cell_frac.astype(float),
@@ -405,6 +419,9 @@ def _selection_data(data: FrontierData, on: bool) -> dict[str, Any]:
         "cand_group": group[data.cand_unit[:n]] + 1,
         "cand_evaluated": data.cand_evaluated[:n].astype(int),
         "cand_era": data.cand_era[:n].astype(float),
+        "frame_family": data.frame_family[:K_frame].astype(int) + 1,
+        "frame_country": frame_country_weights(data)[:K_frame],
+        "frame_trend": frame_trend_weights(data)[:K_frame],
         "N_sel_family": len(data.sel_family_names) if on else 0,
         "unit_family": data.unit_family[:units].astype(int) + 1,
     }

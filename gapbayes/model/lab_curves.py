@@ -61,6 +61,11 @@ def base_trend_weights(data: FrontierData) -> np.ndarray:
     return interp_matrix(data.base_time, data.trend_knots)
 
 
+def frame_trend_weights(data: FrontierData) -> np.ndarray:
+    """(K_frame, Kt) :func:`base_trend_weights` of the unscored frame models (selection)."""
+    return interp_matrix(data.frame_time, data.trend_knots)
+
+
 def lab_walks(data: FrontierData, spec: Spec) -> pt.TensorVariable:
     """Add the walks to the model in context; return each base model's log-scale walk (K,)."""
     sd = pm.HalfNormal("lab_trend_sd", sigma=spec.prior("lab_trend")["sigma"])

@@ -29,9 +29,13 @@ the first fifth of an era, 27% in the middle fifth and 16% in the last (closed: 
 29%); with no era term only the capability slope could follow that shape.
 
 Frame models with no fitted score ("unscored frame models") get abilities from the
-same composed-error population as the scored ones, with the population's typical shortfall
-scale (without the shortfall's family term): their non-evaluation is
-what pulls a group's frontier towards the population it was sampled from.
+same prior as the scored ones: the composed error around their group's frontier with their
+lab's shortfall scale (and, with those switches, the lab's walk and the Chinese offset).
+Their non-evaluation is what pulls a group's frontier towards the population it was
+sampled from. One prior for every unit, evaluated or not, is what makes the term a
+generative model of the evaluation pattern (:func:`coherent_units`); so, with the term on,
+every category deviation is explicit, and ``ability`` is the general ability of every
+model.
 
 What the frame cannot see: models that no one evaluated on anything are not in the table,
 so that first step of selection stays unmodelled on the bundled data (on the independent
@@ -70,8 +74,9 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
     Returns
     -------
     dict
-        ``frame_ids``, ``frame_time``, ``frame_open`` (the unscored frame models inside the
-        window [first, last] fitted release); ``sel_family_names`` and ``unit_family`` (the
+        ``frame_ids``, ``frame_time``, ``frame_open``, ``frame_labs`` (lab names, "other"
+        for none) and ``frame_chinese`` (the unscored frame models inside the window
+        [first, last] fitted release); ``sel_family_names`` and ``unit_family`` (the
         lab of every unit: fitted base models, then frame models; "other" when the table has
         none); per candidate pair ``cand_unit`` (a fitted base model k, or K + j for unscored
         frame model j), ``cand_bench``, ``cand_evaluated`` (1 = scored) and ``cand_era``
@@ -82,12 +87,14 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
     base = base.where(base.astype(str) != "", models["model_id"]).astype(str)
     lab = models["family"] if "family" in models else pd.Series("", index=models.index)
     lab = lab.fillna("").astype(str).replace("", "other")
-    frame = (models.assign(base_model=base, family=lab)
+    chinese = (models["chinese"].fillna(False).astype(bool) if "chinese" in models
+               else pd.Series(False, index=models.index))
+    frame = (models.assign(base_model=base, family=lab, chinese=chinese)
              .dropna(subset=["release_date"])
              .loc[lambda m: m["access"].isin(["open", "closed"])]
              .groupby("base_model", sort=True)
              .agg(access=("access", "first"), release=("release_date", "min"),
-                  family=("family", "first"))
+                  family=("family", "first"), chinese=("chinese", "first"))
              .reset_index())
     t = np.asarray(times_of(frame["release"]), float)
     lo, hi = float(base_time.min()), float(base_time.max())
@@ -110,10 +117,44 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
     unit_lab += frame["family"][unscored].tolist()
     labs, unit_family = np.unique(np.asarray(unit_lab, dtype=str), return_inverse=True)
     return {"frame_ids": frame["base_model"][unscored].tolist(), "frame_time": unscored_time,
-            "frame_open": unscored_open, "sel_family_names": labs.tolist(),
+            "frame_open": unscored_open, "frame_labs": frame["family"][unscored].tolist(),
+            "frame_chinese": frame["chinese"][unscored].to_numpy(bool).astype(int),
+            "sel_family_names": labs.tolist(),
             "unit_family": unit_family.astype(int), "cand_unit": unit.astype(int),
             "cand_bench": bench.astype(int), "cand_evaluated": evaluated[unit, bench],
             "cand_era": np.clip(era, -1.0, 1.0)}
+
+
+def selects(frame: dict[str, Any], spec: Any) -> bool:
+    """:func:`uses_selection` on the output of :func:`selection_frame` (before the design)."""
+    return bool(spec.switches.get("selection", False)) and bool(
+        (np.asarray(frame["cand_evaluated"]) == 0).any())
+
+
+def coherent_units(frame: dict[str, Any], families: list[str], cell_multi: np.ndarray,
+                   on: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Make every unit of the frame share one ability prior, whether it is scored or not.
+
+    Why: the evaluation pattern is data, so a model's prior must not depend on whether it
+    happened to be evaluated. With the term on, an unscored frame model's shortfall scale
+    gets its lab's term like a scored model's (labs seen only in the frame join the
+    ``family`` dimension, informed by the evaluation pattern alone), and every scored model
+    keeps an explicit category deviation (the single-category folding of the default model
+    would make its ``ability``, the selection covariate, general ability plus deviation
+    for some models and general ability for the rest).
+
+    Returns
+    -------
+    families, frame_family, cell_multi
+        The family names, each unscored frame model's index into them (0 when the term is
+        off: unused), and the cells' ``cell_multi`` flags (all 1 with the term on).
+    """
+    labs = frame["frame_labs"]
+    if not on:
+        return families, np.zeros(len(labs), int), cell_multi
+    families = sorted(set(families) | set(labs))
+    return (families, np.array([families.index(f) for f in labs], int),
+            np.ones_like(cell_multi))
 
 
 def uses_selection(data: Any, spec: Any) -> bool:
@@ -132,19 +173,18 @@ def frontier_at(frontier: pt.TensorVariable, group: np.ndarray, left: np.ndarray
 
 
 def add_selection(data: Any, spec: Any, frontier: pt.TensorVariable,
-                  ability: pt.TensorVariable, noise_sd: pt.TensorVariable,
-                  log_shortfall: pt.TensorVariable) -> None:
+                  ability: pt.TensorVariable, frame_prior: tuple | None) -> None:
     """Add unscored frame abilities and the evaluation likelihood (PyMC model in context).
 
-    ``noise_sd`` and ``log_shortfall`` are the soft frontier's symmetric sd and typical log
-    shortfall scale (the population the unscored frame models come from).
+    ``frame_prior`` is the (mu, sigma, alpha) of the unscored frame models' skew-normal:
+    the scored models' prior, lab term included (:func:`coherent_units`), or None when the
+    frame has no unscored model.
     """
     units = [ability]
-    if len(data.frame_ids):
-        su = pt.exp(log_shortfall)
-        mu = frontier_at(frontier, data.frame_open, data.frame_cell_left, data.frame_cell_frac)
-        units.append(pm.SkewNormal("frame_ability", mu=mu, sigma=pt.sqrt(su**2 + noise_sd**2),
-                                   alpha=-su / noise_sd, dims="frame_model"))
+    if frame_prior is not None:
+        mu, sigma, alpha = frame_prior
+        units.append(pm.SkewNormal("frame_ability", mu=mu, sigma=sigma, alpha=alpha,
+                                   dims="frame_model"))
     every = pt.concatenate(units)
     left = np.concatenate([data.base_cell_left, data.frame_cell_left]).astype(int)
     frac = np.concatenate([data.base_cell_frac, data.frame_cell_frac])
