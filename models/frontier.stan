@@ -253,6 +253,8 @@ data {
   int<lower=0> K_frame;                            // frame models with no fitted score
   array[K_frame] int<lower=1, upper=2 * G> frame_left;  // their group's frontier around release
   array[K_frame] int<lower=1, upper=N_fam> frame_family; // their lab (the scored models' prior)
+  int<lower=0> N_single;                           // single-category base models (0 without
+  array[N_single] int<lower=1, upper=K> single_bases; // use_selection): deviation kept apart
   matrix[K_frame, K_t] frame_country;              // Chinese open offset weights (country)
   matrix[K_frame, K_t] frame_trend;                // lab-walk weights at release (lab curves)
   array[K_frame] int<lower=1, upper=2 * G> frame_right;
@@ -415,6 +417,7 @@ parameters {
   vector[N_fam] shortfall_family_z;                // standardised family effects
   array[use_lab_curves] real<lower=0> lab_trend_sd; // sd of a lab's log-scale walk per sqrt(year)
   matrix[use_lab_curves * N_fam, K_t - 1] lab_trend_z; // standardised steps of the walks
+  vector[N_single] single_dev_z;                   // their standardised category deviations
   vector[K] ability;                               // base-model abilities (centred skew-normal)
   // ---- Chinese open models (country switch) -----------------------------------------------
   array[use_country] real china_offset;            // mean offset of their frontier over the knots
@@ -581,6 +584,7 @@ model {
   shortfall_log_scale ~ normal(mu_shortfall_log_scale, sigma_shortfall_log_scale);
   shortfall_family_sd ~ normal(0, sigma_shortfall_family_sd);
   shortfall_family_z ~ std_normal();
+  single_dev_z ~ std_normal();
   lab_trend_sd ~ normal(0, sigma_lab_trend);
   to_vector(lab_trend_z) ~ std_normal();
   china_offset ~ normal(mu_china_offset, sigma_china_offset);
@@ -605,8 +609,11 @@ model {
       log_su += rows_dot_product(lab_shortfall_walk[base_family], base_trend);
     }
     vector[K] su = exp(log_su);
+    // with the selection term a single-category model's deviation is sampled apart
+    // (single_dev_z): its ability is the cell ability, around the frontier + dev_sd z
+    at_release[single_bases] += category_dev_sd * single_dev_z;
     vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)
-                        + square(category_dev_sd) * base_single);
+                        + square(category_dev_sd) * base_single * (1 - use_selection));
     ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);
   }
   category_dev ~ normal(0, category_dev_sd);
@@ -660,7 +667,9 @@ model {
     vector[K_frame] su = exp(log_su);
     frame_ability ~ skew_normal(at_frame, sqrt(square(su) + square(frontier_noise_sd)),
                                 -su / frontier_noise_sd);
-    vector[K + K_frame] relative = append_row(ability, frame_ability)
+    vector[K] general = ability;                   // the cell ability minus the deviation
+    general[single_bases] -= category_dev_sd * single_dev_z;
+    vector[K + K_frame] relative = append_row(general, frame_ability)
                                    - (flat[unit_closed_left] .* (1.0 - unit_frac)
                                       + flat[unit_closed_right] .* unit_frac);
     selection_access ~ normal(mu_selection_access, sigma_selection_access);

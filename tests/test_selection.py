@@ -84,17 +84,15 @@ def test_the_term_exists_only_with_its_switch_and_an_unevaluated_pair():
     assert not uses_selection(Design, on)
 
 
-def test_labs_seen_only_in_the_frame_join_the_families_and_deviations_turn_explicit():
+def test_labs_seen_only_in_the_frame_join_the_families():
     models, fitted, base_time, obs_base, obs_bench = _table()
     f = selection_frame(models, fitted, base_time, obs_base, obs_bench, 2, _years)
     assert f["frame_labs"] == ["other"]          # d has no lab
-    multi = np.array([0, 1, 1, 0])
-    families, frame_family, cells = coherent_units(f, ["Meta", "OpenAI"], multi, on=True)
+    families, frame_family = coherent_units(f, ["Meta", "OpenAI"], on=True)
     assert families == ["Meta", "OpenAI", "other"] and frame_family.tolist() == [2]
-    assert cells.tolist() == [1, 1, 1, 1]
-    # off: the default model's families and its single-category folding stay as they are
-    families, frame_family, cells = coherent_units(f, ["Meta", "OpenAI"], multi, on=False)
-    assert families == ["Meta", "OpenAI"] and cells.tolist() == multi.tolist()
+    # off: the default model's families stay as they are
+    families, frame_family = coherent_units(f, ["Meta", "OpenAI"], on=False)
+    assert families == ["Meta", "OpenAI"]
 
 
 def test_an_unscored_frame_model_has_the_prior_of_a_scored_model_of_its_lab():
@@ -109,7 +107,7 @@ def test_an_unscored_frame_model_has_the_prior_of_a_scored_model_of_its_lab():
 
     spec = load_spec("default").with_changes(switches={"selection": True})
     data = build_frontier_data(*frontier_design(n_models=60, n_benchmarks=6, seed=3), spec)
-    assert len(data.frame_ids) and not single_category(data).any()
+    assert len(data.frame_ids) and single_category(data).any()
     model = build_frontier_model(data, spec)
     point = model.initial_point()
     # labs that differ: at the initial point every lab term is 0 and any prior would agree
@@ -168,5 +166,5 @@ def test_sbc_refuses_the_selection_switch(tmp_path, capsys):
     assert main(["sbc", "--spec", str(spec), "--simulations", "2", "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip().endswith(
         "--spec: SBC does not simulate the evaluation pattern, so it cannot check the switch "
-        "'selection': switch it off")
+        "'selection': switch it off, or run 'gapbayes sbc-selection'")
     assert not out.exists()

@@ -161,6 +161,7 @@ class FrontierData(LinkIndices):
         return {
             "access": ["closed", "open"],
             "base": self.base_ids,
+            "single_base": [self.base_ids[k] for k in np.flatnonzero(single_category(self))],
             "benchmark": self.bench_ids,
             "family": self.family_names,
             "host": self.host_names,
@@ -235,9 +236,13 @@ def trend_prior(knots: np.ndarray, origin: int, bases: np.ndarray) -> np.ndarray
 
 
 def build_frontier_data(
-    models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
+    models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec,
+    candidates: pd.DataFrame | None = None,
 ) -> FrontierData:
     """Build the arrays of one frontier-model fit from tidy tables (docs/data-format.md).
+
+    ``candidates`` fixes the selection frame (:func:`gapbayes.model.selection.candidate_table`;
+    used by the selection SBC), which then also fixes the time grid to span every unit.
 
     The tables are those of :func:`gapbayes.model.design.build_model_data`, selected by the
     same inclusion rule (:func:`gapbayes.model.design.nonempty_selection`); ``spec`` is a
@@ -313,14 +318,18 @@ def build_frontier_data(
     cell_rich = (np.bincount(obs_cell, minlength=len(cells)) >= RICH_CELL).astype(int)
 
     t = years_since(bases["release"], origin)
-    grid, growth_knots, window = _time_grid(t, spec)
+    frame = selection_frame(table, bases["base_model"].tolist(), t, ok, ob, len(bench),
+                            lambda dates: years_since(pd.to_datetime(dates), origin),
+                            candidates, bench["benchmark_id"].tolist())
+    on = selects(frame, spec) or (candidates is not None and spec.switches.get("selection"))
+    families, frame_family = coherent_units(frame, families, bool(on))
+    del frame["frame_labs"]
+    # a fixed frame fixes the time grid too: its curves' prior must not depend on which
+    # units a simulated evaluation pattern happened to score
+    grid, growth_knots, window = _time_grid(
+        t if candidates is None else np.concatenate([t, frame["frame_time"]]), spec)
     pos = (t - grid[0]) / GRID_STEP_YEARS
     left = np.clip(np.floor(pos + 1e-9).astype(int), 0, len(grid) - 2)
-    frame = selection_frame(table, bases["base_model"].tolist(), t, ok, ob, len(bench),
-                            lambda dates: years_since(pd.to_datetime(dates), origin))
-    families, frame_family, cell_multi = coherent_units(frame, families, cell_multi,
-                                                        selects(frame, spec))
-    del frame["frame_labs"]
     frame_pos = (frame["frame_time"] - grid[0]) / GRID_STEP_YEARS
     frame_left = np.clip(np.floor(frame_pos + 1e-9).astype(int), 0, len(grid) - 2)
     trend_knots = aligned_knots(t.min(), t.max(), int(spec.time["trend_knot_months"]))
@@ -412,12 +421,11 @@ def build_frontier_data(
 
 
 def single_category(data: FrontierData) -> np.ndarray:
-    """(K,) 1.0 for base models whose one category deviation is folded into their ability.
+    """Return (K,) 1.0 for base models scored in a single category, else 0.0.
 
-    A base model scored in a single category has its deviation folded into the symmetric
-    frontier term (exact marginalisation for the scores); its one cell then has
-    ``cell_multi`` 0. With the selection term every deviation is explicit (see
-    :func:`gapbayes.model.selection.coherent_units`).
+    Their one cell has ``cell_multi`` 0: the deviation is folded into the symmetric frontier
+    term, or, with the selection term, sampled apart as ``single_dev_z``
+    (:func:`gapbayes.model.frontier_pymc.base_abilities`).
     """
     folded = np.bincount(data.cell_base, weights=1 - data.cell_multi,
                          minlength=len(data.base_ids))

@@ -186,12 +186,20 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
     the Chinese offset curve (:mod:`gapbayes.model.country`); with ``lab_curves`` the family
     shortfall scale follows a walk in time (:mod:`gapbayes.model.lab_curves`).
 
+    A model scored in one category has its category deviation folded into the symmetric
+    term (exact for the scores). The selection term needs the general ability apart, so
+    there the deviation is sampled as ``single_dev_z`` (standardised): ``ability`` ~
+    skew-normal around frontier + dev_sd z, the cell ability that the scores pin, and the
+    general ability is ``ability`` - dev_sd z. The same density as a general ability plus
+    an explicit deviation, without the ridge along which only their sum is informed.
+
     Returns
     -------
-    ability, frame_prior
-        The base abilities, and with the selection term the (mu, sigma, alpha) of the
-        unscored frame models' skew-normal: the same prior with the same lab, walk and
-        country terms (none has a category deviation to fold in), else None.
+    ability, general, frame_prior
+        The base abilities (for single-category models the cell ability), the general
+        abilities (the same tensor without the selection term), and with the selection term
+        the (mu, sigma, alpha) of the unscored frame models' skew-normal: the same prior with
+        the same lab, walk and country terms, else None.
     """
     G = len(data.grid_time)
     flat = frontier.reshape((2 * G,))
@@ -221,14 +229,21 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
             log_su_frame = log_su_frame + pt.sum(
                 walk[data.frame_family] * frame_trend_weights(data), axis=1)
     su = pt.exp(log_su)
-    # a base model scored in one category: its category deviation joins the symmetric term
-    sv_k = pt.sqrt(sv**2 + single_category(data) * dev_sd**2)
+    single = single_category(data)
+    apart = pt.zeros(len(data.base_ids))
+    if uses_selection(data, spec) and single.any():
+        z = pm.Normal("single_dev_z", 0.0, 1.0, dims="single_base")
+        apart = pt.set_subtensor(apart[np.flatnonzero(single)], dev_sd * z)
+        at_release, sv_k = at_release + apart, sv
+    else:
+        # a base model scored in one category: its category deviation joins the symmetric term
+        sv_k = pt.sqrt(sv**2 + single * dev_sd**2)
     ability = pm.SkewNormal("ability", mu=at_release, sigma=pt.sqrt(su**2 + sv_k**2),
                             alpha=-su / sv_k, dims="base")
     if not frame:
-        return ability, None
+        return ability, ability - apart, None
     su_f = pt.exp(log_su_frame)
-    return ability, (at_frame, pt.sqrt(su_f**2 + sv**2), -su_f / sv)
+    return ability, ability - apart, (at_frame, pt.sqrt(su_f**2 + sv**2), -su_f / sv)
 
 
 def category_deviations(data: FrontierData, dev_sd: pt.TensorVariable) -> pt.TensorVariable:
@@ -314,7 +329,7 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
         F, rate = frontier_curves(data, spec)
         h = category_trends(data, spec)
         dev_sd = _half("category_dev_sd", spec, "category_dev")
-        ability, frame_prior = base_abilities(data, spec, F, dev_sd)
+        ability, general, frame_prior = base_abilities(data, spec, F, dev_sd)
         w = category_deviations(data, dev_sd)
         if uses_trends(data, spec) and uses_rate_trends(spec):
             h_cell = cell_rate_trend(data, rate_trend_grid(data, h, rate))
@@ -337,7 +352,7 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
             theta = theta + _normal("contamination", spec) * data.obs_exposure
         add_score_likelihood(data, spec, theta)
         if uses_selection(data, spec):
-            add_selection(data, spec, F, ability, frame_prior)
+            add_selection(data, spec, F, general, frame_prior)
     return model
 
 

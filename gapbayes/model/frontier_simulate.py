@@ -9,6 +9,7 @@ Worlds the model did not generate come from :mod:`gapbayes.model.frontier_worlds
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -88,13 +89,34 @@ def simulate_frontier_world(models: pd.DataFrame, benchmarks: pd.DataFrame,
         named variable of the model (deterministics included).
     """
     data = build_frontier_data(models, benchmarks, scores, spec)
+    truth, y = draw_from_prior(data, spec, fixed, seed)
+    # the design's arrays with the simulated scores (model scale), so the truth's link
+    # parameters keep the standardisation they were drawn under
+    return FrontierWorld(models, benchmarks, scores_table(data, y), truth, replace(data, y=y))
+
+
+def draw_from_prior(data: FrontierData, spec: Spec,
+                    fixed: dict[str, float | np.ndarray] | None = None, seed: int = 0
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One draw of every named variable (``fixed`` ones held) and of the scores of ``data``.
+
+    Returns
+    -------
+    truth, y
+        The draw by variable name, and the scores on the model scale (one per score row).
+    """
     model = build_frontier_model(data, spec)
     fixed = {k: v for k, v in (fixed or {}).items() if k in model.named_vars}
     if fixed:
         model = pm.do(model, {model[k]: np.asarray(v, dtype=float) for k, v in fixed.items()})
     # FAST_COMPILE: one draw does not repay graph rewrites (measured 14 s -> 4 s; same draws)
-    draw = pm.sample_prior_predictive(draws=1, model=model, random_seed=seed,
-                                      compile_kwargs={"mode": "FAST_COMPILE"})
+    with warnings.catch_warnings():
+        # the selection term's Potential is the evaluation pattern's likelihood: a prior draw
+        # rightly ignores it (gapbayes/sbc/selection.py draws the pattern itself)
+        warnings.filterwarnings("ignore", message="The effect of Potentials",
+                                category=UserWarning)
+        draw = pm.sample_prior_predictive(draws=1, model=model, random_seed=seed,
+                                          compile_kwargs={"mode": "FAST_COMPILE"})
     truth = {k: np.asarray(v.values[0, 0]) for k, v in draw["prior"].data_vars.items()}
     truth.update({k: np.asarray(v, dtype=float) for k, v in fixed.items()})
     y = np.empty(len(data.y))
@@ -103,8 +125,13 @@ def simulate_frontier_world(models: pd.DataFrame, benchmarks: pd.DataFrame,
         y[data.sig_idx] = pp["y_sig"].values[0, 0]
     if len(data.lin_idx):
         y[data.lin_idx] = pp["y_lin"].values[0, 0]
+    return truth, y
+
+
+def scores_table(data: FrontierData, y: np.ndarray) -> pd.DataFrame:
+    """Tidy scores of ``data``'s score rows with model-scale scores ``y`` (native scale)."""
     ob = data.obs_bench
-    sim = pd.DataFrame({
+    return pd.DataFrame({
         "benchmark_id": [data.bench_ids[b] for b in ob],
         "model_id": [data.model_ids[m] for m in data.obs_model],
         "score": y * data.lin_scale[ob] + data.lin_center[ob],
@@ -113,6 +140,3 @@ def simulate_frontier_world(models: pd.DataFrame, benchmarks: pd.DataFrame,
         "third_party_host": data.obs_host.astype(bool),
         "raw_row": np.arange(len(y)) + 2,
     })
-    # the design's arrays with the simulated scores (model scale), so the truth's link
-    # parameters keep the standardisation they were drawn under
-    return FrontierWorld(models, benchmarks, sim, truth, replace(data, y=y))

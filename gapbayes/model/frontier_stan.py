@@ -204,6 +204,8 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
         dims["selection_era"] = ["benchmark", "era_term"]
         if len(data.frame_ids):
             dims["frame_ability"] = ["frame_model"]
+        if single_category(data).any():
+            dims["single_dev_z"] = ["single_base"]
     return dims
 
 
@@ -222,6 +224,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["frontier_noise_sd", "shortfall_log_scale", "shortfall_family_sd",
               "shortfall_family_z"]
     names += ["lab_trend_sd", "lab_trend_z"] if on["lab_curves"] else []
+    names += ["single_dev_z"] if on["selection"] and single_category(data).any() else []
     names += ["ability"]
     names += ["category_dev"] if len(rich) else []
     names += ["category_dev_z"] if len(poor) else []
@@ -404,6 +407,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
 def _selection_data(data: FrontierData, on: bool) -> dict[str, Any]:
     """Return the selection frame's arrays (1-based, stacked-grid indices); sizes 0 when off."""
     K_frame = len(data.frame_ids) if on else 0
+    single = np.flatnonzero(single_category(data)).astype(int)
     frame_left = 2 * data.frame_cell_left[:K_frame] + data.frame_open[:K_frame]
     units = len(data.base_ids) + K_frame if on else 0
     closed_left = 2 * np.concatenate([data.base_cell_left, data.frame_cell_left])[:units]
@@ -420,6 +424,8 @@ def _selection_data(data: FrontierData, on: bool) -> dict[str, Any]:
         "cand_evaluated": data.cand_evaluated[:n].astype(int),
         "cand_era": data.cand_era[:n].astype(float),
         "frame_family": data.frame_family[:K_frame].astype(int) + 1,
+        "N_single": len(single) if on else 0,
+        "single_bases": single[:len(single) if on else 0] + 1,
         "frame_country": frame_country_weights(data)[:K_frame],
         "frame_trend": frame_trend_weights(data)[:K_frame],
         "N_sel_family": len(data.sel_family_names) if on else 0,

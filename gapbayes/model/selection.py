@@ -34,8 +34,8 @@ lab's shortfall scale (and, with those switches, the lab's walk and the Chinese 
 Their non-evaluation is what pulls a group's frontier towards the population it was
 sampled from. One prior for every unit, evaluated or not, is what makes the term a
 generative model of the evaluation pattern (:func:`coherent_units`); so, with the term on,
-every category deviation is explicit, and ``ability`` is the general ability of every
-model.
+the selection covariate is the general ability of every model (a model scored in one
+category keeps its deviation apart, ``single_dev_z``).
 
 What the frame cannot see: models that no one evaluated on anything are not in the table,
 so that first step of selection stays unmodelled on the bundled data (on the independent
@@ -54,7 +54,8 @@ import pytensor.tensor as pt
 
 def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np.ndarray,
                     obs_base: np.ndarray, obs_bench: np.ndarray, n_bench: int,
-                    times_of: Any) -> dict[str, Any]:
+                    times_of: Any, candidates: pd.DataFrame | None = None,
+                    bench_ids: list[str] | None = None) -> dict[str, Any]:
     """Unscored frame models and the candidate (unit, benchmark) pairs.
 
     Parameters
@@ -70,6 +71,12 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
         Number of fitted benchmarks.
     times_of
         Function: release dates -> years since the origin.
+    candidates, bench_ids
+        A fixed frame (:func:`candidate_table`: ``base_model``, ``benchmark_id``, ``era``)
+        and the fitted benchmarks' ids. Given, the candidate pairs and their era positions
+        are these instead of functions of which models were scored (so that simulated
+        evaluation patterns can be fitted on the design they were drawn on: SBC), and every
+        base model the table names that has no fitted score is an unscored frame model.
 
     Returns
     -------
@@ -98,20 +105,21 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
              .reset_index())
     t = np.asarray(times_of(frame["release"]), float)
     lo, hi = float(base_time.min()), float(base_time.max())
-    unscored = (~frame["base_model"].isin(set(fitted_bases))).to_numpy() & (t >= lo) & (t <= hi)
+    unscored = (~frame["base_model"].isin(set(fitted_bases))).to_numpy().copy()
+    if candidates is None:
+        unscored &= (t >= lo) & (t <= hi)
+    else:
+        unscored &= frame["base_model"].isin(set(candidates["base_model"])).to_numpy()
     unscored_time, unscored_open = t[unscored], (frame["access"] == "open").to_numpy(int)[unscored]
     K = len(fitted_bases)
     scored = np.zeros((K, n_bench), int)
     scored[obs_base, obs_bench] = 1
-    era_lo = np.array([base_time[scored[:, b] == 1].min() for b in range(n_bench)])
-    era_hi = np.array([base_time[scored[:, b] == 1].max() for b in range(n_bench)])
-    unit_time = np.concatenate([base_time, unscored_time])
-    candidate = (unit_time[:, None] >= era_lo) & (unit_time[:, None] <= era_hi)
-    unit, bench = np.nonzero(candidate)
     evaluated = np.concatenate([scored, np.zeros((len(unscored_time), n_bench), int)])
-    half = (era_hi - era_lo) / 2.0
-    era = np.divide(unit_time[unit] - (era_lo + half)[bench], half[bench],
-                    out=np.zeros(len(unit)), where=half[bench] > 0)
+    if candidates is None:
+        unit, bench, era = _era_pairs(base_time, unscored_time, scored)
+    else:
+        unit_ids = list(fitted_bases) + frame["base_model"][unscored].tolist()
+        unit, bench, era = _fixed_pairs(candidates, unit_ids, list(bench_ids or []), scored)
     family_of = dict(zip(frame["base_model"], frame["family"], strict=True))
     unit_lab = [family_of.get(b, "other") for b in fitted_bases]
     unit_lab += frame["family"][unscored].tolist()
@@ -125,36 +133,86 @@ def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np
             "cand_era": np.clip(era, -1.0, 1.0)}
 
 
+def _era_pairs(base_time: np.ndarray, unscored_time: np.ndarray, scored: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate (unit, benchmark) pairs and era positions from the scored releases."""
+    n_bench = scored.shape[1]
+    era_lo = np.array([base_time[scored[:, b] == 1].min() for b in range(n_bench)])
+    era_hi = np.array([base_time[scored[:, b] == 1].max() for b in range(n_bench)])
+    unit_time = np.concatenate([base_time, unscored_time])
+    candidate = (unit_time[:, None] >= era_lo) & (unit_time[:, None] <= era_hi)
+    unit, bench = np.nonzero(candidate)
+    half = (era_hi - era_lo) / 2.0
+    era = np.divide(unit_time[unit] - (era_lo + half)[bench], half[bench],
+                    out=np.zeros(len(unit)), where=half[bench] > 0)
+    return unit, bench, era
+
+
+def _fixed_pairs(candidates: pd.DataFrame, unit_ids: list[str], bench_ids: list[str],
+                 scored: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index the pairs of a fixed frame into this fit's units and benchmarks."""
+    unit_of = {u: i for i, u in enumerate(unit_ids)}
+    bench_of = {b: i for i, b in enumerate(bench_ids)}
+    missing = sorted(set(candidates["benchmark_id"]) - set(bench_of))
+    if missing:
+        raise ValueError("the fixed selection frame names benchmarks that are not fitted: "
+                         + ", ".join(missing))
+    unknown = sorted(set(candidates["base_model"]) - set(unit_of))
+    if unknown:
+        raise ValueError("the fixed selection frame names base models with no release date "
+                         "or access in the models table: " + ", ".join(unknown[:5]))
+    unit = candidates["base_model"].map(unit_of).to_numpy(int)
+    bench = candidates["benchmark_id"].map(bench_of).to_numpy(int)
+    k, b = np.nonzero(scored)
+    pairs = set(zip(unit.tolist(), bench.tolist(), strict=True))
+    outside = [(unit_ids[i], bench_ids[j]) for i, j in zip(k, b, strict=True)
+               if (i, j) not in pairs]
+    if outside:
+        raise ValueError(f"{len(outside)} scored pairs lie outside the fixed selection frame, "
+                         f"e.g. {outside[0][0]} on {outside[0][1]}")
+    return unit.astype(int), bench, candidates["era"].to_numpy(float)
+
+
+def candidate_table(data: Any) -> pd.DataFrame:
+    """Return a design's candidate pairs as a fixed frame for :func:`selection_frame`.
+
+    Columns ``base_model``, ``benchmark_id`` and ``era``, one row per candidate pair.
+    """
+    units = list(data.base_ids) + list(data.frame_ids)
+    return pd.DataFrame({"base_model": [units[u] for u in data.cand_unit],
+                         "benchmark_id": [data.bench_ids[b] for b in data.cand_bench],
+                         "era": np.asarray(data.cand_era, float)})
+
+
 def selects(frame: dict[str, Any], spec: Any) -> bool:
     """:func:`uses_selection` on the output of :func:`selection_frame` (before the design)."""
     return bool(spec.switches.get("selection", False)) and bool(
         (np.asarray(frame["cand_evaluated"]) == 0).any())
 
 
-def coherent_units(frame: dict[str, Any], families: list[str], cell_multi: np.ndarray,
-                   on: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Make every unit of the frame share one ability prior, whether it is scored or not.
+def coherent_units(frame: dict[str, Any], families: list[str], on: bool
+                   ) -> tuple[list[str], np.ndarray]:
+    """Give every unit of the frame one ability prior, whether it is scored or not.
 
     Why: the evaluation pattern is data, so a model's prior must not depend on whether it
     happened to be evaluated. With the term on, an unscored frame model's shortfall scale
     gets its lab's term like a scored model's (labs seen only in the frame join the
-    ``family`` dimension, informed by the evaluation pattern alone), and every scored model
-    keeps an explicit category deviation (the single-category folding of the default model
-    would make its ``ability``, the selection covariate, general ability plus deviation
-    for some models and general ability for the rest).
+    ``family`` dimension, informed by the evaluation pattern alone). The other half is in
+    :func:`gapbayes.model.frontier_pymc.base_abilities`: a model scored in one category keeps
+    its category deviation apart from its general ability (``single_dev_z``), so the
+    selection covariate is the general ability of every model.
 
     Returns
     -------
-    families, frame_family, cell_multi
-        The family names, each unscored frame model's index into them (0 when the term is
-        off: unused), and the cells' ``cell_multi`` flags (all 1 with the term on).
+    families, frame_family
+        The family names and each unscored frame model's index into them (0 when the term
+        is off: unused).
     """
     labs = frame["frame_labs"]
     if not on:
-        return families, np.zeros(len(labs), int), cell_multi
+        return families, np.zeros(len(labs), int)
     families = sorted(set(families) | set(labs))
-    return (families, np.array([families.index(f) for f in labs], int),
-            np.ones_like(cell_multi))
+    return families, np.array([families.index(f) for f in labs], int)
 
 
 def uses_selection(data: Any, spec: Any) -> bool:
@@ -176,9 +234,9 @@ def add_selection(data: Any, spec: Any, frontier: pt.TensorVariable,
                   ability: pt.TensorVariable, frame_prior: tuple | None) -> None:
     """Add unscored frame abilities and the evaluation likelihood (PyMC model in context).
 
-    ``frame_prior`` is the (mu, sigma, alpha) of the unscored frame models' skew-normal:
-    the scored models' prior, lab term included (:func:`coherent_units`), or None when the
-    frame has no unscored model.
+    ``ability`` is the scored base models' general ability; ``frame_prior`` the (mu, sigma,
+    alpha) of the unscored frame models' skew-normal: the scored models' prior, lab term
+    included (:func:`coherent_units`), or None when the frame has no unscored model.
     """
     units = [ability]
     if frame_prior is not None:
