@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: help install lock data run baseline test test-slow test-deps lint cmdstan bench sbc clean
+.PHONY: help install lock data run baseline test test-slow test-deps lint cmdstan bench sbc sbc-selection clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ SBC_WORKERS ?= 2
 # first-attempt and the final convergence rates. Resumable at both stages.
 sbc: $(STAMP)  ## simulation-based calibration of the default model: 400 simulations at the real design, refits of non-converged fits
 	$(GAPBAYES) sbc --spec default --simulations 400 --n-benchmarks 38 --n-linear 2 --eval-rate 0.15 --workers $(SBC_WORKERS) --extend-not-converged 4 --strict $(SBC_ARGS)
+
+# The selection switch: evaluation patterns drawn from the model on a fixed frame of 60 models
+# x 6 benchmarks (gapbayes/sbc/selection.py); each fit compiles its own model, about a minute
+# per simulation on 2 cores. The converged-only verdict and the every-fit one are both reported.
+sbc-selection: $(STAMP)  ## SBC of the selection switch: 40 simulations on a fixed sampling frame
+	$(GAPBAYES) sbc-selection --simulations 40 --strict $(SBC_ARGS)
 
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check gapbayes tests bench

@@ -12,6 +12,7 @@ Subcommands (``gapbayes <cmd> --help`` documents every flag)::
     sensitivity                       the gap as bias-term priors vary
     report                            one-page self-contained HTML report of a fit
     sbc                               simulation-based calibration
+    sbc-selection                     SBC of the selection switch on a fixed sampling frame
     study                             winner's-curse / provider-degradation / held-out studies
     peers                             threshold, ECI-style and censored gaps next to a posterior
 
@@ -34,7 +35,7 @@ from gapbayes.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, GapbayesError, os_
 
 COMMAND_MODULES = [
     "data", "baseline", "fit", "summary", "plot", "specs", "compare", "sensitivity", "report",
-    "sbc", "study", "peers",
+    "sbc", "sbc_selection", "study", "peers",
 ]
 
 

@@ -88,17 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--eval-rate", type=unit_rate, default=0.25,
                    help="share of eligible pairs evaluated (default %(default)s)")
     g.add_argument("--design-seed", type=nonnegative_int, default=0)
-    s = p.add_argument_group("sampling")
-    s.add_argument("--draws", type=positive_int, default=500,
-                   help="per chain (default %(default)s)")
-    s.add_argument("--tune", type=nonnegative_int, default=500,
-                   help="per chain (default %(default)s)")
-    s.add_argument("--chains", type=positive_int, default=2, help="(default %(default)s)")
-    s.add_argument("--thin", type=positive_int, default=10,
-                   help="keep every n-th draw for ranks (default %(default)s: L = 100)")
-    s.add_argument("--target-accept", type=open_unit, default=0.9)
-    s.add_argument("--cores", type=positive_int,
-                   help="chains in parallel per fit (default: cpu count / workers)")
+    add_sampling_flags(p, chains=2, cores_help="cpu count / workers")
     p.add_argument("--workers", type=positive_int, default=1,
                    help="local worker processes (default %(default)s)")
     p.add_argument("--scheduler", help="Dask scheduler address: run the fits on that cluster")
@@ -118,6 +108,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rewrite the report of the existing run folder, fit nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--strict", action="store_true", help="exit with code 3 when SBC fails")
+
+
+def add_sampling_flags(p: argparse.ArgumentParser, chains: int, cores_help: str) -> None:
+    """Add the per-fit sampling flags of an SBC command (``L = chains * draws / thin``)."""
+    s = p.add_argument_group("sampling")
+    s.add_argument("--draws", type=positive_int, default=500,
+                   help="per chain (default %(default)s)")
+    s.add_argument("--tune", type=nonnegative_int, default=500,
+                   help="per chain (default %(default)s)")
+    s.add_argument("--chains", type=positive_int, default=chains, help="(default %(default)s)")
+    s.add_argument("--thin", type=positive_int, default=10,
+                   help=f"keep every n-th draw for ranks (default %(default)s: "
+                        f"L = {chains * 500 // 10})")
+    s.add_argument("--target-accept", type=open_unit, default=0.9)
+    s.add_argument("--cores", type=positive_int,
+                   help=f"chains in parallel per fit (default: {cores_help})")
 
 
 def load_simulate_spec(value: str) -> Spec:
@@ -158,7 +164,8 @@ def build_problem(args: argparse.Namespace) -> SBCProblem:
         # the simulator draws scores on a fixed design; the selection term models the design
         # itself (which pairs are evaluated), so its ranks would not test it
         raise InputError("--spec", "SBC does not simulate the evaluation pattern, so it cannot "
-                         "check the switch 'selection': switch it off")
+                         "check the switch 'selection': switch it off, or run "
+                         "'gapbayes sbc-selection'")
     sim = load_simulate_spec(args.simulate_spec) if args.simulate_spec else None
     if sim is not None:
         check_same_structure(spec, sim)

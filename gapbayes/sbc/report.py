@@ -30,7 +30,7 @@ import pandas as pd
 
 from gapbayes.atomic import write_text
 from gapbayes.sbc.ranks import LOGLIK
-from gapbayes.sbc.runner import STATUS_NOT_CONVERGED, STATUS_OK, load_records
+from gapbayes.sbc.runner import STATUS_NOT_CONVERGED, STATUS_OK, STATUS_SKIPPED, load_records
 from gapbayes.sbc.tails import tail_check, tail_markdown
 
 ALPHA = 0.05
@@ -194,8 +194,11 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
     bad = [{"sim": int(r["index"]), "status": r["status"], "reason": r.get("reason", "")}
            for r in records if r["status"] != STATUS_OK]
     n_done = len(records)
-    unusable = sum(b["status"] not in used for b in bad)
-    bad_share = unusable / n_done if n_done else 0.0
+    # rejected on their data alone (the selection SBC's inclusion rule): the ranks of the
+    # others stay uniform, so they count neither as used nor as unusable
+    skipped = sum(r["status"] == STATUS_SKIPPED for r in records)
+    unusable = sum(b["status"] not in (*used, STATUS_SKIPPED) for b in bad)
+    bad_share = unusable / (n_done - skipped) if n_done > skipped else 0.0
     quantities_ok = bool(len(tests)) and bool(tests["passed"].all())
     summary: dict[str, Any] = {
         "problem_id": manifest.get("problem_id"),
@@ -207,6 +210,7 @@ def summarise(out: Path, alpha: float = ALPHA, max_bad_share: float = MAX_BAD_SH
         "ok": sum(r["status"] == STATUS_OK for r in records),
         "failed": sum(b["status"] == "failed" for b in bad),
         "not_converged": sum(b["status"] == "not_converged" for b in bad),
+        "skipped": skipped,
         "bad_share": bad_share, "max_bad_share": max_bad_share,
         "include_not_converged": include_not_converged,
         "L": int(rows["L"].iloc[0]) if len(rows) else None,
@@ -257,6 +261,7 @@ def _refits(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _first_attempts(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Convergence of the first attempts (before any refit) and of the final records."""
+    records = [r for r in records if r["status"] != STATUS_SKIPPED]
     first = [(r.get("earlier") or [r])[-1] for r in records]
     n = len(records)
     ok_first = sum(f["status"] == STATUS_OK for f in first)
@@ -323,8 +328,9 @@ def summary_markdown(s: dict[str, Any]) -> str:
         + (f" of {s['requested']} requested" if s.get("requested") else "")
         + f"; {s['used']} used; {s['ok']} converged, {s['not_converged']} not converged"
         + (" (used too)" if s.get("include_not_converged") else "")
-        + f", {s['failed']} failed ({s['bad_share']:.1%} unusable; at most "
-        f"{s['max_bad_share']:.0%} allowed)",
+        + f", {s['failed']} failed"
+        + (f", {s['skipped']} skipped (rejected on their data)" if s.get("skipped") else "")
+        + f" ({s['bad_share']:.1%} unusable; at most {s['max_bad_share']:.0%} allowed)",
     ]
     # sections a summary has only once fits finished (first_attempt) or were refitted
     for key, line in (("first_attempt", _convergence_line), ("refitted", _refit_line)):

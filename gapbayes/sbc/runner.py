@@ -40,6 +40,8 @@ from gapbayes.sbc.simulate import (
 )
 
 STATUS_OK, STATUS_NOT_CONVERGED, STATUS_FAILED = "ok", "not_converged", "failed"
+# a simulation rejected on its data alone (gapbayes/sbc/selection.py): not fitted, not ranked
+STATUS_SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
