@@ -104,9 +104,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "those still not converged once more with --refit-target-accept")
     p.add_argument("--refit-target-accept", type=open_unit, metavar="A", default=0.98,
                    help="NUTS target acceptance of the second refit (default %(default)s)")
+    add_report_flags(p, progress_help="no progress bar")
+
+
+def add_report_flags(p: argparse.ArgumentParser, progress_help: str) -> None:
+    """Add ``--report-only``, ``--no-progress`` and ``--strict`` of an SBC command."""
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the report of the existing run folder, fit nothing")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help=progress_help)
     p.add_argument("--strict", action="store_true", help="exit with code 3 when SBC fails")
 
 

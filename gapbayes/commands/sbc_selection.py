@@ -34,7 +34,7 @@ from pathlib import Path
 
 from gapbayes.commands.argtypes import nonnegative_int, positive_int
 from gapbayes.commands.common import add_subcommand
-from gapbayes.commands.sbc import add_sampling_flags
+from gapbayes.commands.sbc import add_report_flags, add_sampling_flags
 from gapbayes.errors import EXIT_DIAGNOSTICS_FAILED, GapbayesError
 
 HELP = "simulation-based calibration of the selection switch on a fixed frame"
@@ -63,10 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run folder (default results/sbc/selection-<spec>-<id>/)")
     p.add_argument("--include-not-converged", action="store_true",
                    help="rank non-converged fits too")
-    p.add_argument("--report-only", action="store_true",
-                   help="rewrite the report of the existing run folder, fit nothing")
-    p.add_argument("--no-progress", action="store_true", help="no line per finished fit")
-    p.add_argument("--strict", action="store_true", help="exit with code 3 when SBC fails")
+    add_report_flags(p, progress_help="no line per finished fit")
 
 
 def _config(args: argparse.Namespace, spec_dict: dict, settings: dict) -> dict:
