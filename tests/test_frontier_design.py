@@ -6,13 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gapbayes.model.frontier_design import (
-    build_frontier_data,
-    effort_class,
-    effort_suffix,
-    trend_prior,
-    zero_sum_basis,
-)
+from gapbayes.model.effort_classes import effort_class, effort_suffix
+from gapbayes.model.frontier_design import build_frontier_data
+from gapbayes.model.frontier_grid import trend_prior, zero_sum_basis
 from gapbayes.model.frontier_simulate import frontier_design
 from gapbayes.model.label_errors import GENERIC
 from gapbayes.model.spec import load_spec

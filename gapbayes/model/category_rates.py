@@ -24,7 +24,8 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from gapbayes.model.frontier_design import GRID_STEP_YEARS, FrontierData
+from gapbayes.model.frontier_design import FrontierData
+from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.spec import Spec
 
 #: bound of the log ratio of a category's growth rate to its group's (a factor of 4 each way)

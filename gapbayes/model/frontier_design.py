@@ -10,62 +10,33 @@ field comments: M model ids, K base models, B benchmarks, C categories, N scores
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from gapbayes.model.design import _transform, interp_matrix, nonempty_selection, years_since
+from gapbayes.model.effort_classes import EFFORT_CLASSES, effort_class, effort_suffix
+from gapbayes.model.frontier_grid import (
+    GRID_STEP_YEARS,
+    aligned_knots,
+    month_start,
+    time_grid,
+    trend_prior,
+    zero_sum_basis,
+)
 from gapbayes.model.host_effects import score_hosts
 from gapbayes.model.label_errors import ceiling_priors
 from gapbayes.model.links import LinkIndices
 from gapbayes.model.selection import coherent_units, selection_frame, selects
 from gapbayes.model.spec import Spec
 
-GRID_STEP_YEARS = 1.0 / 12.0
 # A (base model, category) cell with at least this many scores gets a centred deviation: the
 # data pin it far more tightly than the prior does.
 RICH_CELL = 3
 # Years after a benchmark's release over which an open model's exposure to its items rises
 # from 0 to 1 (the contamination term): training-data cut-offs precede releases by months.
 EXPOSURE_RAMP_YEARS = 1.0
-EFFORT_CLASSES = ("default", "minimal", "low", "medium", "high", "xhigh")
-_EFFORT_WORDS = {
-    "": "default", "unknown": "default", "minimal": "minimal", "none": "minimal",
-    "low": "low", "medium": "medium", "high": "high", "thinking": "high",
-    "xhigh": "xhigh", "max": "xhigh",
-}
-_BUDGET = re.compile(r"^([0-9]+)[kK]$")
-
-
-def effort_class(suffix: str) -> str:
-    """Map an Epoch effort suffix (``high``, ``16K``, ``thinking``...) to an effort class.
-
-    Named levels map to themselves (``none`` = reasoning off -> minimal, ``thinking`` = on ->
-    high, ``max`` -> xhigh); thinking budgets in thousands of tokens map by size: up to 2K low,
-    up to 12K medium, up to 32K high, above xhigh. No suffix or ``unknown`` is the provider's
-    default setting.
-    """
-    s = suffix.strip().lower()
-    if s in _EFFORT_WORDS:
-        return _EFFORT_WORDS[s]
-    budget = _BUDGET.match(s)
-    if budget is None:
-        return "default"
-    k = int(budget.group(1))
-    return "low" if k <= 2 else "medium" if k <= 12 else "high" if k <= 32 else "xhigh"
-
-
-def effort_suffix(model_id: str, base_model: str) -> str:
-    """Return the text after ``base_model`` and an underscore in ``model_id`` ("" if none)."""
-    at = model_id.rfind(base_model)
-    if at < 0:
-        return ""
-    tail = model_id[at + len(base_model):]
-    return tail[1:] if tail.startswith("_") else ""
-
-
 @dataclass(frozen=True)
 class FrontierData(LinkIndices):
     """Arrays of one fit of the frontier model. Times are years since ``origin``."""
@@ -192,49 +163,6 @@ class FrontierData(LinkIndices):
         }
 
 
-def aligned_knots(start: float, end: float, months: int) -> np.ndarray:
-    """Knots every ``months`` months, aligned on the origin, covering [start, end]."""
-    first = int(np.floor(start * 12 / months + 1e-9))
-    last = int(np.ceil(end * 12 / months - 1e-9))
-    return np.arange(first, last + 1) * months / 12.0
-
-
-def zero_sum_basis(weights: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (C, C-1) of {x : weights . x = 0}; equal weights when all are 0."""
-    w = np.asarray(weights, float)
-    if w.sum() <= 0:
-        w = np.ones_like(w)
-    w = w / np.linalg.norm(w)
-    q, _ = np.linalg.qr(np.column_stack([w, np.eye(len(w))]))
-    basis = q[:, 1:len(w)]
-    return basis * np.sign(basis.sum(axis=0, keepdims=True) + 1e-12)
-
-
-def trend_prior(knots: np.ndarray, origin: int, bases: np.ndarray) -> np.ndarray:
-    """Cholesky factor of the unit-scale prior covariance of the free trend coordinates.
-
-    The category trends h_j = Q_j eta_j (zero sum with the data weights of knot j) are 0 at
-    the origin knot and follow a random walk with increments of sd sqrt(dt) per unit scale:
-    a Gaussian on the stacked free coordinates eta with precision A'A, where A maps eta to
-    the scaled increments of h. Its covariance is fixed by the design, so the model samples
-    ``MvNormal(0, chol = scale * L)``: centred, proper and generative.
-    """
-    K, C = len(knots), bases.shape[1]
-    free = [j for j in range(K) if j != origin]
-    P = len(free) * (C - 1)
-
-    def rows(j: int) -> np.ndarray:
-        M = np.zeros((C, P))
-        if j != origin:
-            i = free.index(j)
-            M[:, i * (C - 1):(i + 1) * (C - 1)] = bases[j]
-        return M
-
-    dt = np.diff(knots)
-    A = np.vstack([(rows(j + 1) - rows(j)) / np.sqrt(dt[j]) for j in range(K - 1)])
-    return np.linalg.cholesky(np.linalg.inv(A.T @ A))
-
-
 def build_frontier_data(
     models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec,
     candidates: pd.DataFrame | None = None,
@@ -326,7 +254,7 @@ def build_frontier_data(
     del frame["frame_labs"]
     # a fixed frame fixes the time grid too: its curves' prior must not depend on which
     # units a simulated evaluation pattern happened to score
-    grid, growth_knots, window = _time_grid(
+    grid, growth_knots, window = time_grid(
         t if candidates is None else np.concatenate([t, frame["frame_time"]]), spec)
     pos = (t - grid[0]) / GRID_STEP_YEARS
     left = np.clip(np.floor(pos + 1e-9).astype(int), 0, len(grid) - 2)
@@ -346,7 +274,7 @@ def build_frontier_data(
 
     open_t, closed_t = t[is_open == 1], t[is_open == 0]
     first = max(open_t.min(), closed_t.min())
-    months = pd.date_range(_month(origin, first), _month(origin, open_t.max()), freq="MS")
+    months = pd.date_range(month_start(origin, first), month_start(origin, open_t.max()), freq="MS")
     mu, sigma, source = ceiling_priors(bench["benchmark_id"].tolist(), spec)
     no_date = pd.Series(pd.NaT, index=bench.index)
     released = years_since(pd.to_datetime(bench.get("release_date", no_date)), origin)
@@ -442,26 +370,3 @@ def exposure(model_time: np.ndarray, bench_release: np.ndarray) -> np.ndarray:
     """
     lag = np.asarray(model_time, float) - np.asarray(bench_release, float)
     return np.nan_to_num(np.clip(lag / EXPOSURE_RAMP_YEARS, 0.0, 1.0), nan=0.0)
-
-
-def _month(origin: pd.Timestamp, t: float) -> pd.Timestamp:
-    day = origin + pd.Timedelta(days=float(t) * 365.25)
-    return day.to_period("M").to_timestamp()
-
-
-def _time_grid(t: np.ndarray, spec: Spec) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """Return the monthly grid, its growth knots and the knot window covering the data.
-
-    The grid runs from ``lead_months`` before the first release to ``forecast_months`` after
-    the last.
-    """
-    lead = spec.time["lead_months"] / 12.0
-    ahead = spec.time["forecast_months"] / 12.0
-    months = int(spec.time["growth_knot_months"])
-    g0 = np.floor((t.min() - lead) * 12) / 12
-    g1 = np.ceil((t.max() + ahead) * 12) / 12
-    grid = np.round(np.arange(round(g0 * 12), round(g1 * 12) + 1) / 12.0, 10)
-    knots = aligned_knots(grid[0], grid[-1], months)
-    lo = int(np.searchsorted(knots, t.min(), side="right") - 1)
-    hi = int(np.searchsorted(knots, t.max(), side="left"))
-    return grid, knots, (max(lo, 0), min(hi, len(knots) - 1))

@@ -48,12 +48,9 @@ import pytensor.tensor as pt
 
 from gapbayes.model.category_rates import cell_rate_trend, rate_trend_grid, uses_rate_trends
 from gapbayes.model.country import country_offsets, frame_country_weights, uses_country
-from gapbayes.model.frontier_design import (
-    GRID_STEP_YEARS,
-    FrontierData,
-    interp_matrix,
-    single_category,
-)
+from gapbayes.model.design import interp_matrix
+from gapbayes.model.frontier_design import FrontierData, single_category
+from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.host_effects import host_weights, uses_host_effects
 from gapbayes.model.lab_curves import frame_trend_weights, lab_walks, uses_lab_curves
 from gapbayes.model.links import add_linear_likelihood

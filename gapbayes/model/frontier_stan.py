@@ -29,12 +29,9 @@ from gapbayes.model.country import (
     frame_country_weights,
     uses_country,
 )
-from gapbayes.model.frontier_design import (
-    GRID_STEP_YEARS,
-    FrontierData,
-    interp_matrix,
-    single_category,
-)
+from gapbayes.model.design import interp_matrix
+from gapbayes.model.frontier_design import FrontierData, single_category
+from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.frontier_pymc import (
     REPORTING_SD,
     shaped_benchmarks,

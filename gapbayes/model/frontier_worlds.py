@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.model.design import years_since
-from gapbayes.model.frontier_design import effort_class, effort_suffix
+from gapbayes.model.effort_classes import effort_class, effort_suffix
 
 ORIGIN = pd.Timestamp("2024-01-01")
 
