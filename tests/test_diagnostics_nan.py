@@ -40,3 +40,20 @@ def test_a_nan_in_some_draws_still_fails():
     gap[0, 3, 1] = np.nan                      # a computation that failed in one draw
     diag = run_diagnostics(_tree(gap), ["mu"])
     assert not _check(diag, "rhat_max").passed
+
+
+def test_a_failed_rhat_names_its_worst_values_by_coordinate():
+    rng = np.random.default_rng(2)
+    theta = rng.normal(size=(4, 500, 3))
+    theta[0, :, 1] += 3.0                      # one chain apart on the second benchmark
+    tree = _tree(rng.normal(5, 1, size=(4, 500, 2)))
+    post = tree["posterior"].to_dataset().assign(
+        difficulty=(("chain", "draw", "sig_benchmark"), theta)).assign_coords(
+        sig_benchmark=["gpqa", "arc_agi", "hle"])
+    tree = xr.DataTree.from_dict({"posterior": post,
+                                  "sample_stats": tree["sample_stats"].to_dataset()})
+    check = _check(run_diagnostics(tree, ["mu", "difficulty"]), "rhat_max")
+    assert not check.passed
+    assert check.detail.startswith("(1 of 6 values over 1.01; largest: difficulty[arc_agi] ")
+    assert _check(run_diagnostics(_tree(rng.normal(size=(4, 500, 2))), ["mu"]),
+                  "rhat_max").detail == ""

@@ -103,6 +103,35 @@ def _skip_not_identified(diag: xr.DataTree | xr.Dataset, post: xr.Dataset,
     return xr.Dataset(out)
 
 
+def _label(da: xr.DataArray, flat: int) -> str:
+    """``name[coord, ...]`` of element ``flat`` of ``da``, by coordinate labels where known."""
+    if not da.dims:
+        return str(da.name)
+    index = np.unravel_index(flat, da.shape)
+    parts = [str(da[d].values[i]) if d in da.coords else str(i)
+             for d, i in zip(da.dims, index, strict=True)]
+    return f"{da.name}[{', '.join(parts)}]"
+
+
+def worst_rhat(rhat: xr.Dataset, limit: float = RHAT_MAX, show: int = 3) -> str:
+    """How many values exceed ``limit``, of how many, and the ``show`` largest, by name.
+
+    A failed R-hat check names where the chains disagree, so a reader need not open the
+    posterior to find the slow corner (a benchmark's link, a frontier month...).
+    """
+    values, labels = [], []
+    for name, da in rhat.data_vars.items():
+        flat = np.asarray(da.values, float).ravel()
+        values.append(flat)
+        labels.extend((da.rename(name), i) for i in range(flat.size))
+    allv = np.concatenate(values) if values else np.zeros(0)
+    bad = np.nan_to_num(allv, nan=np.inf)
+    over = int(np.sum(bad > limit))
+    top = [i for i in np.argsort(-bad, kind="stable")[:show] if bad[i] > limit]
+    worst = ", ".join(f"{_label(*labels[i])} {allv[i]:.3f}" for i in top)
+    return f"({over} of {allv.size} values over {limit:g}; largest: {worst})"
+
+
 def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 10) -> Diagnostics:
     """R-hat, bulk/tail ESS on gap quantities, divergences, BFMI, tree-depth saturation.
 
@@ -118,7 +147,8 @@ def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 
     gap_vars = [v for v in GAP_VARS if v in dt["posterior"]]
     checked = [v for v in free_vars if v in dt["posterior"]] + gap_vars
     post = dt["posterior"].to_dataset()
-    rhat = _max(_skip_not_identified(az.rhat(dt, var_names=checked), post, 1.0))
+    rhat_values = _skip_not_identified(az.rhat(dt, var_names=checked), post, 1.0)
+    rhat = _max(rhat_values)
     ess_bulk = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="bulk"), post,
                                          np.inf))
     ess_tail = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="tail"), post,
@@ -131,7 +161,8 @@ def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 
     depth = stats["depth"].values if "depth" in stats else stats["tree_depth"].values
     saturated = float(np.mean(depth >= max_treedepth))
     checks = [
-        Check("rhat_max", rhat, RHAT_MAX, bool(rhat <= RHAT_MAX)),
+        Check("rhat_max", rhat, RHAT_MAX, bool(rhat <= RHAT_MAX),
+              detail="" if rhat <= RHAT_MAX else worst_rhat(rhat_values)),
         Check("ess_bulk_min_gap", ess_bulk, ESS_MIN_GAP, bool(ess_bulk >= ESS_MIN_GAP)),
         Check("ess_tail_min_gap", ess_tail, ESS_MIN_GAP, bool(ess_tail >= ESS_MIN_GAP)),
         Check("divergences", div, 0, div == 0),
