@@ -352,3 +352,18 @@ def test_country_section_only_with_country_gaps() -> None:
 
     assert section_country(None, None) == ""
     assert section_country(pd.DataFrame(), None) == ""
+
+
+def test_failed_rhat_row_says_where() -> None:
+    from gapbayes.reporting.report_sections import section_diagnostics
+
+    where = "(2 of 90 values over 1.01; largest: difficulty[arc_agi] 1.031)"
+    checks = [{"name": "rhat_max", "value": 1.031, "threshold": 1.01, "passed": False,
+               "detail": where},
+              {"name": "divergences", "value": 0, "threshold": 0, "passed": True, "detail": ""}]
+    page = section_diagnostics({"diagnostics": {"passed": False, "checks": checks}}, {})
+    row = page[page.index("<code>rhat_max</code>"):]
+    assert html.escape(where) in row[:row.index("</tr>")]
+    checks[0].update(passed=True, value=1.004)
+    page = section_diagnostics({"diagnostics": {"passed": True, "checks": checks}}, {})
+    assert "values over" not in page

@@ -366,6 +366,14 @@ def _check_value(check: dict) -> str:
     return str(value)
 
 
+def _check_label(check: dict) -> str:
+    """Return what the check measures; a failed R-hat check adds where (its ``detail``)."""
+    label = CHECK_LABELS.get(str(check.get("name")), check.get("detail", ""))
+    if not check.get("passed") and check.get("name") == "rhat_max" and check.get("detail"):
+        label = f"{label} {check['detail']}"
+    return label
+
+
 def section_diagnostics(manifest: dict, figures: dict[str, bytes]) -> str:
     """Diagnostics: PASS/FAIL per check with its value and rule."""
     checks = manifest.get("diagnostics", {}).get("checks", [])
@@ -373,7 +381,7 @@ def section_diagnostics(manifest: dict, figures: dict[str, bytes]) -> str:
     rows = "".join(
         f'<tr class="{"pass" if c.get("passed") else "fail"}">'
         f"<td><code>{esc(c.get('name', '?'))}</code></td>"
-        f"<td>{esc(CHECK_LABELS.get(str(c.get('name')), c.get('detail', '')))}</td>"
+        f"<td>{esc(_check_label(c))}</td>"
         f'<td class="num">{esc(_check_value(c))}</td><td class="num">{esc(_rule(c))}</td>'
         f'<td><span class="verdict">{"PASS" if c.get("passed") else "FAIL"}</span></td></tr>'
         for c in checks)
