@@ -123,7 +123,8 @@ def worst_rhat(rhat: xr.Dataset, limit: float = RHAT_MAX, show: int = 3) -> str:
     for name, da in rhat.data_vars.items():
         flat = np.asarray(da.values, float).ravel()
         values.append(flat)
-        labels.extend((da.rename(name), i) for i in range(flat.size))
+        named = da.rename(name)
+        labels.extend((named, i) for i in range(flat.size))
     allv = np.concatenate(values) if values else np.zeros(0)
     bad = np.nan_to_num(allv, nan=np.inf)
     over = int(np.sum(bad > limit))
