@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gapbayes.model.design import GRID_STEP_YEARS  # one monthly step for both model families
 from gapbayes.model.spec import Spec
 
-GRID_STEP_YEARS = 1.0 / 12.0
+__all__ = ["GRID_STEP_YEARS", "aligned_knots", "month_start", "time_grid", "trend_prior",
+           "zero_sum_basis"]
 
 
 def aligned_knots(start: float, end: float, months: int) -> np.ndarray:
