@@ -16,6 +16,32 @@
 // does not support it), and a vector made only of parameter scalars and data starts from
 // rep_vector. Loops over observations are absent; the only loops fill data.
 functions {
+  // log g(a) = log(1 - a Phi(-a) / phi(a)) for a > 0: from erfc up to a = 25, the asymptotic
+  // series beyond (relative truncation < 1e-13); gapbayes/model/composed_error.py, the same.
+  real log_g_positive(real a) {
+    if (a > 25) {
+      real x = inv_square(a);
+      return log(x) + log1p(x * (-3 + x * (15 + x * (-105 + x * (945 - 10395 * x)))));
+    }
+    real mills = sqrt(pi() / 2) * exp(log(erfc(a / sqrt2())) + 0.5 * square(a));
+    return log1p(-a * mills);
+  }
+
+  // Normal-gamma(2) composed error: e = v - u, v ~ N(0, sv), u ~ Gamma(2, l), l = sqrt(2 pi)
+  // / su (mean shortfall sqrt(2 / pi) su, the half-normal's). With a = e / sv + l sv:
+  // f(e) = l^2 sv exp(l e + l^2 sv^2 / 2) [phi(a) - a Phi(-a)]; log f(e) here. For a > 0,
+  // l e + l^2 sv^2 / 2 - a^2 / 2 = -e^2 / (2 sv^2): no large exponentials.
+  real normal_gamma2_log_density(real e, real su, real sv) {
+    real rate = sqrt(2 * pi()) / su;
+    real a = e / sv + rate * sv;
+    if (a > 0) {
+      return 2 * log(rate) + log(sv) - 0.5 * square(e / sv) - 0.5 * log(2 * pi())
+             + log_g_positive(a);
+    }
+    return 2 * log(rate) + log(sv) + rate * e + 0.5 * square(rate * sv)
+           + log(exp(std_normal_lpdf(a)) - a * Phi(-a));
+  }
+
   // Orthonormal basis Q (n x (n - 1)) of the zero-sum vectors: PyMC's ZeroSumTransform,
   // whose backward map is x = z - sum(z) / (sqrt(n) + n) on the first n - 1 entries and
   // -sum(z) / sqrt(n) on the last. As Q is orthonormal, |Q z| = |z| and the Jacobian is
@@ -185,6 +211,7 @@ data {
   int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
   int<lower=0, upper=1> use_contamination;         // open models' gain on exposed public benchmarks
   int<lower=0, upper=1> use_selection;             // evaluation model over a sampling frame
+  int<lower=0, upper=1> use_gamma_shortfall;       // shortfall Gamma(2) instead of half-normal
   int<lower=0, upper=1> use_rate_trends;           // category trends on growth rates (monotone)
 
   // ---- constants --------------------------------------------------------------------------
@@ -614,7 +641,13 @@ model {
     at_release[single_bases] += category_dev_sd * single_dev_z;
     vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)
                         + square(category_dev_sd) * base_single * (1 - use_selection));
-    ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);
+    if (use_gamma_shortfall) {
+      for (k in 1:K) {
+        target += normal_gamma2_log_density(ability[k] - at_release[k], su[k], sv[k]);
+      }
+    } else {
+      ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);
+    }
   }
   category_dev ~ normal(0, category_dev_sd);
   category_dev_z ~ std_normal();
@@ -665,8 +698,15 @@ model {
       log_su += rows_dot_product(lab_shortfall_walk[frame_family], frame_trend);
     }
     vector[K_frame] su = exp(log_su);
-    frame_ability ~ skew_normal(at_frame, sqrt(square(su) + square(frontier_noise_sd)),
-                                -su / frontier_noise_sd);
+    if (use_gamma_shortfall) {
+      for (k in 1:K_frame) {
+        target += normal_gamma2_log_density(frame_ability[k] - at_frame[k], su[k],
+                                        frontier_noise_sd);
+      }
+    } else {
+      frame_ability ~ skew_normal(at_frame, sqrt(square(su) + square(frontier_noise_sd)),
+                                  -su / frontier_noise_sd);
+    }
     vector[K] general = ability;                   // the cell ability minus the deviation
     general[single_bases] -= category_dev_sd * single_dev_z;
     vector[K + K_frame] relative = append_row(general, frame_ability)

@@ -86,9 +86,12 @@ SUBSET = {"asymmetric_link_benchmarks": ["b00", "b02", "b04"]}
 DATED = "+dated"
 # "+monotone": category trends on growth rates (switch monotone_categories on).
 MONOTONE = "+monotone"
+# "+gamma": the normal-gamma(2) composed error (switch shortfall = "gamma", the shipped spec
+# gamma-shortfall) with the selection term, whose unscored frame models take the same prior.
+GAMMA = "+gamma"
 DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+labs",
                  "default+hosts", "default+subset", "default+dated", "default+selection",
-                 "default+monotone", "by-country+labs+selection"]
+                 "default+monotone", "by-country+labs+selection", "default+selection+gamma"]
 # "by-country+labs+selection": the unscored frame models' prior carries their lab's term,
 # the lab's walk and the Chinese offset, as the scored models' does (selection.py)
 # Designs of the density checks ("density") and of the fits ("fit"). The fit designs are
@@ -128,6 +131,8 @@ FAST = {"mode": "FAST_COMPILE"}
 
 
 def _spec(name: str) -> Spec:
+    if name.endswith(GAMMA):
+        return _spec(name.removesuffix(GAMMA)).with_changes(switches={"shortfall": "gamma"})
     if name.endswith(DATED):
         return _spec(name.removesuffix(DATED)).with_changes(switches={"contamination": True})
     if name.endswith(MONOTONE):

@@ -47,6 +47,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from gapbayes.model.category_rates import cell_rate_trend, rate_trend_grid, uses_rate_trends
+from gapbayes.model.composed_error import composed_ability, shortfall_shape
 from gapbayes.model.country import country_offsets, frame_country_weights, uses_country
 from gapbayes.model.design import interp_matrix
 from gapbayes.model.frontier_design import FrontierData, single_category
@@ -177,7 +178,10 @@ def category_trends(data: FrontierData, spec: Spec) -> pt.TensorVariable:
 
 def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
                    dev_sd: pt.TensorVariable) -> tuple[pt.TensorVariable, tuple | None]:
-    """Centred skew-normal abilities of the base models around the general frontier.
+    """Abilities of the base models around the general frontier (composed error).
+
+    The shortfall's shape is the spec switch ``shortfall`` (:mod:`gapbayes.model.composed_error`:
+    half-normal, so skew-normal abilities, or gamma(2)).
 
     With the ``country`` switch, Chinese open base models sit around the open frontier plus
     the Chinese offset curve (:mod:`gapbayes.model.country`); with ``lab_curves`` the family
@@ -195,8 +199,9 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
     ability, general, frame_prior
         The base abilities (for single-category models the cell ability), the general
         abilities (the same tensor without the selection term), and with the selection term
-        the (mu, sigma, alpha) of the unscored frame models' skew-normal: the same prior with
-        the same lab, walk and country terms, else None.
+        the (frontier, shortfall scale, symmetric sd, shortfall shape) of the unscored frame
+        models' composed error: the same prior with the same lab, walk and country terms,
+        else None.
     """
     G = len(data.grid_time)
     flat = frontier.reshape((2 * G,))
@@ -235,12 +240,12 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
     else:
         # a base model scored in one category: its category deviation joins the symmetric term
         sv_k = pt.sqrt(sv**2 + single * dev_sd**2)
-    ability = pm.SkewNormal("ability", mu=at_release, sigma=pt.sqrt(su**2 + sv_k**2),
-                            alpha=-su / sv_k, dims="base")
+    shape = shortfall_shape(spec.switches)
+    ability = composed_ability("ability", shape, at_release, su, sv_k, dims="base")
     if not frame:
         return ability, ability - apart, None
     su_f = pt.exp(log_su_frame)
-    return ability, ability - apart, (at_frame, pt.sqrt(su_f**2 + sv**2), -su_f / sv)
+    return ability, ability - apart, (at_frame, su_f, sv, shape)
 
 
 def category_deviations(data: FrontierData, dev_sd: pt.TensorVariable) -> pt.TensorVariable:

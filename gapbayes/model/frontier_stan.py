@@ -23,6 +23,7 @@ import numpy as np
 
 from gapbayes.model import links
 from gapbayes.model.category_rates import RATE_RATIO_BOUND, uses_rate_trends
+from gapbayes.model.composed_error import shortfall_shape
 from gapbayes.model.country import (
     base_country_weights,
     country_walk,
@@ -68,7 +69,7 @@ HALF_NORMAL_PRIORS = (
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
                  "shape", "lab_curves", "host_effects", "contamination", "selection",
-                 "rate_trends")
+                 "rate_trends", "gamma_shortfall")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
@@ -124,6 +125,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "host_effects": uses_host_effects(data, spec),
         "contamination": uses_contamination(data, spec),
         "selection": uses_selection(data, spec),
+        "gamma_shortfall": shortfall_shape(sw) == "gamma",
     }
 
 

@@ -51,6 +51,8 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
+from gapbayes.model.composed_error import composed_ability
+
 
 def selection_frame(models: pd.DataFrame, fitted_bases: list[str], base_time: np.ndarray,
                     obs_base: np.ndarray, obs_bench: np.ndarray, n_bench: int,
@@ -234,15 +236,15 @@ def add_selection(data: Any, spec: Any, frontier: pt.TensorVariable,
                   ability: pt.TensorVariable, frame_prior: tuple | None) -> None:
     """Add unscored frame abilities and the evaluation likelihood (PyMC model in context).
 
-    ``ability`` is the scored base models' general ability; ``frame_prior`` the (mu, sigma,
-    alpha) of the unscored frame models' skew-normal: the scored models' prior, lab term
-    included (:func:`coherent_units`), or None when the frame has no unscored model.
+    ``ability`` is the scored base models' general ability; ``frame_prior`` the (frontier,
+    shortfall scale, symmetric sd, shortfall shape) of the unscored frame models' composed
+    error: the scored models' prior, lab term included (:func:`coherent_units`), or None when
+    the frame has no unscored model.
     """
     units = [ability]
     if frame_prior is not None:
-        mu, sigma, alpha = frame_prior
-        units.append(pm.SkewNormal("frame_ability", mu=mu, sigma=sigma, alpha=alpha,
-                                   dims="frame_model"))
+        mu, su, sv, shape = frame_prior
+        units.append(composed_ability("frame_ability", shape, mu, su, sv, dims="frame_model"))
     every = pt.concatenate(units)
     left = np.concatenate([data.base_cell_left, data.frame_cell_left]).astype(int)
     frac = np.concatenate([data.base_cell_frac, data.frame_cell_frac])

@@ -23,6 +23,7 @@ _RULES: dict[str, tuple[Any, str]] = {
     "min_models_per_group": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
     "lead_months": (lambda v: v >= 0, "a number of months >= 0"),
     "forecast_months": (lambda v: v >= 0, "a number of months >= 0"),
+    "shortfall": (lambda v: v in ("half-normal", "gamma"), "'half-normal' or 'gamma'"),
 }
 _DATE_KEYS = ("start_date", "origin")
 
