@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name in shipped_spec_names():
         spec = load_spec(name)
-        # a list-valued switch (asymmetric_link_benchmarks) shows what it lists
-        on = [k if v is True else f"{k} ({', '.join(v)})"
+        # a list-valued switch (asymmetric_link_benchmarks) shows what it lists, a string-valued
+        # one (shortfall) its value
+        on = [k if v is True else f"{k}={v}" if isinstance(v, str) else f"{k} ({', '.join(v)})"
               for k, v in spec.switches.items() if v]
         print(f"{name:16s} {spec.spec_id}  switches on: {', '.join(on) or '-'}")
         print(f"{'':16s} {spec.description}")
