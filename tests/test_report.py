@@ -355,7 +355,7 @@ def test_country_section_only_with_country_gaps() -> None:
 
 
 def test_failed_rhat_row_says_where() -> None:
-    from gapbayes.reporting.report_sections import section_diagnostics
+    from gapbayes.reporting.report_checks import section_diagnostics
 
     where = "(2 of 90 values over 1.01; largest: difficulty[arc_agi] 1.031)"
     checks = [{"name": "rhat_max", "value": 1.031, "threshold": 1.01, "passed": False,

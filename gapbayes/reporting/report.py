@@ -24,6 +24,7 @@ import pandas as pd
 from gapbayes import __version__
 from gapbayes.errors import GapbayesError
 from gapbayes.inference.results import LoadedResult, backend_label
+from gapbayes.reporting.report_checks import section_diagnostics, section_provenance
 from gapbayes.reporting.report_country import ANCHOR, section_country
 from gapbayes.reporting.report_lab import ANCHOR as LAB_ANCHOR
 from gapbayes.reporting.report_lab import section_lab
@@ -32,10 +33,8 @@ from gapbayes.reporting.report_sections import (
     section_bias,
     section_category,
     section_curves,
-    section_diagnostics,
     section_headline,
     section_over_time,
-    section_provenance,
 )
 from gapbayes.reporting.report_style import (  # noqa: F401  (ATTRIBUTION_URL, png_size: public)
     ATTRIBUTION_URL,
