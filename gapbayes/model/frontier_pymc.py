@@ -15,7 +15,8 @@ Structure (docs/model.md has the full story and the measurements behind each cho
   growth rate to its group's, so F_g,c rises wherever F_g does
   (:mod:`gapbayes.model.category_rates`).
 - Soft frontier: the ability of base model k is skew-normal around F_g(t_k): a symmetric term
-  v minus a half-normal shortfall u (composed error), u's scale hierarchical by family. Effort
+  v minus a half-normal shortfall u (composed error), u's scale hierarchical by family (switch
+  ``shortfall = "gamma"``: a Gamma(2) u, :mod:`gapbayes.model.composed_error`). Effort
   variants of a base model share its ability up to an effort effect (by category, zero-sum
   around the mean effect); a model scored in several categories has centred or non-centred
   deviations per category, one scored in a single category has them folded into v (exact
