@@ -16,30 +16,36 @@
 // does not support it), and a vector made only of parameter scalars and data starts from
 // rep_vector. Loops over observations are absent; the only loops fill data.
 functions {
-  // log g(a) = log(1 - a Phi(-a) / phi(a)) for a > 0: from erfc up to a = 25, the asymptotic
-  // series beyond (relative truncation < 1e-13); gapbayes/model/composed_error.py, the same.
-  real log_g_positive(real a) {
-    if (a > 25) {
-      real x = inv_square(a);
-      return log(x) + log1p(x * (-3 + x * (15 + x * (-105 + x * (945 - 10395 * x)))));
-    }
-    real mills = sqrt(pi() / 2) * exp(log(erfc(a / sqrt2())) + 0.5 * square(a));
-    return log1p(-a * mills);
-  }
-
   // Normal-gamma(2) composed error: e = v - u, v ~ N(0, sv), u ~ Gamma(2, l), l = sqrt(2 pi)
   // / su (mean shortfall sqrt(2 / pi) su, the half-normal's). With a = e / sv + l sv:
-  // f(e) = l^2 sv exp(l e + l^2 sv^2 / 2) [phi(a) - a Phi(-a)]; log f(e) here. For a > 0,
-  // l e + l^2 sv^2 / 2 - a^2 / 2 = -e^2 / (2 sv^2): no large exponentials.
-  real normal_gamma2_log_density(real e, real su, real sv) {
-    real rate = sqrt(2 * pi()) / su;
-    real a = e / sv + rate * sv;
-    if (a > 0) {
-      return 2 * log(rate) + log(sv) - 0.5 * square(e / sv) - 0.5 * log(2 * pi())
-             + log_g_positive(a);
-    }
-    return 2 * log(rate) + log(sv) + rate * e + 0.5 * square(rate * sv)
-           + log(exp(std_normal_lpdf(a)) - a * Phi(-a));
+  // f(e) = l^2 sv exp(l e + l^2 sv^2 / 2) [phi(a) - a Phi(-a)]; the sum of log f(e) here.
+  // For a <= 0, phi(a) - a Phi(-a) has two positive terms; for a > 0 it is phi(a) g(a),
+  // g(a) = 1 - a Phi(-a) / phi(a) from erfc up to a = 25 and from the asymptotic series beyond
+  // (relative truncation < 1e-13), and l e + l^2 sv^2 / 2 - a^2 / 2 = -e^2 / (2 sv^2): no
+  // large exponentials. gapbayes/model/composed_error.py computes the same branches. The
+  // branches are selected by 0/1 masks with clamped arguments, not by reading elements, so
+  // the vectors keep stanc's struct-of-arrays layout (see the header).
+  real normal_gamma2_lpdf(vector e, vector su, vector sv) {
+    vector[rows(e)] rate = sqrt(2 * pi()) ./ su;
+    vector[rows(e)] a = e ./ sv + rate .* sv;
+    vector[rows(e)] common = 2 * log(rate) + log(sv);
+    // relu and masks from abs and ceil: fmin / fmax would force the array-of-structs layout
+    vector[rows(e)] a_plus = 0.5 * (a + abs(a));                      // max(a, 0)
+    vector[rows(e)] above = 0.5 * (a - 25 + abs(a - 25));             // max(a - 25, 0)
+    vector[rows(e)] on_pos = ceil(a_plus) - ceil(0.5 * (a - 1 + abs(a - 1)));  // 1 where a > 0
+    vector[rows(e)] on_series = ceil(above) - ceil(0.5 * (a - 26 + abs(a - 26)));  // a > 25
+    vector[rows(e)] a_neg = a - a_plus;                               // min(a, 0)
+    vector[rows(e)] neg = common + rate .* e + 0.5 * square(rate .* sv)
+                          + log(exp(-0.5 * square(a_neg)) / sqrt(2 * pi())
+                                - a_neg .* Phi(-a_neg));
+    vector[rows(e)] a_mid = a_plus - above;                           // a clamped to [0, 25]
+    vector[rows(e)] mills = sqrt(pi() / 2) * exp(log(erfc(a_mid / sqrt2())) + 0.5 * square(a_mid));
+    vector[rows(e)] x = inv_square(25 + above);                       // 1 / max(a, 25)^2
+    vector[rows(e)] series = log(x) + log1p(x .* (-3 + x .* (15 + x .* (-105 + x .* (945
+                                                                            - 10395 * x)))));
+    vector[rows(e)] pos = common - 0.5 * square(e ./ sv) - 0.5 * log(2 * pi())
+                          + on_series .* series + (1 - on_series) .* log1p(-a_mid .* mills);
+    return sum(on_pos .* pos + (1 - on_pos) .* neg);
   }
 
   // Orthonormal basis Q (n x (n - 1)) of the zero-sum vectors: PyMC's ZeroSumTransform,
@@ -642,9 +648,7 @@ model {
     vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)
                         + square(category_dev_sd) * base_single * (1 - use_selection));
     if (use_gamma_shortfall) {
-      for (k in 1:K) {
-        target += normal_gamma2_log_density(ability[k] - at_release[k], su[k], sv[k]);
-      }
+      ability - at_release ~ normal_gamma2(su, sv);
     } else {
       ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);
     }
@@ -699,10 +703,7 @@ model {
     }
     vector[K_frame] su = exp(log_su);
     if (use_gamma_shortfall) {
-      for (k in 1:K_frame) {
-        target += normal_gamma2_log_density(frame_ability[k] - at_frame[k], su[k],
-                                        frontier_noise_sd);
-      }
+      frame_ability - at_frame ~ normal_gamma2(su, rep_vector(frontier_noise_sd, K_frame));
     } else {
       frame_ability ~ skew_normal(at_frame, sqrt(square(su) + square(frontier_noise_sd)),
                                   -su / frontier_noise_sd);

@@ -25,7 +25,7 @@ decreasing, h'(a) = -Phi(-a). For a <= 0 both of its terms are positive and it i
 written; for a > 0 it is phi(a) g(a) with g(a) = 1 - a Phi(-a) / phi(a), from the scaled
 complementary error function up to a = 25 and from the asymptotic series beyond (truncation
 below 1e-13 relative there). The Stan twin (models/frontier.stan)
-computes the same branches (``normal_gamma2_log_density``).
+computes the same branches (``normal_gamma2_lpdf``).
 """
 
 from __future__ import annotations
