@@ -25,9 +25,9 @@ def test_tune_zero_is_kept_and_unset_flags_take_the_spec_values() -> None:
 
 def test_flags_override_the_spec() -> None:
     args = build_parser().parse_args(
-        ["fit", "--draws", "7", "--chains", "1", "--target-accept", "0.95"])
+        ["fit", "--draws", "7", "--chains", "3", "--target-accept", "0.95"])
     settings = sampler_settings(args, load_spec("default"))
-    assert (settings.draws, settings.chains, settings.target_accept) == (7, 1, 0.95)
+    assert (settings.draws, settings.chains, settings.target_accept) == (7, 3, 0.95)
 
 
 @pytest.mark.parametrize("module", [argtypes, spec_check])

@@ -1,4 +1,5 @@
-"""Diagnostics skip gap elements that are "not identified" (NaN in every draw), and only those."""
+"""Diagnostics skip elements that are "not identified" (NaN in every draw) or fixed by the
+model (the same in every draw), and only those."""
 
 from __future__ import annotations
 
@@ -57,3 +58,29 @@ def test_a_failed_rhat_names_its_worst_values_by_coordinate():
     assert check.detail.startswith("(1 of 6 values over 1.01; largest: difficulty[arc_agi] ")
     assert _check(run_diagnostics(_tree(rng.normal(size=(4, 500, 2))), ["mu"]),
                   "rhat_max").detail == ""
+
+
+def _with(tree: xr.DataTree, name: str, values: np.ndarray) -> xr.DataTree:
+    post = tree["posterior"].to_dataset().assign({name: (("chain", "draw", "benchmark"), values)})
+    return xr.DataTree.from_dict({"posterior": post,
+                                  "sample_stats": tree["sample_stats"].to_dataset()})
+
+
+def test_an_element_fixed_by_the_model_does_not_fail_rhat():
+    # one benchmark: its zero-sum shift is 0 in every draw, so R-hat is NaN there
+    rng = np.random.default_rng(3)
+    tree = _tree(rng.normal(5, 1, size=(4, 500, 2)))
+    shift = np.zeros((4, 500, 1))
+    check = _check(run_diagnostics(_with(tree, "benchmark_shift_z", shift),
+                                   ["mu", "benchmark_shift_z"]), "rhat_max")
+    assert check.passed and np.isfinite(check.value)
+
+
+def test_a_chain_stuck_at_one_value_still_fails_rhat():
+    rng = np.random.default_rng(4)
+    tree = _tree(rng.normal(5, 1, size=(4, 500, 2)))
+    stuck = rng.normal(size=(4, 500, 1))
+    stuck[0] = 2.5                             # one chain never moves, the others do
+    check = _check(run_diagnostics(_with(tree, "benchmark_shift_z", stuck),
+                                   ["mu", "benchmark_shift_z"]), "rhat_max")
+    assert not check.passed

@@ -78,6 +78,9 @@ def _checked[T](name: str, parse: Callable[[str], T], accepts: Callable[[T], boo
 
 #: Draws, chains, cores, workers...
 positive_int = _checked("positive_int", _int, lambda v: v >= 1, "an integer >= 1")
+#: Chains of a fit: R-hat and the rank plots compare chains, so one is not enough.
+chain_count = _checked("chain_count", _int, lambda v: v >= 2,
+                       "an integer >= 2 (R-hat compares chains)")
 #: Tuning steps, seeds.
 nonnegative_int = _checked("nonnegative_int", _int, lambda v: v >= 0, "an integer >= 0")
 #: A kernel width.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gapbayes.commands.argtypes import nonnegative_int, open_unit, positive_int
+from gapbayes.commands.argtypes import chain_count, nonnegative_int, open_unit, positive_int
 from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
@@ -89,7 +89,7 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--adaptation", choices=["diag", "low_rank"],
                    help="nutpie's mass-matrix adaptation (default: from the spec's [sampler])")
     spec_default = default_sampler()
-    for flag, kind, what in (("chains", positive_int, "number of chains"),
+    for flag, kind, what in (("chains", chain_count, "number of chains"),
                              ("draws", positive_int, "draws per chain after tuning"),
                              ("tune", nonnegative_int, "tuning steps per chain"),
                              ("target_accept", open_unit, "NUTS target acceptance in (0, 1)")):

@@ -6,6 +6,7 @@ given as equal-tailed with an explicit probability).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import arviz as az
@@ -88,17 +89,21 @@ def _min(tree: xr.DataTree | xr.Dataset) -> float:
 
 def _skip_not_identified(diag: xr.DataTree | xr.Dataset, post: xr.Dataset,
                          neutral: float) -> xr.Dataset:
-    """Give elements that are NaN in every draw a passing value.
+    """Give elements that are NaN in every draw, or the same in every draw, a passing value.
 
-    Such an element is a group gap at a date where none of the group's benchmarks is
-    identified (reported as "not identified"); any other NaN still fails the check.
+    A NaN element is a group gap at a date where none of the group's benchmarks is
+    identified (reported as "not identified"); a constant one is fixed by the model's
+    structure (the zero-sum shift of a single benchmark), so R-hat and ESS are undefined
+    for it, not bad. Any other NaN still fails the check.
     """
     ds = diag.to_dataset() if isinstance(diag, xr.DataTree) else diag
     out = {}
     for name, values in ds.data_vars.items():
         if name in post and {"chain", "draw"} <= set(post[name].dims):
-            empty = post[name].isnull().all(("chain", "draw"))
-            values = values.where(~empty, neutral)
+            draws = post[name]
+            empty = draws.isnull().all(("chain", "draw"))
+            fixed = (draws.max(("chain", "draw")) == draws.min(("chain", "draw")))
+            values = values.where(~(empty | fixed), neutral)
         out[name] = values
     return xr.Dataset(out)
 
@@ -148,12 +153,15 @@ def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 
     gap_vars = [v for v in GAP_VARS if v in dt["posterior"]]
     checked = [v for v in free_vars if v in dt["posterior"]] + gap_vars
     post = dt["posterior"].to_dataset()
-    rhat_values = _skip_not_identified(az.rhat(dt, var_names=checked), post, 1.0)
+    with warnings.catch_warnings():
+        # NaN R-hat/ESS of constant or not-identified elements is handled below, by name
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat_values = _skip_not_identified(az.rhat(dt, var_names=checked), post, 1.0)
+        ess_bulk = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="bulk"),
+                                             post, np.inf))
+        ess_tail = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="tail"),
+                                             post, np.inf))
     rhat = _max(rhat_values)
-    ess_bulk = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="bulk"), post,
-                                         np.inf))
-    ess_tail = _min(_skip_not_identified(az.ess(dt, var_names=gap_vars, method="tail"), post,
-                                         np.inf))
     stats = dt["sample_stats"]
     div = int(stats["diverging"].values.sum())
     bfmi = np.atleast_1d(np.asarray(az.bfmi(dt).to_dataset()["energy"].values

@@ -60,7 +60,7 @@ def additive_start(data: FrontierData, iters: int = 60, ridge: float = 1.0
         a = np.bincount(ok, target + d[ob], K) / (np.bincount(ok, minlength=K) + ridge)
         d = np.bincount(ob, a[ok] - target, B) / n_b
     sig = data.sig_benchmarks
-    return a, d[sig] - d[sig].mean()
+    return a, d[sig] - (d[sig].mean() if len(sig) else 0.0)   # linear benchmarks only: none
 
 
 def start_point_fn(model: pm.Model, data: FrontierData, transformed: bool

@@ -27,6 +27,8 @@ def threshold_gaps(post: xr.Dataset, data: FrontierData, max_draws: int = 400) -
     t_o - t_c in months, comparable to the threshold method's datapoints but without first
     crossings. Reported where both times fall inside the data window in at least half the draws.
     """
+    if not len(data.sig_benchmarks):
+        return pd.DataFrame()
     S = post.sizes["chain"] * post.sizes["draw"]
     take = np.linspace(0, S - 1, min(S, max_draws)).astype(int)
     sub = post.stack(sample=("chain", "draw")).isel(sample=take)

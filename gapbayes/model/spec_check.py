@@ -16,7 +16,8 @@ from gapbayes.errors import SpecError
 
 # Value rules by key, for whichever section holds the key: (test, what the value must be).
 _RULES: dict[str, tuple[Any, str]] = {
-    "chains": (lambda v: isinstance(v, int) and v >= 1, "an integer >= 1"),
+    "chains": (lambda v: isinstance(v, int) and v >= 2,
+               "an integer >= 2 (R-hat compares chains)"),
     "draws": (lambda v: isinstance(v, int) and v >= 1, "an integer >= 1"),
     "tune": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
     "target_accept": (lambda v: 0 < v < 1, "a number between 0 and 1 (exclusive)"),
