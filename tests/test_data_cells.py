@@ -104,6 +104,19 @@ def test_toml_metadata_lists_every_problem(tmp_path):
     assert "\n" not in message
 
 
+def test_many_problems_spell_out_the_first_ten_by_line_and_count_the_rest(tmp_path):
+    path = tmp_path / "benchmarks.toml"
+    path.write_text("".join(f"[b{i:02d}]\nname = 'B{i}'\n" for i in range(12)))
+    with pytest.raises(InputError) as exc:
+        load_metadata(path)
+    message = str(exc.value)
+    n = message.count("missing key")
+    assert n == 10 and message.startswith(f"{path}: ")
+    total = int(message.split(": ", 2)[1].split(" problems")[0])
+    assert message.endswith(f"; and {total - 10} more") and total > 12
+    assert "\n" not in message
+
+
 def test_an_audited_ceiling_is_the_bound(tmp_path):
     """Mmlu's label-error audit (6.5%) puts its median ceiling at 0.935."""
     rate = defaults.label_error_rates()["mmlu"]

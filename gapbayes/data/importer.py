@@ -94,7 +94,7 @@ def import_scores(
     if fmt not in ("long", "wide"):
         raise InputError(str(path), f"unknown format {fmt!r}; use long or wide")
     model_rules = load_rules(paths.data_dir() / "model_rules.toml" if rules is None else rules)
-    metas = {m.benchmark_id: m for m in load_metadata(metadata)}
+    metas = {m.benchmark_id: m for m in load_metadata(metadata, imported=True)}
     today = dt.date.today() if today is None else today
     start = time.perf_counter()
     table = read_csv(path)

@@ -20,6 +20,7 @@ import pandas as pd
 from gapbayes.data.cells import name_problem, number
 from gapbayes.data.csvfile import read_csv
 from gapbayes.data.defaults import ceiling_median
+from gapbayes.data.metadata_defaults import FIXED_DEFAULTS, import_defaults
 from gapbayes.data.problems import Problems
 from gapbayes.errors import InputError, os_reason
 
@@ -131,7 +132,7 @@ class _Where:
         return InputError(self.path, f"[{bid}] {message}", row=row, column=key)
 
 
-def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
+def load_metadata(path: str | Path, imported: bool = False) -> list[BenchmarkMeta]:
     """Load benchmark metadata from a TOML or CSV file, sorted by ``benchmark_id``.
 
     Parameters
@@ -140,6 +141,11 @@ def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
         ``.toml`` (schema of ``data/benchmarks.toml``) or ``.csv`` (columns of
         ``data/tidy/benchmarks.csv``; ``file``, ``score_column``, ``stderr_column`` and the CI
         columns may be omitted there).
+    imported
+        The metadata describes an imported table, not the raw dump's files: keys that only
+        locate a raw file, and keys with a neutral value, may be left out
+        (:func:`gapbayes.data.metadata_defaults.import_defaults`). CSV metadata is always
+        read this way.
 
     Raises
     ------
@@ -174,7 +180,9 @@ def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
                 f"top-level key {bid!r} must be a [table]", where.key_line(bid, bid), bid
             )
             continue
-        meta = _from_mapping(bid, table, where, problems)
+        if imported:
+            table = {**import_defaults(table), **table}
+        meta = _from_mapping(bid, table, where, problems, imported)
         if meta is not None:
             metas.append(meta)
     problems.raise_all()
@@ -182,7 +190,7 @@ def load_metadata(path: str | Path) -> list[BenchmarkMeta]:
 
 
 def _from_mapping(
-    bid: str, table: dict[str, Any], where: _Where, problems: Problems
+    bid: str, table: dict[str, Any], where: _Where, problems: Problems, imported: bool = False
 ) -> BenchmarkMeta | None:
     """Check one TOML table; add every problem to ``problems``; None when there are any."""
     before = len(problems)
@@ -209,7 +217,7 @@ def _from_mapping(
     if len(problems) > before:
         return None
     meta = BenchmarkMeta(**values)
-    for key, message in consistency_problems(meta):
+    for key, message in consistency_problems(meta, need_file=not imported):
         add(key, message)
     return meta if len(problems) == before else None
 
@@ -317,7 +325,9 @@ def _load_csv(path: Path) -> list[BenchmarkMeta]:
     table = read_csv(path)
     problems = Problems(table.label)
     needed = ["benchmark_id", *(k for k in REQUIRED if k not in _CSV_OPTIONAL)]
-    missing = [c for c in needed if c not in table.columns]
+    # columns an imported table's metadata may leave out (filled per row below)
+    defaultable = {*FIXED_DEFAULTS, "scale_min", "scale_max", "transform", "chance"}
+    missing = [c for c in needed if c not in table.columns and c not in defaultable]
     if len(missing) == 1:
         problems.add("required column is missing", 1, missing[0])
     elif missing:
@@ -346,6 +356,14 @@ def _load_csv(path: Path) -> list[BenchmarkMeta]:
         seen.setdefault(bid, table.line(i))
         if missing or len(problems) > before:
             continue  # a row with a missing or bad field cannot be cross-checked
+        for key, value in import_defaults(values).items():
+            if key in needed:
+                values[key] = _check_value(key, value)
+        if absent := [k for k in needed if k not in values]:
+            problems.add_error(table.error(i, absent[0], f"{absent[0]} is missing (no default "
+                                                        f"for scale {values.get('scale')!r} "
+                                                        f"and link {values.get('link')!r})"))
+            continue
         for key in _CSV_OPTIONAL:
             values.setdefault(
                 key, False if key == "exclude" else () if key == "setting_columns" else ""

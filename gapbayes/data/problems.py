@@ -3,7 +3,8 @@
 A metadata file with five missing columns should need one run to fix, not five: the loaders
 add each problem here and raise once at the end. One problem keeps the usual
 ``file:row: column 'col': message`` form; several become
-``file: N problems: line 3, column 'chance': ...; line 4, column 'scale_max': ...``.
+``file: N problems: line 3, column 'chance': ...; line 4, column 'scale_max': ...``, the
+first :data:`SHOWN` of them by line, then ``and M more`` (a line of 60 problems is not read).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gapbayes.errors import InputError
+
+#: Problems spelled out in the message; the rest are counted.
+SHOWN = 10
 
 
 @dataclass
@@ -44,4 +48,6 @@ class Problems:
             where = [f"line {row}"] if row is not None else []
             where += [f"column '{column}'"] if column is not None else []
             parts.append(f"{', '.join(where)}: {message}" if where else message)
-        raise InputError(self.label, f"{len(ordered)} problems: " + "; ".join(parts))
+        more = len(parts) - SHOWN
+        text = "; ".join(parts[:SHOWN]) + (f"; and {more} more" if more > 0 else "")
+        raise InputError(self.label, f"{len(ordered)} problems: " + text)

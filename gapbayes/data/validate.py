@@ -69,7 +69,7 @@ def validate(
     checked = "tables"
     if metadata is not None:
         _compare(
-            benchmarks_frame(load_metadata(metadata)),
+            benchmarks_frame(load_metadata(metadata, imported=True)),
             tables["benchmarks"],
             labels["benchmarks"],
             lines["benchmarks"],

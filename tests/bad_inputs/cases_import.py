@@ -111,11 +111,11 @@ CASES = [
     meta_csv("metadata CSV: control character in a name",
              f"{META_HEADER}\n{QUIZ.replace('Quiz', 'Qu\tiz')}\n",
              where("meta.csv", 2, "name") + " name 'Qu\\\\tiz' contains a control character"),
-    meta_csv("metadata CSV: five columns missing",
+    meta_csv("metadata CSV: three columns missing",
              "benchmark_id,name,scale_max,transform,link,chance,n_items\n"
              "quiz,Quiz,1,identity,sigmoid,0.25,400\n",
              re.escape("meta.csv:1: required columns are missing: scale, access_type, "
-                       "category, provenance, third_party_hosts, scale_min, published")),
+                       "category")),
     meta_csv("metadata CSV: every problem in one message",
              f"{META_HEADER},colour\n{QUIZ.replace('0.25', '1.5')},red\n"
              f"{QUIZ.replace('quiz', 'essay').replace('sigmoid', 'probit')},blue\n",
