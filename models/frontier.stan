@@ -52,9 +52,11 @@ functions {
   // whose backward map is x = z - sum(z) / (sqrt(n) + n) on the first n - 1 entries and
   // -sum(z) / sqrt(n) on the last. As Q is orthonormal, |Q z| = |z| and the Jacobian is
   // constant, so ZeroSumNormal(sigma) on x is N(0, sigma) on z; and z equals PyMC's value
-  // variable `<name>_zerosum__`. For n = 1, Q z = [0].
+  // variable `<name>_zerosum__`. For n = 1, Q z = [0]; for n = 0 (no sigmoid benchmark) Q is
+  // empty.
   matrix zero_sum_basis(int n) {
-    matrix[n, n - 1] Q = rep_matrix(-1.0 / (sqrt(n) + n), n, n - 1);
+    int m = n > 0 ? n - 1 : 0;
+    matrix[n, m] Q = rep_matrix(-1.0 / (sqrt(n) + n), n, m);
     for (j in 1:(n - 1)) {
       Q[j, j] += 1;
       Q[n, j] = -1.0 / sqrt(n);

@@ -83,6 +83,10 @@ DESIGNS = {
                 "end": "2025-12-31"},
     },
 }
+# Tables a user may bring (tests/test_small_tables.py): "+onesig" has one sigmoid benchmark
+# (its link fixes the latent location and scale), "+linear" none (linear benchmarks only).
+SMALL_TABLES = {"+onesig": {"n_benchmarks": 2, "n_linear": 1},
+                "+linear": {"n_benchmarks": 2, "n_linear": 2}}
 FIT_CATEGORIES = ("math", "reasoning")
 V1_FIXED = {"gap_mean": 6.0, "frontier_log_growth": 0.7, "public_offset": -1.0}
 FRONTIER_FIXED = {"density": CALM_WORLD, "fit": {**CALM_WORLD, "category_dev_sd": 0.3}}
@@ -91,6 +95,9 @@ FAST = {"mode": "FAST_COMPILE"}
 
 
 def case_spec(name: str) -> Spec:
+    for suffix in SMALL_TABLES:
+        if name.endswith(suffix):
+            return case_spec(name.removesuffix(suffix))
     if name.endswith(GAMMA):
         return case_spec(name.removesuffix(GAMMA)).with_changes(switches={"shortfall": "gamma"})
     if name.endswith(DATED):
@@ -110,6 +117,9 @@ def case_world(name: str, purpose: str, seed: int) -> tuple[Spec, dict, object]:
     """(spec, true values, design data) of a world simulated from the spec's PyMC model."""
     spec = case_spec(name)
     design = DESIGNS[spec.model][purpose]
+    for suffix, table in SMALL_TABLES.items():
+        if name.endswith(suffix):
+            design = {**design, **table}
     with warnings.catch_warnings(), pytensor.config.change_flags(**FAST):
         warnings.simplefilter("ignore")
         if spec.model == "frontier":

@@ -28,6 +28,7 @@ import xarray as xr
 from gapbayes.errors import RunFailure
 from gapbayes.inference.backend_base import PPC_DRAWS, Backend, SamplerSettings, drop_object_vars
 from gapbayes.model.families import STAN_DIR, family
+from gapbayes.model.links import with_single_link
 from gapbayes.model.spec import Spec
 from gapbayes.paths import cache_dir
 
@@ -252,7 +253,7 @@ def to_datatree(
                              side.optional_scalars)
     # Size-0 variables of switched-off parts have no place in the PyMC layout.
     post = post.drop_vars([v for v, x in post.data_vars.items() if x.size == 0])
-    dt["posterior"] = xr.DataTree(_drop_unused_dims(post))
+    dt["posterior"] = xr.DataTree(_drop_unused_dims(with_single_link(post)))
     stats = dt["sample_stats"].to_dataset().rename(
         {k: v for k, v in STAT_NAMES.items() if k in dt["sample_stats"]})
     dt["sample_stats"] = xr.DataTree(stats)

@@ -22,6 +22,7 @@ from gapbayes.inference.backend_base import (  # noqa: F401  (re-exported: the p
     drop_object_vars,
 )
 from gapbayes.model.families import family
+from gapbayes.model.links import with_single_link
 from gapbayes.model.spec import Spec
 
 
@@ -83,6 +84,7 @@ class PyMCBackend(Backend):
         if "depth" not in dt["sample_stats"] and "tree_depth" in dt["sample_stats"]:
             stats = dt["sample_stats"].to_dataset().rename({"tree_depth": "depth"})
             dt["sample_stats"] = xr.DataTree(stats)
+        dt["posterior"] = xr.DataTree(with_single_link(dt["posterior"].to_dataset()))
         return drop_object_vars(dt)
 
 

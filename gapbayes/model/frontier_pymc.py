@@ -375,10 +375,9 @@ def add_score_likelihood(data: FrontierData, spec: Spec, theta: pt.TensorVariabl
                 "slope", pt.exp(pm.ZeroSumNormal("log_slope", sigma=ls_sd, dims="sig_benchmark")),
                 dims="sig_benchmark")
         else:
-            # one sigmoid benchmark fixes the latent location and scale: recorded anyway, so
-            # that every posterior has the link's variables (the Stan twin writes them too)
-            diff = pm.Deterministic("difficulty", pt.zeros(1), dims="sig_benchmark")
-            slope = pm.Deterministic("slope", pt.ones(1), dims="sig_benchmark")
+            # one sigmoid benchmark fixes the latent location and scale (links.with_single_link
+            # records them in the posterior of either backend)
+            diff, slope = pt.zeros(1), pt.ones(1)
         ceil_z = pm.Normal("ceiling_z", 0.0, 1.0, dims="sig_benchmark")
         ceiling = pm.Deterministic(
             "ceiling", 1.0 - pm.math.sigmoid(data.ceiling_mu[sig_b]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
+import xarray as xr
 
 
 class LinkIndices:
@@ -219,3 +220,16 @@ def require_finite(data: Any) -> None:
     for name, values in (("score", data.y), ("standard error", data.se)):
         if not np.all(np.isfinite(values)):
             raise ValueError(f"non-finite {name} in the model data: Stan needs finite values")
+
+
+def with_single_link(post: xr.Dataset) -> xr.Dataset:
+    """Record the fixed link of a single sigmoid benchmark in a posterior.
+
+    With one sigmoid benchmark its difficulty is 0 and its slope 1 (they fix the latent
+    location and scale), so neither backend samples them; both backends add them as
+    constants here, so that every summary can read a benchmark's link the same way.
+    """
+    if "ceiling" not in post or post.sizes.get("sig_benchmark") != 1 or "difficulty" in post:
+        return post
+    zero = xr.zeros_like(post["ceiling"])
+    return post.assign(difficulty=zero, slope=zero + 1.0)
