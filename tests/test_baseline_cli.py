@@ -166,3 +166,19 @@ def test_cli_missing_tables_exit_2(tmp_path):
     out = tmp_path / "out"
     assert main(["baseline", "--data", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_imported_table_without_published_flags_uses_every_benchmark(tmp_path, capsys):
+    # an imported table flags no benchmark published: the method runs on all of them, and
+    # says so, instead of finding nothing to estimate
+    data = write_tidy(tmp_path / "data")
+    bench_csv = data / "tidy" / "benchmarks.csv"
+    bench = pd.read_csv(bench_csv, keep_default_na=False, dtype=str)
+    bench.assign(published="false").to_csv(bench_csv, index=False, lineterminator="\n")
+    out = tmp_path / "results" / "baseline"
+    assert main(["baseline", "--data", str(data), "--out", str(out), "--bootstrap", "0",
+                 "--no-figure"]) == 0
+    printed = capsys.readouterr().out
+    assert "no benchmark of" in printed and "runs on all 4 of them" in printed
+    # not_published's two scores cross no accepted threshold together: the same 12 datapoints
+    assert len(pd.read_csv(out / "datapoints.csv")) == 12

@@ -49,13 +49,14 @@ def select_benchmarks(benchmarks: pd.DataFrame, published_only: bool = True) -> 
 
     With ``published_only`` (default) only rows flagged ``published`` count: the 17 benchmarks
     of the published analysis, those present in the dump. A frame without a ``published``
-    column (e.g. a simulation) keeps every row.
+    column (e.g. a simulation), or with no row flagged (an imported table: see
+    :func:`uses_every_benchmark`), keeps every row.
     """
     missing = [c for c in BENCHMARK_COLUMNS if c not in benchmarks.columns]
     if missing:
         raise KeyError(f"benchmarks frame lacks column(s) {missing}")
     df = benchmarks
-    if published_only and "published" in df.columns:
+    if published_only and not uses_every_benchmark(df):
         df = df[as_bool(df["published"]).to_numpy()]
     df = df.loc[:, list(BENCHMARK_COLUMNS)].copy()
     df["benchmark_id"] = df["benchmark_id"].astype(str)
@@ -63,6 +64,11 @@ def select_benchmarks(benchmarks: pd.DataFrame, published_only: bool = True) -> 
     df.loc[df["name"] == "", "name"] = df["benchmark_id"]
     df["access_type"] = df["access_type"].astype(str).str.lower()
     return df.sort_values("benchmark_id").reset_index(drop=True)
+
+
+def uses_every_benchmark(benchmarks: pd.DataFrame) -> bool:
+    """Tell whether no benchmark is flagged ``published``, so the method uses them all."""
+    return "published" not in benchmarks.columns or not as_bool(benchmarks["published"]).any()
 
 
 def _group_mask(datapoints: pd.DataFrame, group: str) -> pd.Series:

@@ -105,8 +105,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_threshold(args, scores, benchmarks, data_dir, out, extra) -> None:
-    from gapbayes.baseline.run import format_summary, run_baseline, write_outputs
+    from gapbayes.baseline.run import (
+        format_summary,
+        run_baseline,
+        uses_every_benchmark,
+        write_outputs,
+    )
 
+    which = "published"
+    if uses_every_benchmark(benchmarks):
+        which = "fitted"
+        print(f"note: no benchmark of {data_dir} is flagged published (an imported table?): "
+              f"the threshold method runs on all {len(benchmarks)} of them")
     result = run_baseline(
         scores,
         benchmarks,
@@ -119,7 +129,7 @@ def _run_threshold(args, scores, benchmarks, data_dir, out, extra) -> None:
         raise InputError(
             str(data_dir),
             "no threshold is crossed by both a closed and an open "
-            "model on the published benchmarks; nothing to estimate",
+            f"model on the {which} benchmarks; nothing to estimate",
         )
     write_outputs(result, out, figure=not args.no_figure, extra_summary=extra)
     print(format_summary(result))
