@@ -174,6 +174,8 @@ def run_fit(
         f"{settings.describe(backend)}: {len(data.model_ids)} models, "
         f"{len(data.bench_ids)} benchmarks, {len(data.y)} scores, "
         f"{settings.chains} chains x ({settings.tune} + {settings.draws})")
+    for note in fam.design_notes(data):
+        log(f"note: {note}")
     be = get_backend(backend)
     start = time.perf_counter()
     dt = be.sample(data, spec, settings)

@@ -49,10 +49,13 @@ class Family:
     data_class: type
     start_point_fn: Callable[..., Any] | None      # (model, data, transformed) -> seed -> point
     stan: Callable[[], StanSide]
+    # (data) -> lines warning about the design before sampling (none for timeshift-v1)
+    design_notes: Callable[[Any], list[str]] = lambda data: []
 
 
 def _frontier() -> Family:
     from gapbayes.model import frontier_gaps, frontier_init, frontier_thresholds
+    from gapbayes.model.design_notes import design_notes
     from gapbayes.model.frontier_design import FrontierData, build_frontier_data
     from gapbayes.model.frontier_pymc import OBSERVED, build_frontier_model
 
@@ -68,7 +71,8 @@ def _frontier() -> Family:
         observed=OBSERVED, gap_quantities=frontier_gaps.gap_quantities,
         threshold_gaps=frontier_thresholds.threshold_gaps,
         main_parameters=FRONTIER_HYPERPARAMETERS, hyperparameters=FRONTIER_HYPERPARAMETERS,
-        data_class=FrontierData, start_point_fn=frontier_init.start_point_fn, stan=stan)
+        data_class=FrontierData, start_point_fn=frontier_init.start_point_fn, stan=stan,
+        design_notes=design_notes)
 
 
 def _timeshift_v1() -> Family:
