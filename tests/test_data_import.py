@@ -197,3 +197,21 @@ def test_bad_import(fmt, text, pattern, tmp_path):
     with pytest.raises(InputError, match=re.escape(str(path)) + pattern):
         run(path, tmp_path / "out", fmt=fmt)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_family_known_from_the_name_fills_a_blank_country(tmp_path):
+    # as in the build (data/model_rules.toml): without a country column, DeepSeek's and
+    # Qwen's models are Chinese and Claude's American; a given country is kept
+    data = tmp_path / "scores.csv"
+    data.write_text("model,release_date,access,benchmark,score,country\n"
+                    "deepseek-r1,2025-01-20,open,quiz,0.7,\n"
+                    "qwen3-32b,2025-04-29,open,quiz,0.6,\n"
+                    "claude-3-opus,2024-03-04,closed,quiz,0.8,\n"
+                    "qwen-local-finetune,2025-06-01,open,quiz,0.5,Germany\n")
+    import_scores(data, META, out=tmp_path / "o")        # the bundled model rules
+    m = load_tidy(tmp_path / "o").models.set_index("model_id")
+    assert m.loc["deepseek-r1", "country"] == "China" and m.loc["deepseek-r1", "chinese"]
+    assert m.loc["qwen3-32b", "chinese"]
+    assert m.loc["claude-3-opus", "country"] == "United States of America"
+    assert m.loc["qwen-local-finetune", "country"] == "Germany"
+    assert not m.loc["qwen-local-finetune", "chinese"]

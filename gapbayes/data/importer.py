@@ -298,9 +298,15 @@ def _models(facts: pd.DataFrame, rules: ModelRules) -> tuple[pd.DataFrame, dict[
     firsts = facts.drop_duplicates("model").sort_values("model", ignore_index=True)
     split = [rules.split(m) for m in firsts["model"].to_numpy(object)]
     family = [
-        rules.family(org, name.base)[:2]
+        rules.family(org, name.base)
         for org, name in zip(firsts["organization"].to_numpy(object), split, strict=True)
     ]
+    # as in the build: a family known only from the model's name fills a blank country
+    # (data/model_rules.toml), so a table without countries still has China vs the rest
+    country = pd.Series(
+        [c if c or not src.startswith("rule:") else fam_country
+         for c, (_, src, fam_country) in zip(firsts["country"].astype("str"), family,
+                                             strict=True)], dtype="str")
     dated = firsts["release_date"].notna()
     models = pd.DataFrame(
         {
@@ -308,14 +314,14 @@ def _models(facts: pd.DataFrame, rules: ModelRules) -> tuple[pd.DataFrame, dict[
             "base_model": pd.Series([n.base for n in split], dtype="str"),
             "display_name": firsts["model"].astype("str"),
             "organization": firsts["organization"].astype("str"),
-            "country": firsts["country"].astype("str"),
-            "chinese": (firsts["country"] == "China").astype(bool),
+            "country": country,
+            "chinese": (country == "China").astype(bool),
             "release_date": firsts["release_date"].astype("datetime64[ns]"),
             "release_date_source": np.where(dated, "import", ""),
             "access": firsts["access"].astype("str"),
             "access_source": "import",
-            "family": pd.Series([f for f, _ in family], dtype="str"),
-            "family_source": pd.Series([s for _, s in family], dtype="str"),
+            "family": pd.Series([f for f, _, _ in family], dtype="str"),
+            "family_source": pd.Series([s for _, s, _ in family], dtype="str"),
         }
     )
     return models, {n.model_id: n.third_party for n in split}
