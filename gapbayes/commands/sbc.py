@@ -46,7 +46,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gapbayes.commands.argtypes import nonnegative_int, open_unit, positive_int, unit_rate
+from gapbayes.commands.argtypes import (
+    chain_count,
+    nonnegative_int,
+    open_unit,
+    positive_int,
+    unit_rate,
+)
 from gapbayes.commands.common import add_subcommand
 from gapbayes.errors import EXIT_DIAGNOSTICS_FAILED, GapbayesError, InputError
 
@@ -122,7 +128,7 @@ def add_sampling_flags(p: argparse.ArgumentParser, chains: int, cores_help: str)
                    help="per chain (default %(default)s)")
     s.add_argument("--tune", type=nonnegative_int, default=500,
                    help="per chain (default %(default)s)")
-    s.add_argument("--chains", type=positive_int, default=chains, help="(default %(default)s)")
+    s.add_argument("--chains", type=chain_count, default=chains, help="(default %(default)s)")
     s.add_argument("--thin", type=positive_int, default=10,
                    help=f"keep every n-th draw for ranks (default %(default)s: "
                         f"L = {chains * 500 // 10})")

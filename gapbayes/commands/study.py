@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gapbayes.commands.argtypes import finite_float, nonnegative_int, open_unit, positive_int
+from gapbayes.commands.argtypes import (
+    chain_count,
+    finite_float,
+    nonnegative_int,
+    open_unit,
+    positive_int,
+)
 from gapbayes.commands.common import add_command_group, add_subcommand
 from gapbayes.errors import GapbayesError, InputError
 
@@ -52,7 +58,7 @@ def _world_size_flags(p: argparse.ArgumentParser, n_models: int, n_benchmarks: i
 
 
 def _sampler_flags(p: argparse.ArgumentParser, draws: int) -> None:
-    p.add_argument("--chains", type=positive_int, default=2,
+    p.add_argument("--chains", type=chain_count, default=2,
                    help="chains per fit (default: %(default)s)")
     p.add_argument("--draws", type=positive_int, default=draws,
                    help="draws per chain (default: %(default)s)")

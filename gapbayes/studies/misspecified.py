@@ -190,7 +190,7 @@ class MisspecifiedStudy:
     world: WorldConfig = field(default_factory=WorldConfig)
     host_cost: float = HOST_COST
     settings: SamplerSettings = field(default_factory=lambda: SamplerSettings(
-        chains=1, draws=300, tune=300, progressbar=False))
+        chains=2, draws=300, tune=300, progressbar=False))
     dates: tuple[str, ...] = DATES
     seed: int = 0
     n_bootstrap: int = 500
