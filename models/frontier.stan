@@ -219,6 +219,7 @@ data {
   int<lower=0, upper=1> use_host_effects;          // a provider penalty per named host
   int<lower=0, upper=1> use_contamination;         // open models' gain on exposed public benchmarks
   int<lower=0, upper=1> use_selection;             // evaluation model over a sampling frame
+  int<lower=0, upper=1> use_category_dev;          // base model x category deviations
   int<lower=0, upper=1> use_gamma_shortfall;       // shortfall Gamma(2) instead of half-normal
   int<lower=0, upper=1> use_rate_trends;           // category trends on growth rates (monotone)
 
@@ -445,7 +446,7 @@ parameters {
   array[P > 0] real<lower=0> category_trend_sd;    // trend scale
   vector[P] category_trend;                        // free trend coordinates (centred)
   // ---- soft frontier ----------------------------------------------------------------------
-  real<lower=0> category_dev_sd;                   // sd of base model x category deviations
+  array[use_category_dev] real<lower=0> category_dev_sd; // sd of base model x category deviations
   real<lower=0> frontier_noise_sd;                 // sd of the symmetric per-model term v
   real shortfall_log_scale;                        // log typical shortfall scale
   real<lower=0> shortfall_family_sd;               // sd of the log scale across families
@@ -602,6 +603,8 @@ transformed parameters {
 }
 
 model {
+  // no deviations (switch category_deviations off): nothing is folded or sampled apart either
+  real dev_sd = use_category_dev ? category_dev_sd[1] : 0.0;
   // ---- priors (half-normals through the lower bounds) -------------------------------------
   growth_rw_sd ~ normal(0, sigma_growth_rw);
   // GaussianRandomWalk: first knot ~ N(start), increments ~ N(0, growth_rw_sd sqrt(dt))
@@ -646,16 +649,18 @@ model {
     vector[K] su = exp(log_su);
     // with the selection term a single-category model's deviation is sampled apart
     // (single_dev_z): its ability is the cell ability, around the frontier + dev_sd z
-    at_release[single_bases] += category_dev_sd * single_dev_z;
+    at_release[single_bases] += dev_sd * single_dev_z;
     vector[K] sv = sqrt(rep_vector(square(frontier_noise_sd), K)
-                        + square(category_dev_sd) * base_single * (1 - use_selection));
+                        + square(dev_sd) * base_single * (1 - use_selection));
     if (use_gamma_shortfall) {
       ability - at_release ~ normal_gamma2(su, sv);
     } else {
       ability ~ skew_normal(at_release, sqrt(square(su) + square(sv)), -su ./ sv);
     }
   }
-  category_dev ~ normal(0, category_dev_sd);
+  if (use_category_dev) {
+    category_dev ~ normal(0, dev_sd);
+  }
   category_dev_z ~ std_normal();
   effort ~ normal(mu_effort, sigma_effort);
   effort_category_sd ~ normal(0, sigma_effort_category);
@@ -711,7 +716,7 @@ model {
                                   -su / frontier_noise_sd);
     }
     vector[K] general = ability;                   // the cell ability minus the deviation
-    general[single_bases] -= category_dev_sd * single_dev_z;
+    general[single_bases] -= dev_sd * single_dev_z;
     vector[K + K_frame] relative = append_row(general, frame_ability)
                                    - (flat[unit_closed_left] .* (1.0 - unit_frac)
                                       + flat[unit_closed_right] .* unit_frac);
@@ -736,7 +741,7 @@ model {
     vector[N] theta = capability(ability, cell_trends(category_trend, cell_trend, category_trend_grid,
                                              cell_group, cell_left, cell_frac, cell_cat),
                                  category_dev, category_dev_z,
-                                 category_dev_sd, effort, effort_category_sd,
+                                 dev_sd, effort, effort_category_sd,
                                  effort_category_z, open_shift, provider_penalty,
                                  self_report_offset, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,
@@ -771,7 +776,8 @@ generated quantities {
     vector[N] theta = capability(ability, cell_trends(category_trend, cell_trend, category_trend_grid,
                                              cell_group, cell_left, cell_frac, cell_cat),
                                  category_dev, category_dev_z,
-                                 category_dev_sd, effort, effort_category_sd,
+                                 use_category_dev ? category_dev_sd[1] : 0.0, effort,
+                                 effort_category_sd,
                                  effort_category_z, open_shift, provider_penalty,
                                  self_report_offset, cell_base, rich_idx,
                                  rich_mask, poor_idx, poor_mask, obs_cell, obs_effort_idx,

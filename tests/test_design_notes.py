@@ -23,6 +23,17 @@ def test_mostly_one_benchmark_categories_get_a_note_naming_them():
     (note,) = design_notes(data)
     assert note.startswith("3 of 4 categories have one benchmark each (")
     assert "shared category in the metadata" in note
+    assert "category_deviations = false" in note
+
+
+def test_no_note_when_the_deviations_are_off():
+    spec = SPEC.with_changes(switches={"category_deviations": False})
+    models, benchmarks, scores = frontier_design(n_models=60, n_benchmarks=5, n_linear=0,
+                                                 seed=4)
+    benchmarks = benchmarks.assign(
+        category=["math", "knowledge", "reasoning", "reasoning", "coding_agentic"])
+    data = build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+    assert len(lone_categories(data)) == 3 and design_notes(data) == []
 
 
 def test_categories_with_several_benchmarks_get_no_note():

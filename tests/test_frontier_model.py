@@ -36,6 +36,9 @@ def test_switches_and_designs_remove_their_parameters():
     assert not {"effort", "effort_category_sd", "effort_category_z"} & no_effort
     flat = SPEC.with_changes(switches={"category_trends": False})
     assert not {"category_trend", "category_trend_sd"} & _free(data, flat)
+    assert {"category_dev", "category_dev_z", "category_dev_sd"} <= full
+    nodev = SPEC.with_changes(switches={"category_deviations": False})
+    assert not {"category_dev", "category_dev_z", "category_dev_sd"} & _free(_data(nodev), nodev)
 
 
 def test_category_deviations_exist_only_for_multi_category_models():

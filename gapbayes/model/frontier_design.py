@@ -100,6 +100,8 @@ class FrontierData(LinkIndices):
     last_open_time: float                # last open release, years since origin
     last_closed_time: float              # last closed release
     inclusion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # switch category_deviations: False = no base model x category deviations at all
+    deviations: bool = True
     host_names: list[str] = field(default_factory=list)   # third-party hosts the data name
     # (N,) host of each score: 0 none or unnamed, h + 1 for host_names[h] (host_effects.py)
     obs_host_id: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
@@ -147,9 +149,9 @@ class FrontierData(LinkIndices):
                                                                self.trend_knots[1:],
                                                                strict=True)],
             "trend_coord": [f"{k}:{j}" for k in free_knots for j in range(C - 1)],
-            "rich_cell": [str(i) for i in np.flatnonzero((self.cell_multi == 1)
+            "rich_cell": [str(i) for i in np.flatnonzero(has_deviation(self)
                                                          & (self.cell_rich == 1))],
-            "poor_cell": [str(i) for i in np.flatnonzero((self.cell_multi == 1)
+            "poor_cell": [str(i) for i in np.flatnonzero(has_deviation(self)
                                                          & (self.cell_rich == 0))],
             "category_contrast": [f"contrast {j}" for j in range(max(C - 1, 0))],
             "sig_benchmark": [self.bench_ids[b] for b in self.sig_benchmarks],
@@ -341,6 +343,7 @@ def build_frontier_data(
         last_open_time=float(open_t.max()),
         last_closed_time=float(closed_t.max()),
         inclusion=inclusion,
+        deviations=bool(spec.switches["category_deviations"]),
         frame_cell_left=frame_left,
         frame_cell_frac=frame_pos - frame_left,
         frame_family=frame_family,
@@ -348,13 +351,25 @@ def build_frontier_data(
     )
 
 
+def has_deviation(data: FrontierData) -> np.ndarray:
+    """Return (L,) True for the cells with a sampled category deviation.
+
+    Cells of base models scored in several categories, unless the switch
+    ``category_deviations`` is off (then no cell has one).
+    """
+    return (data.cell_multi == 1) & data.deviations
+
+
 def single_category(data: FrontierData) -> np.ndarray:
     """Return (K,) 1.0 for base models scored in a single category, else 0.0.
 
     Their one cell has ``cell_multi`` 0: the deviation is folded into the symmetric frontier
     term, or, with the selection term, sampled apart as ``single_dev_z``
-    (:func:`gapbayes.model.frontier_pymc.base_abilities`).
+    (:func:`gapbayes.model.frontier_pymc.base_abilities`). All 0.0 when the switch
+    ``category_deviations`` is off: there is no deviation to fold.
     """
+    if not data.deviations:
+        return np.zeros(len(data.base_ids))
     folded = np.bincount(data.cell_base, weights=1 - data.cell_multi,
                          minlength=len(data.base_ids))
     return (folded > 0).astype(float)

@@ -51,7 +51,7 @@ from gapbayes.model.category_rates import cell_rate_trend, rate_trend_grid, uses
 from gapbayes.model.composed_error import composed_ability, shortfall_shape
 from gapbayes.model.country import country_offsets, frame_country_weights, uses_country
 from gapbayes.model.design import interp_matrix
-from gapbayes.model.frontier_design import FrontierData, single_category
+from gapbayes.model.frontier_design import FrontierData, has_deviation, single_category
 from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.host_effects import host_weights, uses_host_effects
 from gapbayes.model.lab_curves import frame_trend_weights, lab_walks, uses_lab_curves
@@ -259,8 +259,8 @@ def category_deviations(data: FrontierData, dev_sd: pt.TensorVariable) -> pt.Ten
     model, as zero-sum coordinates (every draw at tree depth 6, minimum ESS 100) or as cell
     terms minus their model mean (minimum ESS 152 against 289 here).
     """
-    rich = np.flatnonzero((data.cell_multi == 1) & (data.cell_rich == 1))
-    poor = np.flatnonzero((data.cell_multi == 1) & (data.cell_rich == 0))
+    rich = np.flatnonzero(has_deviation(data) & (data.cell_rich == 1))
+    poor = np.flatnonzero(has_deviation(data) & (data.cell_rich == 0))
     pieces, order = [pt.zeros(1)], []
     if len(rich):
         pieces.append(pm.Normal("category_dev", 0.0, dev_sd, dims="rich_cell"))
@@ -331,7 +331,9 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
     with pm.Model(coords=data.coords()) as model:
         F, rate = frontier_curves(data, spec)
         h = category_trends(data, spec)
-        dev_sd = _half("category_dev_sd", spec, "category_dev")
+        # switch category_deviations off: no deviation term, so no sd to sample either
+        dev_sd = (_half("category_dev_sd", spec, "category_dev") if data.deviations
+                  else pt.as_tensor_variable(0.0))
         ability, general, frame_prior = base_abilities(data, spec, F, dev_sd)
         w = category_deviations(data, dev_sd)
         if uses_trends(data, spec) and uses_rate_trends(spec):

@@ -31,7 +31,7 @@ from gapbayes.model.country import (
     uses_country,
 )
 from gapbayes.model.design import interp_matrix
-from gapbayes.model.frontier_design import FrontierData, single_category
+from gapbayes.model.frontier_design import FrontierData, has_deviation, single_category
 from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.frontier_pymc import (
     REPORTING_SD,
@@ -69,12 +69,13 @@ HALF_NORMAL_PRIORS = (
 # Optional parts that models/frontier.stan switches on with a 0/1 ``use_<part>`` datum.
 STAN_SWITCHES = ("effort_category", "public_shift", "provider", "self_report", "country",
                  "shape", "lab_curves", "host_effects", "contamination", "selection",
-                 "rate_trends", "gamma_shortfall")
+                 "rate_trends", "gamma_shortfall", "category_dev")
 # Parameters declared as arrays of size 0 or 1 in Stan that are scalars in PyMC.
 OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
     "lab_trend_sd", "host_sd", "contamination", "selection_capability", "selection_family_sd",
+    "category_dev_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -100,9 +101,9 @@ def pymc_zero_sum_basis(n: int) -> np.ndarray:
 
 def _dev_groups(data: FrontierData) -> tuple[np.ndarray, np.ndarray]:
     """Cells whose deviation term is centred (rich) and non-centred (poor)."""
-    multi = data.cell_multi == 1
-    return (np.flatnonzero(multi & (data.cell_rich == 1)),
-            np.flatnonzero(multi & (data.cell_rich == 0)))
+    dev = has_deviation(data)
+    return (np.flatnonzero(dev & (data.cell_rich == 1)),
+            np.flatnonzero(dev & (data.cell_rich == 0)))
 
 
 def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
@@ -126,6 +127,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "contamination": uses_contamination(data, spec),
         "selection": uses_selection(data, spec),
         "gamma_shortfall": shortfall_shape(sw) == "gamma",
+        "category_dev": data.deviations,
     }
 
 
@@ -218,7 +220,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["growth_ahead_z"] if hi < len(data.growth_knots) - 1 else []
     names += ["closed_level", "open_level"]
     names += ["category_trend_sd", "category_trend"] if on["trends"] else []
-    names += ["category_dev_sd"]
+    names += ["category_dev_sd"] if on["category_dev"] else []
     names += ["china_offset", "china_trend_sd", "china_trend_z"] if on["country"] else []
     names += ["frontier_noise_sd", "shortfall_log_scale", "shortfall_family_sd",
               "shortfall_family_z"]
