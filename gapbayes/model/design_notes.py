@@ -27,8 +27,8 @@ def design_notes(data: FrontierData) -> list[str]:
     of two benchmarks and one of one: 33 divergences, R-hat 1.03 (docs/model.md, "Categories
     with one benchmark"). The bundled data (2 of 8 categories with one benchmark) does not
     show it, so the note appears when more than half of the fitted categories have one, and
-    the deviations are on (switch ``category_deviations``; off, the same table drew 7-13
-    divergences).
+    the deviations are on (switch ``category_deviations``; off, the same table drew 13-15
+    divergences with seeds 0 and 1, against 248 and 49).
     """
     notes = []
     lone = lone_categories(data)
