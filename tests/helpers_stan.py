@@ -63,8 +63,10 @@ SUBSET = {"asymmetric_link_benchmarks": ["b00", "b02", "b04"]}
 DATED = "+dated"
 # "+monotone": category trends on growth rates (switch monotone_categories on).
 MONOTONE = "+monotone"
-# "+nodev": no base model x category deviations (switch category_deviations off).
+# "+nodev": no base model x category deviations (category_deviations = "none");
+# "+identified": only cells scored on two or more benchmarks of their category.
 NODEV = "+nodev"
+IDENTIFIED = "+identified"
 # "+gamma": the normal-gamma(2) composed error (switch shortfall = "gamma", the shipped spec
 # gamma-shortfall) with the selection term, whose unscored frame models take the same prior.
 GAMMA = "+gamma"
@@ -99,7 +101,10 @@ FAST = {"mode": "FAST_COMPILE"}
 def case_spec(name: str) -> Spec:
     if name.endswith(NODEV):
         return case_spec(name.removesuffix(NODEV)).with_changes(
-            switches={"category_deviations": False})
+            switches={"category_deviations": "none"})
+    if name.endswith(IDENTIFIED):
+        return case_spec(name.removesuffix(IDENTIFIED)).with_changes(
+            switches={"category_deviations": "identified"})
     for suffix in SMALL_TABLES:
         if name.endswith(suffix):
             return case_spec(name.removesuffix(suffix))

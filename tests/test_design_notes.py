@@ -23,11 +23,11 @@ def test_mostly_one_benchmark_categories_get_a_note_naming_them():
     (note,) = design_notes(data)
     assert note.startswith("3 of 4 categories have one benchmark each (")
     assert "shared category in the metadata" in note
-    assert "category_deviations = false" in note
+    assert 'category_deviations = "none"' in note
 
 
 def test_no_note_when_the_deviations_are_off():
-    spec = SPEC.with_changes(switches={"category_deviations": False})
+    spec = SPEC.with_changes(switches={"category_deviations": "none"})
     models, benchmarks, scores = frontier_design(n_models=60, n_benchmarks=5, n_linear=0,
                                                  seed=4)
     benchmarks = benchmarks.assign(

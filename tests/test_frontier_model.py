@@ -6,7 +6,8 @@ import numpy as np
 import pymc as pm
 import pytest
 
-from gapbayes.model.frontier_design import build_frontier_data
+from gapbayes.errors import SpecError
+from gapbayes.model.frontier_design import build_frontier_data, has_deviation
 from gapbayes.model.frontier_init import additive_start, chain_seeds, start_point_fn
 from gapbayes.model.frontier_pymc import build_frontier_model, category_deviations
 from gapbayes.model.frontier_simulate import frontier_design
@@ -37,7 +38,7 @@ def test_switches_and_designs_remove_their_parameters():
     flat = SPEC.with_changes(switches={"category_trends": False})
     assert not {"category_trend", "category_trend_sd"} & _free(data, flat)
     assert {"category_dev", "category_dev_z", "category_dev_sd"} <= full
-    nodev = SPEC.with_changes(switches={"category_deviations": False})
+    nodev = SPEC.with_changes(switches={"category_deviations": "none"})
     assert not {"category_dev", "category_dev_z", "category_dev_sd"} & _free(_data(nodev), nodev)
 
 
@@ -92,3 +93,22 @@ def test_simulated_world_carries_its_scores():
     native = data.y * data.lin_scale[data.obs_bench] + data.lin_center[data.obs_bench]
     np.testing.assert_allclose(native, world.scores["score"].to_numpy())
     assert not np.allclose(data.y, build_frontier_data(models, benchmarks, scores, spec).y)
+
+
+def test_identified_deviations_need_two_benchmarks_in_their_cell():
+    spec = SPEC.with_changes(switches={"category_deviations": "identified"})
+    data = _data(spec, n_models=80, n_benchmarks=8)
+    B = len(data.bench_ids)
+    n_bench = np.bincount(np.unique(data.obs_cell * B + data.obs_bench) // B,
+                          minlength=len(data.cell_base))
+    dev = has_deviation(data)
+    assert dev.any() and ((data.cell_multi == 1) & (n_bench == 1)).any()
+    assert np.array_equal(dev, (data.cell_multi == 1) & (n_bench >= 2))
+    full = _free(_data(n_models=80, n_benchmarks=8))
+    assert {"category_dev_sd"} <= _free(data, spec) and "category_dev_sd" in full
+
+
+def test_the_deviation_switch_names_its_values():
+    with pytest.raises(SpecError, match=r"\[switches\] category_deviations must be 'all', "
+                                        r"'identified' or 'none'"):
+        SPEC.with_changes(switches={"category_deviations": "some"})

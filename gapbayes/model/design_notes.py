@@ -27,17 +27,17 @@ def design_notes(data: FrontierData) -> list[str]:
     of two benchmarks and one of one: 33 divergences, R-hat 1.03 (docs/model.md, "Categories
     with one benchmark"). The bundled data (2 of 8 categories with one benchmark) does not
     show it, so the note appears when more than half of the fitted categories have one, and
-    the deviations are on (switch ``category_deviations``; off, the same table drew 13-15
-    divergences with seeds 0 and 1, against 248 and 49).
+    every deviation is on (switch ``category_deviations = "all"``; with ``"none"`` the same
+    table drew 13-15 divergences with seeds 0 and 1, against 248 and 49).
     """
     notes = []
     lone = lone_categories(data)
     fitted = len(np.unique(data.bench_category))
-    if data.deviations and fitted > 1 and 2 * len(lone) > fitted:
+    if data.deviations == "all" and fitted > 1 and 2 * len(lone) > fitted:
         notes.append(
             f"{len(lone)} of {fitted} categories have one benchmark each ({', '.join(lone)}): "
             "a model's category deviation there trades with that benchmark's noise and "
             "samples badly (docs/model.md, 'Categories with one benchmark'); put related "
             "benchmarks in a shared category in the metadata, or fit a spec with "
-            "[switches] category_deviations = false")
+            "[switches] category_deviations = \"none\"")
     return notes

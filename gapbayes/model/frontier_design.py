@@ -100,8 +100,9 @@ class FrontierData(LinkIndices):
     last_open_time: float                # last open release, years since origin
     last_closed_time: float              # last closed release
     inclusion: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # switch category_deviations: False = no base model x category deviations at all
-    deviations: bool = True
+    # switch category_deviations: "all" (every cell of a multi-category base model),
+    # "identified" (only cells scored on two or more benchmarks), "none"
+    deviations: str = "all"
     host_names: list[str] = field(default_factory=list)   # third-party hosts the data name
     # (N,) host of each score: 0 none or unnamed, h + 1 for host_names[h] (host_effects.py)
     obs_host_id: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
@@ -343,7 +344,7 @@ def build_frontier_data(
         last_open_time=float(open_t.max()),
         last_closed_time=float(closed_t.max()),
         inclusion=inclusion,
-        deviations=bool(spec.switches["category_deviations"]),
+        deviations=str(spec.switches["category_deviations"]),
         frame_cell_left=frame_left,
         frame_cell_frac=frame_pos - frame_left,
         frame_family=frame_family,
@@ -354,10 +355,17 @@ def build_frontier_data(
 def has_deviation(data: FrontierData) -> np.ndarray:
     """Return (L,) True for the cells with a sampled category deviation.
 
-    Cells of base models scored in several categories, unless the switch
-    ``category_deviations`` is off (then no cell has one).
+    Cells of base models scored in several categories (switch ``category_deviations =
+    "all"``); with ``"identified"`` only those scored on two or more benchmarks of their
+    category: a cell seen through one benchmark is that benchmark's residual, which its noise
+    already describes (docs/model.md, "Categories with one benchmark"); ``"none"``: no cell.
     """
-    return (data.cell_multi == 1) & data.deviations
+    out = (data.cell_multi == 1) & (data.deviations != "none")
+    if data.deviations == "identified":
+        B = len(data.bench_ids)
+        pairs = np.unique(data.obs_cell * B + data.obs_bench)   # (cell, benchmark) pairs
+        out &= np.bincount(pairs // B, minlength=len(data.cell_base)) >= 2
+    return out
 
 
 def single_category(data: FrontierData) -> np.ndarray:
@@ -366,9 +374,9 @@ def single_category(data: FrontierData) -> np.ndarray:
     Their one cell has ``cell_multi`` 0: the deviation is folded into the symmetric frontier
     term, or, with the selection term, sampled apart as ``single_dev_z``
     (:func:`gapbayes.model.frontier_pymc.base_abilities`). All 0.0 when the switch
-    ``category_deviations`` is off: there is no deviation to fold.
+    ``category_deviations`` is "none": there is no deviation to fold.
     """
-    if not data.deviations:
+    if data.deviations == "none":
         return np.zeros(len(data.base_ids))
     folded = np.bincount(data.cell_base, weights=1 - data.cell_multi,
                          minlength=len(data.base_ids))

@@ -331,8 +331,8 @@ def build_frontier_model(data: FrontierData, spec: Spec) -> pm.Model:
     with pm.Model(coords=data.coords()) as model:
         F, rate = frontier_curves(data, spec)
         h = category_trends(data, spec)
-        # switch category_deviations off: no deviation term, so no sd to sample either
-        dev_sd = (_half("category_dev_sd", spec, "category_dev") if data.deviations
+        # switch category_deviations = "none": no deviation term, so no sd to sample either
+        dev_sd = (_half("category_dev_sd", spec, "category_dev") if data.deviations != "none"
                   else pt.as_tensor_variable(0.0))
         ability, general, frame_prior = base_abilities(data, spec, F, dev_sd)
         w = category_deviations(data, dev_sd)

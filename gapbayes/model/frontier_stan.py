@@ -127,7 +127,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "contamination": uses_contamination(data, spec),
         "selection": uses_selection(data, spec),
         "gamma_shortfall": shortfall_shape(sw) == "gamma",
-        "category_dev": data.deviations,
+        "category_dev": data.deviations != "none",
     }
 
 

@@ -25,6 +25,8 @@ _RULES: dict[str, tuple[Any, str]] = {
     "lead_months": (lambda v: v >= 0, "a number of months >= 0"),
     "forecast_months": (lambda v: v >= 0, "a number of months >= 0"),
     "shortfall": (lambda v: v in ("half-normal", "gamma"), "'half-normal' or 'gamma'"),
+    "category_deviations": (lambda v: v in ("all", "identified", "none"),
+                            "'all', 'identified' or 'none'"),
 }
 _DATE_KEYS = ("start_date", "origin")
 
