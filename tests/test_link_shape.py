@@ -10,7 +10,8 @@ from test_frontier_gaps import closed_curve, data, posterior  # noqa: F401
 from test_frontier_model import _data, _free
 
 from gapbayes.model.frontier_gaps import gap_quantities
-from gapbayes.model.frontier_pymc import build_frontier_model, shaped_benchmarks
+from gapbayes.model.frontier_likelihood import shaped_benchmarks
+from gapbayes.model.frontier_pymc import build_frontier_model
 from gapbayes.model.links import link_inverse, link_share
 from gapbayes.model.spec import load_spec
 

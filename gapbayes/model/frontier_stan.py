@@ -30,12 +30,11 @@ from gapbayes.model.country import (
     frame_country_weights,
     uses_country,
 )
-from gapbayes.model.design import interp_matrix
+from gapbayes.model.design import REPORTING_SD, interp_matrix
 from gapbayes.model.frontier_design import FrontierData, has_deviation, single_category
 from gapbayes.model.frontier_grid import GRID_STEP_YEARS
+from gapbayes.model.frontier_likelihood import shaped_benchmarks
 from gapbayes.model.frontier_pymc import (
-    REPORTING_SD,
-    shaped_benchmarks,
     trend_map,
     uses_contamination,
     uses_public_shift,
