@@ -64,9 +64,10 @@ DATED = "+dated"
 # "+monotone": category trends on growth rates (switch monotone_categories on).
 MONOTONE = "+monotone"
 # "+nodev": no base model x category deviations (category_deviations = "none");
-# "+identified": only cells scored on two or more benchmarks of their category.
+# "+alldev": a deviation for every cell of a multi-category base model (the default has them
+# only for cells scored on two or more benchmarks of their category).
 NODEV = "+nodev"
-IDENTIFIED = "+identified"
+ALLDEV = "+alldev"
 # "+gamma": the normal-gamma(2) composed error (switch shortfall = "gamma", the shipped spec
 # gamma-shortfall) with the selection term, whose unscored frame models take the same prior.
 GAMMA = "+gamma"
@@ -102,9 +103,9 @@ def case_spec(name: str) -> Spec:
     if name.endswith(NODEV):
         return case_spec(name.removesuffix(NODEV)).with_changes(
             switches={"category_deviations": "none"})
-    if name.endswith(IDENTIFIED):
-        return case_spec(name.removesuffix(IDENTIFIED)).with_changes(
-            switches={"category_deviations": "identified"})
+    if name.endswith(ALLDEV):
+        return case_spec(name.removesuffix(ALLDEV)).with_changes(
+            switches={"category_deviations": "all"})
     for suffix in SMALL_TABLES:
         if name.endswith(suffix):
             return case_spec(name.removesuffix(suffix))

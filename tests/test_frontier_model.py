@@ -14,6 +14,9 @@ from gapbayes.model.frontier_simulate import frontier_design
 from gapbayes.model.spec import load_spec
 
 SPEC = load_spec("default")
+# every multi-category cell has a deviation (the default deviates only where a cell is scored
+# on two or more of its category's benchmarks)
+ALL_DEV = SPEC.with_changes(switches={"category_deviations": "all"})
 
 
 def _data(spec=SPEC, **design):
@@ -37,13 +40,13 @@ def test_switches_and_designs_remove_their_parameters():
     assert not {"effort", "effort_category_sd", "effort_category_z"} & no_effort
     flat = SPEC.with_changes(switches={"category_trends": False})
     assert not {"category_trend", "category_trend_sd"} & _free(data, flat)
-    assert {"category_dev", "category_dev_z", "category_dev_sd"} <= full
+    assert {"category_dev", "category_dev_z", "category_dev_sd"} <= _free(_data(ALL_DEV), ALL_DEV)
     nodev = SPEC.with_changes(switches={"category_deviations": "none"})
     assert not {"category_dev", "category_dev_z", "category_dev_sd"} & _free(_data(nodev), nodev)
 
 
 def test_category_deviations_exist_only_for_multi_category_models():
-    data = _data(n_models=80, n_benchmarks=8)
+    data = _data(ALL_DEV, n_models=80, n_benchmarks=8)
     assert data.cell_multi.any() and not data.cell_multi.all()
     with pm.Model(coords=data.coords()):
         w = category_deviations(data, pm.HalfNormal("sd", 1.0))
@@ -106,8 +109,9 @@ def test_identified_deviations_need_two_benchmarks_in_their_cell():
     dev = has_deviation(data)
     assert dev.any() and ((data.cell_multi == 1) & (n_bench == 1)).any()
     assert np.array_equal(dev, (data.cell_multi == 1) & (n_bench >= 2))
-    full = _free(_data(n_models=80, n_benchmarks=8))
-    assert {"category_dev_sd"} <= _free(data, spec) and "category_dev_sd" in full
+    assert SPEC.switches["category_deviations"] == "identified"    # the default
+    assert has_deviation(_data(ALL_DEV, n_models=80, n_benchmarks=8)).sum() > dev.sum()
+    assert "category_dev_sd" in _free(data, spec)
 
 
 def test_the_deviation_switch_names_its_values():
