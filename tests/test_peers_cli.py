@@ -147,7 +147,8 @@ def test_peers_next_to_a_fit(data, capsys):
     assert f"posterior backward  {cell(last, 'backward')}" in out
     assert cell("2025-01-20", "backward") in out
     assert f"{cell(last, 'forward')} (forecast)" in out
-    assert "note: the fit used data e29ad0fb8b99042b, the peers data" in out
+    fit_data = json.loads((REFERENCE_FIT / "manifest.json").read_text())["data"]["hash"]
+    assert f"note: the fit used data {fit_data}, the peers data" in out
     assert main(["peers", str(REFERENCE_FIT), "--data", str(data), "--bootstrap", "10",
                  "--format", "markdown"]) == 0
     md = capsys.readouterr().out
