@@ -98,9 +98,10 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
     from pymc.backends.arviz import patch_nutpie_idata
     from pymc.progress_bar import NutpieProgressBarManager
 
+    from gapbayes.inference.nutpie_compile import compile_exact
     from gapbayes.inference.progress_plain import PlainProgress
 
-    compiled = nutpie.compile_pymc_model(model)
+    compiled = compile_exact(model)
     if fam.start_point_fn is not None:
         start = fam.start_point_fn(model, data, transformed=True)
         names = [model.rvs_to_values[v].name for v in model.free_RVs]

@@ -150,8 +150,7 @@ class NutpieBackend(SBCBackend):
 
     def prepare(self, design: ModelData | FrontierData, spec: Spec | None) -> None:
         """Build the PyMC model for ``design`` and compile it with nutpie."""
-        import nutpie
-
+        from gapbayes.inference.nutpie_compile import compile_exact
         from gapbayes.model.families import family
 
         if spec is None:
@@ -159,7 +158,7 @@ class NutpieBackend(SBCBackend):
         self._family = family(spec)
         self._design = design
         self._model = self._family.build_pymc(design, spec)
-        self._compiled = nutpie.compile_pymc_model(self._model)
+        self._compiled = compile_exact(self._model)
 
     def _start_points(self, compiled: Any, y_data: dict[str, np.ndarray]) -> Any:
         """``compiled`` with the family's start points for this dataset (if it has them)."""
