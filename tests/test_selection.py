@@ -110,12 +110,16 @@ def test_an_unscored_frame_model_has_the_prior_of_a_scored_model_of_its_lab():
     assert len(data.frame_ids) and single_category(data).any()
     model = build_frontier_model(data, spec)
     point = model.initial_point()
-    # labs that differ: at the initial point every lab term is 0 and any prior would agree
-    point["shortfall_family_z"] = np.random.default_rng(0).normal(size=len(data.family_names))
-    point["shortfall_family_sd_log__"] = np.log(0.5)
+    # labs that differ: at the initial point every lab term is 0 and any prior would agree.
+    # Every value that enters the scale is set here, none is left to the initial point.
+    fam_z = np.random.default_rng(0).normal(size=len(data.family_names))
+    point.update(shortfall_family_z=fam_z, shortfall_family_sd_log__=np.log(0.5),
+                 shortfall_log_scale=np.array(0.2), frontier_noise_sd_log__=np.log(0.3))
     params = [model[name].owner.inputs[-3:] for name in ("ability", "frame_ability")]
-    fn = pytensor.function(model.value_vars, [model["frontier"]]
-                           + [p for pair in params for p in pair], on_unused_input="ignore")
+    # RVs replaced by their value variables: evaluated at `point`, not drawn from the prior
+    outputs = model.replace_rvs_by_values([model["frontier"]] + [p for pair in params
+                                                                 for p in pair])
+    fn = pytensor.function(model.value_vars, outputs, on_unused_input="ignore")
     frontier, *values = fn(**point)
     mu_b, sd_b, a_b, mu_f, sd_f, a_f = (np.broadcast_to(v, n) for v, n in zip(
         values, [len(data.base_ids)] * 3 + [len(data.frame_ids)] * 3, strict=True))
@@ -126,7 +130,10 @@ def test_an_unscored_frame_model_has_the_prior_of_a_scored_model_of_its_lab():
         g, i, w = data.frame_open[j], data.frame_cell_left[j], data.frame_cell_frac[j]
         np.testing.assert_allclose(mu_f[j], frontier[g, i] * (1 - w) + frontier[g, i + 1] * w,
                                    rtol=1e-12)
-    assert np.ptp(sd_b) > 0.01      # the labs' scales do differ at this point
+    su = np.exp(0.2 + 0.5 * fam_z[data.base_family])
+    np.testing.assert_allclose(sd_b, np.sqrt(su**2 + 0.3**2), rtol=1e-12)
+    np.testing.assert_allclose(a_b, -su / 0.3, rtol=1e-12)
+    assert np.ptp(sd_b) > 0.1       # the labs' scales do differ at this point
 
 
 @slow
