@@ -7,6 +7,8 @@ for (no hard envelope as the symmetric sd nears 0) and the spec switch's error m
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
@@ -35,8 +37,12 @@ def _convolution(e: float, su: float, sv: float) -> float:
     rate = GAMMA_RATE_TIMES_SCALE / su
     c = max(-e, 0.0)
 
+    norm_const = rate * rate / (sv * math.sqrt(2.0 * math.pi))
+
     def integrand(u):
-        return stats.gamma.pdf(u, 2.0, scale=1.0 / rate) * stats.norm.pdf(e + u, 0.0, sv)
+        # Gamma(2, rate) density times Normal(e + u; 0, sv), written out: scipy.stats' pdf
+        # calls cost ~100 times more per point, and quad evaluates thousands of points
+        return norm_const * u * math.exp(-rate * u - 0.5 * ((e + u) / sv) ** 2)
 
     # pieces: the normal factor is narrow (sv) around u = -e, the gamma factor wide (1 / rate)
     cuts = sorted({0.0, *(p for p in (c - 8 * sv, c - sv, c, c + sv, c + 8 * sv) if p > 0),
