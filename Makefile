@@ -65,11 +65,18 @@ test-deps: $(STAMP)
 	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } \
 	  || echo "note: chromium unavailable: the report's browser test will be skipped"
 
+# The Stan programs are built beside pytest (gapbayes/inference/stan_prebuild.py says why:
+# otherwise one worker waits ~8 minutes for the other's build of frontier.stan); with the
+# programs cached it returns at once. make waits for it, and exits with pytest's status.
+BESIDE_PREBUILD = $(PY) -m gapbayes.inference.stan_prebuild >/dev/null 2>&1 & prebuild=$$!;
+
 test: test-deps  ## run the test suite (fast tiers; what CI runs)
-	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+	@$(BESIDE_PREBUILD) $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS); status=$$?; \
+	  wait $$prebuild; exit $$status
 
 test-slow: test-deps  ## also run the long statistical tests (full-size recovery design)
-	GAPBAYES_SLOW=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+	@$(BESIDE_PREBUILD) GAPBAYES_SLOW=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS); \
+	  status=$$?; wait $$prebuild; exit $$status
 
 SBC_ARGS ?=
 SBC_WORKERS ?= 2
