@@ -5,9 +5,12 @@ frontier.stan takes about 8 minutes of one core to build (462 s measured on 2026
 timeshift_v1.stan 112 s), and the test files that need it (``test_stan_agreement.py``,
 ``test_stan_fit_agreement.py``, ``test_sbc_pymc.py``) tend to start together on the two
 pytest-xdist workers, so one worker built it while the other sat waiting on the build lock.
-Built beside the tests, the program is in the cache long before those files run, and no
-worker waits. The lock in :func:`gapbayes.inference.backend_stan.compile_model` keeps a
-worker that gets there first from building it a second time.
+Built beside the tests from their start, the build overlaps the first test files instead
+of idling a worker. Measured on a clean clone (2026-12-05): the Stan files' first setups fell
+from 1,108 s and 424 s to 456 s and 402 s; they still started before the build had finished
+(14 minutes in, three processes on two cores), so some wait remains. The lock in
+:func:`gapbayes.inference.backend_stan.compile_model` keeps a worker that gets there first
+from building it a second time.
 
 Quiet by design: a build that fails here fails again, with its message, in the test that
 needs it. Without CmdStan it does nothing (the Stan tests are then skipped with the reason).
