@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from file_order import DurationRecorder, load_durations, reorder
 
 DATA_FIXTURES = Path(__file__).parent / "fixtures" / "data"
 DATA_TODAY = dt.date(2026, 5, 1)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """With ``GAPBAYES_RECORD_DURATIONS=<file>``, write seconds per test file there."""
-    if path := os.environ.get("GAPBAYES_RECORD_DURATIONS"):
-        config.pluginmanager.register(DurationRecorder(Path(path)), "file-durations")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Hand the files to the xdist workers longest first, Stan files after the heavy ones.
-
-    tests/file_order.py says why (two workers, and the background build of frontier.stan).
-    """
-    reorder(items, load_durations())
 
 
 @pytest.fixture
