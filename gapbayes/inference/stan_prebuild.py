@@ -7,8 +7,9 @@ timeshift_v1.stan 112 s), and the test files that need it (``test_stan_agreement
 pytest-xdist workers, so one worker built it while the other sat waiting on the build lock.
 Built beside the tests from their start, the build overlaps the first test files instead
 of idling a worker. Measured on a clean clone (2026-12-05): the Stan files' first setups fell
-from 1,108 s and 424 s to 456 s and 402 s; they still started before the build had finished
-(14 minutes in, three processes on two cores), so some wait remains. The lock in
+from 1,108 s and 424 s to 456 s and 402 s, which is their own work (a later clean-clone run
+whose build had finished 13 minutes into pytest, before they started, measured 513 s and
+471 s). The lock in
 :func:`gapbayes.inference.backend_stan.compile_model` keeps a worker that gets there first
 from building it a second time.
 
