@@ -7,9 +7,10 @@ timeshift_v1.stan 112 s), and the test files that need it (``test_stan_agreement
 pytest-xdist workers, so one worker built it while the other sat waiting on the build lock.
 Built beside the tests from their start, the build overlaps the first test files instead
 of idling a worker. Measured on a clean clone (2026-12-05): the Stan files' first setups fell
-from 1,108 s and 424 s to 456 s and 402 s, which is their own work (a later clean-clone run
-whose build had finished 13 minutes into pytest, before they started, measured 513 s and
-471 s). The lock in
+from 1,108 s and 424 s to 456 s and 402 s. What is left of them is the wait for this build
+(a clean clone's run with a timestamp on every line: test_stan_agreement's first case started
+22 s into pytest and passed when frontier.stan was built; warm, that setup takes 3-4 s); the
+other worker and the build keep both cores busy meanwhile, so the wait costs no CPU. The lock in
 :func:`gapbayes.inference.backend_stan.compile_model` keeps a worker that gets there first
 from building it a second time.
 
