@@ -73,6 +73,30 @@ def test_start_points_are_finite_data_driven_and_differ_by_chain():
     assert constrained["difficulty"].sum() == pytest.approx(0.0, abs=1e-9)
 
 
+def test_start_points_compile_once_per_model_and_follow_new_scores(monkeypatch):
+    """SBC asks one model for start points of every simulated dataset: no recompiling, and
+    each dataset's points are the ones a freshly built model would give."""
+    from gapbayes.sbc.backends import with_scores
+
+    design = _data()
+    rng = np.random.default_rng(0)
+    data, shifted = (with_scores(design, {"y_sig_data": rng.uniform(0.2, 0.9, len(design.sig_idx))})
+                     for _ in range(2))
+    model = build_frontier_model(data, SPEC)
+    first = start_point_fn(model, data, transformed=True)(7)
+    compiled = []
+    original = pm.initial_point.make_initial_point_fn
+    monkeypatch.setattr(pm.initial_point, "make_initial_point_fn",
+                        lambda **kw: compiled.append(1) or original(**kw))
+    again = start_point_fn(model, data, transformed=True)(7)
+    assert compiled == [] and all(np.array_equal(again[k], first[k]) for k in first)
+    reused = start_point_fn(model, shifted, transformed=True)(7)
+    fresh = start_point_fn(build_frontier_model(shifted, SPEC), shifted, transformed=True)(7)
+    assert compiled == [1]                       # only the new model compiled
+    assert not np.allclose(reused["ability"], first["ability"])
+    assert all(np.array_equal(reused[k], fresh[k]) for k in fresh)
+
+
 def test_the_prior_is_generative():
     data = _data()
     model = build_frontier_model(data, SPEC)

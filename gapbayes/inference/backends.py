@@ -44,6 +44,7 @@ class PyMCBackend(Backend):
         fit's seed).
         """
         import pymc as pm
+        import pytensor
 
         if settings.sampler not in ("nutpie", "pymc"):
             raise ValueError(f"unknown sampler '{settings.sampler}': use 'nutpie' or 'pymc'")
@@ -65,13 +66,16 @@ class PyMCBackend(Backend):
 
                     start = fam.start_point_fn(model, data, transformed=False)
                     initvals = [start(s) for s in chain_seeds(settings.seed, settings.chains)]
-                dt = pm.sample(
-                    draws=settings.draws, tune=settings.tune, chains=settings.chains,
-                    cores=settings.cores, random_seed=settings.seed, nuts_sampler="pymc",
-                    initvals=initvals, model=model, progressbar=settings.progressbar,
-                    compute_convergence_checks=False,
-                    nuts={"target_accept": settings.target_accept,
-                          "max_treedepth": settings.max_treedepth})
+                # fastmath off as for nutpie (nutpie_compile.py): otherwise a seed's draws
+                # depend on the state of PyTensor's Numba cache
+                with pytensor.config.change_flags(numba__fastmath=False):
+                    dt = pm.sample(
+                        draws=settings.draws, tune=settings.tune, chains=settings.chains,
+                        cores=settings.cores, random_seed=settings.seed, nuts_sampler="pymc",
+                        initvals=initvals, model=model, progressbar=settings.progressbar,
+                        compute_convergence_checks=False,
+                        nuts={"target_accept": settings.target_accept,
+                              "max_treedepth": settings.max_treedepth})
             pm.compute_log_likelihood(dt, model=model, progressbar=False)
             thinned = dt["posterior"].to_dataset().thin(
                 {"draw": max(1, settings.draws * settings.chains // PPC_DRAWS)})
@@ -105,8 +109,8 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
     if fam.start_point_fn is not None:
         start = fam.start_point_fn(model, data, transformed=True)
         names = [model.rvs_to_values[v].name for v in model.free_RVs]
-        point = model.initial_point()
-        flat = _rv_dict_to_flat_array_wrapper(start, names, [np.shape(point[n]) for n in names])
+        shapes = {k: np.shape(v) for k, v in start(0).items()}  # no initial-point compile
+        flat = _rv_dict_to_flat_array_wrapper(start, names, [shapes[n] for n in names])
         compiled = dataclasses.replace(compiled, initial_point_func=flat)
     if settings.progressbar and not sys.stderr.isatty():
         bars = PlainProgress(settings.chains, settings.draws, settings.tune)

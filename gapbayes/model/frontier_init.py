@@ -21,7 +21,9 @@ Stan all use the same procedure.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
@@ -32,7 +34,8 @@ from gapbayes.model.frontier_design import FrontierData
 
 JITTER = 0.5          # data-driven abilities and difficulties, capability units
 PRIOR_JITTER = 0.3    # every other parameter, around its support point, unconstrained scale
-DATA_STARTED = ("ability", "difficulty")
+# the free variables that start from the additive fit (difficulty_low: the selection switch)
+DATA_STARTED = ("ability", "difficulty", "difficulty_low")
 
 
 def additive_start(data: FrontierData, iters: int = 60, ridge: float = 1.0
@@ -63,6 +66,45 @@ def additive_start(data: FrontierData, iters: int = 60, ridge: float = 1.0
     return a, d[sig] - (d[sig].mean() if len(sig) else 0.0)   # linear benchmarks only: none
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """The data-independent part of a model's start points, compiled once per model."""
+
+    base: Callable[[int], dict[str, np.ndarray]]     # seed -> jittered-free support point
+    forward: dict[str, tuple[str, Callable | None]]  # data-started name -> (key, transform)
+    backward: dict[str, tuple[str, Callable]]        # value name -> (rv name, inverse)
+    lock: threading.Lock                              # PyTensor functions: not thread-safe
+
+
+# SBC swaps each simulation's scores into one model and asks for new start points: compiling
+# these functions took ~3 s of every 2 x (100 + 100) simulation on the CI design (16 s).
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled(model: pm.Model, transformed: bool) -> _Compiled:
+    """Return the model's compiled start-point functions (cached per model and scale)."""
+    per_model = _COMPILED.setdefault(model, {})
+    if transformed not in per_model:
+        base = pm.initial_point.make_initial_point_fn(model=model, jitter_rvs=set(),
+                                                      return_transformed=True)
+        forward = {}
+        for name in DATA_STARTED:
+            if name not in model.named_vars or model[name] not in model.free_RVs:
+                continue
+            rv = model[name]
+            transform = model.rvs_to_transforms.get(rv)
+            key = model.rvs_to_values[rv].name if transformed else name
+            if transformed and transform is not None:
+                x = pt.dvector(name)
+                forward[name] = (key, pytensor.function(
+                    [x], transform.forward(x, *rv.owner.inputs), mode="FAST_COMPILE"))
+            else:
+                forward[name] = (key, None)
+        backward = _backward_transforms(model) if not transformed else {}
+        per_model[transformed] = _Compiled(base, forward, backward, threading.Lock())
+    return per_model[transformed]
+
+
 def start_point_fn(model: pm.Model, data: FrontierData, transformed: bool
                    ) -> Callable[[int], dict[str, np.ndarray]]:
     """Return ``seed -> start point`` (values by variable name).
@@ -78,38 +120,22 @@ def start_point_fn(model: pm.Model, data: FrontierData, transformed: bool
         False: constrained values by random-variable name (PyMC's NUTS, Stan).
     """
     ability, difficulty = additive_start(data)
-    values = {"ability": ability, "difficulty": difficulty, "difficulty_low": difficulty}
-    values = {k: v for k, v in values.items() if k in model.named_vars
-              and model[k] in model.free_RVs}
-    base = pm.initial_point.make_initial_point_fn(model=model, jitter_rvs=set(),
-                                                  return_transformed=True)
-    backward = _backward_transforms(model) if not transformed else {}
-    forward = {}
-    for name in values:
-        rv = model[name]
-        transform = model.rvs_to_transforms.get(rv)
-        key = model.rvs_to_values[rv].name if transformed else name
-        if transformed and transform is not None:
-            x = pt.dvector(name)
-            forward[name] = (key, pytensor.function(
-                [x], transform.forward(x, *rv.owner.inputs), mode="FAST_COMPILE"))
-        else:
-            forward[name] = (key, None)
-    # nutpie asks from several threads; PyTensor functions are not thread-safe
-    lock = threading.Lock()
+    given = {"ability": ability, "difficulty": difficulty, "difficulty_low": difficulty}
+    fns = _compiled(model, transformed)
+    values = {name: given[name] for name in fns.forward}
 
     def start(seed: int) -> dict[str, np.ndarray]:
-        with lock:
+        with fns.lock:
             rng = np.random.default_rng(seed)
             point = {k: np.asarray(v) + rng.uniform(-PRIOR_JITTER, PRIOR_JITTER, np.shape(v))
-                     for k, v in base(seed).items()}
+                     for k, v in fns.base(seed).items()}
             if not transformed:
-                point = {rv: fn(point[vv]) for vv, (rv, fn) in backward.items()}
+                point = {rv: fn(point[vv]) for vv, (rv, fn) in fns.backward.items()}
             for name, value in values.items():
                 v = value + rng.uniform(-JITTER, JITTER, size=value.shape)
                 if name.startswith("difficulty"):
                     v = v - v.mean()
-                key, fn = forward[name]
+                key, fn = fns.forward[name]
                 point[key] = np.asarray(fn(v)) if fn is not None else v
             return point
 

@@ -171,8 +171,8 @@ class NutpieBackend(SBCBackend):
         start = self._family.start_point_fn(self._model, with_scores(self._design, y_data),
                                             transformed=True)
         names = [self._model.rvs_to_values[v].name for v in self._model.free_RVs]
-        point = self._model.initial_point()
-        flat = _rv_dict_to_flat_array_wrapper(start, names, [np.shape(point[n]) for n in names])
+        shapes = {k: np.shape(v) for k, v in start(0).items()}  # no initial-point compile
+        flat = _rv_dict_to_flat_array_wrapper(start, names, [shapes[n] for n in names])
         return dataclasses.replace(compiled, initial_point_func=flat)
 
     def fit(self, y_data: dict[str, np.ndarray], seed: int) -> FitDraws:
