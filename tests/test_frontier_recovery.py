@@ -9,9 +9,10 @@ code as the posterior's. Checked: the true overall gap lies inside its posterior
 equal-tailed interval in at least 80% of the months (a 90% interval misses about one month
 in ten when calibrated; adjacent months are correlated, hence the margin) and at the last
 month; each category's mean open shift and the two bias terms inside their 99% intervals, and no
-more of them outside their 90% intervals than a calibrated posterior exceeds in 2% of worlds. Lab lags (gapbayes/model/lab_lags.py: each lab's best
-model so far against the closed frontier) inside their intervals, and the true holder of each
-group's frontier given a fair posterior probability.
+more of them outside their 90% intervals than a calibrated posterior exceeds in 2% of worlds.
+Lab lags (gapbayes/model/lab_lags.py: each lab's best model so far against the closed
+frontier) inside their intervals, and the true holder of each group's frontier given a fair
+posterior probability.
 """
 
 from __future__ import annotations

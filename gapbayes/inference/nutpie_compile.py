@@ -8,8 +8,9 @@ such a difference into different draws. Measured (2026-12-05, spec ``default``,
 ``gb.fit(max_models=60, chains=2, draws=200, tune=200)``, seed 0, one machine): with
 fastmath, an empty cache gave posterior digest ``fb90be56`` and every later run ``9b8e178c``;
 without it, an empty cache, the second run and a run in the usual home folder all gave
-``974918f1``. The price is about 5% of the gradient time (the bundled data's default model:
-507 against 481 microseconds per gradient).
+``974918f1``. That holds on one machine: another CPU can still draw differently (README,
+"Same seed, same draws"). The price is about 5% of the gradient time (the bundled data's
+default model: 507 against 481 microseconds per gradient).
 """
 
 from __future__ import annotations
