@@ -86,7 +86,7 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
                    help="pymc (default, works after pip install) or stan (needs CmdStan)")
     p.add_argument("--sampler", choices=["nutpie", "pymc"], default="nutpie",
                    help="NUTS implementation for the pymc backend (default: %(default)s)")
-    p.add_argument("--adaptation", choices=["diag", "low_rank"],
+    p.add_argument("--adaptation", choices=["diag", "low_rank", "pilot"],
                    help="nutpie's mass-matrix adaptation (default: from the spec's [sampler])")
     spec_default = default_sampler()
     for flag, kind, what in (("chains", chain_count, "number of chains"),

@@ -29,7 +29,8 @@ class SamplerSettings:
     target_accept: float = 0.9
     max_treedepth: int = 10
     sampler: str = "nutpie"  # PyMC backend: "nutpie" or "pymc" (PyMC's own NUTS)
-    adaptation: str = "diag"  # nutpie's mass-matrix adaptation: "diag" or "low_rank"
+    # nutpie's metric: "diag", "low_rank" or "pilot" (the default spec's; pilot_metric.py)
+    adaptation: str = "diag"
     progressbar: bool = True
 
     def as_dict(self, backend: str = "pymc") -> dict:

@@ -93,52 +93,81 @@ class PyMCBackend(Backend):
 
 
 def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
-    """Nutpie on the compiled model, started by the family's start-point function."""
+    """Nutpie on the compiled model, started by the family's start-point function.
+
+    With ``adaptation = "pilot"`` a pilot run inside the tuning budget learns the slow
+    directions first (:mod:`gapbayes.inference.pilot_metric`).
+    """
     import dataclasses
     import time
 
-    import nutpie
     from nutpie.compile_pymc import _rv_dict_to_flat_array_wrapper
     from pymc.backends.arviz import patch_nutpie_idata
-    from pymc.progress_bar import NutpieProgressBarManager
 
+    from gapbayes.inference import pilot_metric
     from gapbayes.inference.nutpie_compile import compile_exact
-    from gapbayes.inference.progress_plain import PlainProgress
 
-    compiled = compile_exact(model)
+    pilot = settings.adaptation == "pilot" and settings.tune >= pilot_metric.MIN_TUNE
+    compiled = compile_exact(pilot_metric.preconditioned_model(model) if pilot else model)
     if fam.start_point_fn is not None:
         start = fam.start_point_fn(model, data, transformed=True)
         names = [model.rvs_to_values[v].name for v in model.free_RVs]
         shapes = {k: np.shape(v) for k, v in start(0).items()}  # no initial-point compile
         flat = _rv_dict_to_flat_array_wrapper(start, names, [shapes[n] for n in names])
         compiled = dataclasses.replace(compiled, initial_point_func=flat)
-    if settings.progressbar and not sys.stderr.isatty():
-        bars = PlainProgress(settings.chains, settings.draws, settings.tune)
-    else:
-        bars = NutpieProgressBarManager(chains=settings.chains, draws=settings.draws,
-                                        progressbar=settings.progressbar)
     began = time.time()
+    if not pilot:
+        dt = _run_nutpie(compiled, settings, settings.draws, settings.tune, settings.adaptation)
+    else:
+        tune_pilot = round(pilot_metric.PILOT_TUNE * settings.tune)
+        draws_pilot = round(pilot_metric.PILOT_DRAWS * settings.tune)
+        first = _run_nutpie(compiled, settings, draws_pilot, tune_pilot, "diag", "pilot: ")
+        draws = pilot_metric.pilot_draws(first)
+        directions = pilot_metric.learn_directions(draws)
+        compiled = dataclasses.replace(
+            compiled.with_data(**pilot_metric.shared_values(directions)),
+            initial_point_func=pilot_metric.last_points(draws, directions))
+        dt = _run_nutpie(compiled, settings, settings.draws,
+                         settings.tune - tune_pilot - draws_pilot, "diag")
+        post = dt["posterior"].to_dataset().drop_vars(pilot_metric.FLAT_NAME)
+        post.attrs.update({f"pilot_{k}": str(v) for k, v in directions.summary().items()})
+        dt["posterior"] = xr.DataTree(post)
+    patch_nutpie_idata(dt, model, sampling_time=time.time() - began)
+    dt["posterior"].attrs.update(sampling_time=time.time() - began, tuning_steps=settings.tune)
+    return dt
+
+
+def _run_nutpie(compiled, settings: SamplerSettings, draws: int, tune: int,
+                adaptation: str, label: str = "") -> xr.DataTree:
+    """One nutpie run with a progress display; Ctrl-C cancels it."""
+    import nutpie
+    from pymc.progress_bar import NutpieProgressBarManager
+
+    from gapbayes.inference.progress_plain import PlainProgress
+
+    if settings.progressbar and not sys.stderr.isatty():
+        bars = PlainProgress(settings.chains, draws, tune, label=label)
+    else:
+        bars = NutpieProgressBarManager(chains=settings.chains, draws=draws,
+                                        progressbar=settings.progressbar)
     with bars:
         # Non-blocking, polled from Python: nutpie's blocking call answers Ctrl-C by returning
         # the draws made so far, which would become a short "result"; here Ctrl-C discards
         # the run and propagates as KeyboardInterrupt (exit 130, nothing written).
         sampler = nutpie.sample(
-            compiled, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+            compiled, draws=draws, tune=tune, chains=settings.chains,
             cores=settings.cores, seed=settings.seed, save_warmup=False, progress_bar=False,
             progress_callback=bars.update, target_accept=settings.target_accept,
-            maxdepth=settings.max_treedepth, adaptation=settings.adaptation, blocking=False)
+            maxdepth=settings.max_treedepth, adaptation=adaptation, blocking=False)
         try:
             while True:
                 try:
-                    dt = sampler.wait(timeout=0.2)   # TimeoutError: still sampling
-                    break
+                    return sampler.wait(timeout=0.2)   # TimeoutError: still sampling
                 except TimeoutError:
                     continue
         except BaseException:
             sampler.cancel()
             raise
-    patch_nutpie_idata(dt, model, sampling_time=time.time() - began)
-    return dt
 
 
 def get_backend(name: str) -> Backend:

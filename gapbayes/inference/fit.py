@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,15 @@ def _check_summary(tables: dict[str, pd.DataFrame]) -> dict:
     return out
 
 
+def _pilot_summary(dt: xr.DataTree) -> dict:
+    """Return what ``adaptation = "pilot"`` learned (rank, eigenvalues), if it ran."""
+    attrs = dt["posterior"].attrs
+    if "pilot_rank" not in attrs:
+        return {}
+    return {"pilot_rank": int(attrs["pilot_rank"]),
+            "pilot_eigenvalues": json.loads(str(attrs["pilot_eigenvalues"]))}
+
+
 def run_fit(
     inp: FitInput,
     spec: Spec,
@@ -201,7 +211,7 @@ def run_fit(
         },
         "subset": subset or {},
         "backend": backend,
-        "sampler": settings.as_dict(backend),
+        "sampler": {**settings.as_dict(backend), **_pilot_summary(dt)},
         "wall_time_seconds": round(wall, 1),
         "diagnostics": diag.as_dict(),
         "checks_made": diag.as_dict()["checks_made"],

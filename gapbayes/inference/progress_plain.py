@@ -24,9 +24,13 @@ class PlainProgress:
         The run's size (draws and tuning steps per chain).
     out
         Where to print (standard error by default).
+    label
+        Put before "sampling" (e.g. ``"pilot: "`` for the pilot run of ``adaptation = "pilot"``).
     """
 
-    def __init__(self, chains: int, draws: int, tune: int, out: TextIO | None = None) -> None:
+    def __init__(self, chains: int, draws: int, tune: int, out: TextIO | None = None,
+                 label: str = "") -> None:
+        self.label = label
         self.total = chains * (draws + tune)
         self.out = out or sys.stderr
         self.next_step = 1
@@ -49,7 +53,8 @@ class PlainProgress:
         divergences = sum(len(cp.divergent_draws) for cp in chain_progresses)
         steps = [cp.step_size for cp in chain_progresses if cp.started]
         sizes = f"{min(steps):.3g}-{max(steps):.3g}" if steps else "-"
-        self.out.write(f"sampling: {100 * done // self.total:3d}% ({done:,} of {self.total:,} "
-                       f"draws incl. tuning), divergences {divergences}, step sizes {sizes}, "
+        self.out.write(f"{self.label}sampling: {100 * done // self.total:3d}% "
+                       f"({done:,} of {self.total:,} draws incl. tuning), "
+                       f"divergences {divergences}, step sizes {sizes}, "
                        f"{time.perf_counter() - self.began:.0f} s\n")
         self.out.flush()

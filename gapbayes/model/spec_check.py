@@ -21,6 +21,8 @@ _RULES: dict[str, tuple[Any, str]] = {
     "draws": (lambda v: isinstance(v, int) and v >= 1, "an integer >= 1"),
     "tune": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
     "target_accept": (lambda v: 0 < v < 1, "a number between 0 and 1 (exclusive)"),
+    "adaptation": (lambda v: v in ("diag", "low_rank", "pilot"),
+                   "'diag', 'low_rank' or 'pilot'"),
     "min_models_per_group": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
     "lead_months": (lambda v: v >= 0, "a number of months >= 0"),
     "forecast_months": (lambda v: v >= 0, "a number of months >= 0"),

@@ -1,0 +1,210 @@
+"""Pilot-learned low-rank preconditioning for nutpie (``adaptation = "pilot"``).
+
+Why: the default model's posterior has a few slow directions, each spread over a couple of
+hundred coordinates (the latent-scale stretch: 2023 abilities and legacy difficulties up,
+agentic difficulties and the frontier's growth down; docs/model.md, "One slow direction").
+A diagonal mass matrix cannot see a direction that is not a coordinate, and nutpie's
+low-rank adaptation, which learns each chain's metric from its own short window, did not
+find it either. Draws pooled over all chains do: the chains sit at different points along the
+slow direction, so its variance shows in the pooled correlation matrix.
+
+The scheme keeps the tuning budget (``tune`` steps in all, then ``draws``):
+
+1. **Pilot.** nutpie with its diagonal adaptation: ``PILOT_TUNE`` of the tuning budget as
+   tuning, ``PILOT_DRAWS`` of it as draws. These draws are tuning, not posterior draws.
+2. **Directions.** Standardise each unconstrained coordinate by the pilot's mean and sd,
+   eigen-decompose the pooled correlation matrix, and keep the eigenvectors V whose
+   eigenvalues rise above the noise of a correlation matrix estimated from n draws in d
+   dimensions (the Marchenko-Pastur edge (1 + sqrt(d / n))^2; at most ``MAX_RANK``). A
+   sample eigenvalue above the edge overstates its true value (a "spike" l shows as
+   l + (d / n) l / (l - 1)), so each kept one is replaced by the l that it implies
+   (Baik, Ben Arous and Peche 2005; Paul 2007). Below the edge the pilot cannot tell a
+   direction from noise and leaves it to the diagonal adaptation.
+3. **Sample.** A linear change of variables, theta = mean + sd * (phi + V diag(sqrt(lambda)
+   - 1) V' phi), so that the kept directions have unit scale in phi; nutpie adapts its
+   diagonal metric on phi for the rest of the tuning budget and draws. The Jacobian is
+   constant, so the posterior is the same; every named variable and deterministic of the
+   model is recomputed from theta and stored under its usual name.
+
+One compiled model serves both stages: the transform's mean, sd, vectors and stretches are
+shared data, the identity during the pilot (theta = phi).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+PILOT_TUNE = 0.4      # share of the tuning budget that tunes the pilot
+PILOT_DRAWS = 0.3     # share of the tuning budget drawn by the pilot (discarded)
+MIN_TUNE = 300        # below this budget the stages would be too short: plain "diag"
+MAX_RANK = 100        # directions kept at most
+FLAT_NAME = "pilot_phi"
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """x -> x + V diag(sqrt(l) - 1) V' x for orthonormal V: scales V's directions by sqrt(l)."""
+
+    vectors: np.ndarray       # (d, max rank); unused columns are 0
+    eigenvalues: np.ndarray   # (rank,)
+
+    def factors(self, power: float) -> np.ndarray:
+        """L ** power - 1 per column of ``vectors`` (0 for unused columns)."""
+        out = np.zeros(self.vectors.shape[1])
+        out[: self.eigenvalues.size] = self.eigenvalues ** power - 1.0
+        return out
+
+    def apply(self, x: np.ndarray, power: float = 0.5) -> np.ndarray:
+        """Scale the directions by l ** power (-0.5 undoes 0.5); x is (..., d)."""
+        return x + (x @ self.vectors) * self.factors(power) @ self.vectors.T
+
+    @classmethod
+    def none(cls, d: int, max_rank: int) -> Stretch:
+        """Return the identity."""
+        return cls(np.zeros((d, max_rank)), np.zeros(0))
+
+    @classmethod
+    def from_eigen(cls, vectors: np.ndarray, eigenvalues: np.ndarray, max_rank: int) -> Stretch:
+        """Return the stretch of the first ``len(eigenvalues)`` columns of ``vectors``."""
+        padded = np.zeros((vectors.shape[0], max_rank))
+        padded[:, : eigenvalues.size] = vectors[:, : eigenvalues.size]
+        return cls(padded, np.asarray(eigenvalues, dtype=float))
+
+
+@dataclass(frozen=True)
+class PilotDirections:
+    """What the pilot learned: theta = mean + sd * S(phi) for the stretch S."""
+
+    mean: np.ndarray          # (d,)
+    sd: np.ndarray            # (d,)
+    stretch: Stretch
+
+    def to_theta(self, phi: np.ndarray) -> np.ndarray:
+        """Apply the change of variables (for tests; the model builds it in PyTensor)."""
+        return self.mean + self.sd * self.stretch.apply(phi)
+
+    def to_phi(self, theta: np.ndarray) -> np.ndarray:
+        """Undo the change of variables (for start points)."""
+        return self.stretch.apply((theta - self.mean) / self.sd, power=-0.5)
+
+    def summary(self) -> dict[str, Any]:
+        """For the manifest: how many directions and how stretched."""
+        return {"rank": int(self.stretch.eigenvalues.size),
+                "eigenvalues": [round(float(x), 2) for x in self.stretch.eigenvalues]}
+
+
+def identity(d: int) -> PilotDirections:
+    """Return the transform that leaves the model as it is (the pilot stage)."""
+    return PilotDirections(np.zeros(d), np.ones(d), Stretch.none(d, MAX_RANK))
+
+
+def learn_directions(draws: np.ndarray) -> PilotDirections:
+    """Directions from pooled pilot draws of shape (chain, draw, d).
+
+    The eigenvectors of the pooled correlation matrix above the noise edge, with their
+    eigenvalues corrected by :func:`spike`.
+
+    Raises
+    ------
+    ValueError
+        Fewer pooled draws than 10 (no correlation matrix to speak of).
+    """
+    flat = draws.reshape(-1, draws.shape[-1])
+    n, d = flat.shape
+    if n < 10:
+        raise ValueError(f"pilot has {n} draws: need at least 10")
+    mean = flat.mean(axis=0)
+    sd = flat.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    z = (flat - mean) / sd
+    lam, vec = _eigen(z.T @ z / n)
+    ratio = d / n
+    rank = int(min(MAX_RANK, np.sum(lam > (1.0 + np.sqrt(ratio)) ** 2)))
+    return PilotDirections(mean, sd, Stretch.from_eigen(vec, spike(lam[:rank], ratio),
+                                                        MAX_RANK))
+
+
+def _eigen(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lam, vec = np.linalg.eigh(matrix)
+    order = np.argsort(lam)[::-1]
+    return lam[order], vec[:, order]
+
+
+def spike(sample_eigenvalues: np.ndarray, ratio: float) -> np.ndarray:
+    """Return the population eigenvalue l behind each sample eigenvalue above the noise edge.
+
+    Inverts lambda = l + ratio * l / (l - 1) (ratio = dimensions / draws) for l > 1.
+    """
+    b = sample_eigenvalues + 1.0 - ratio
+    return (b + np.sqrt(np.maximum(b * b - 4.0 * sample_eigenvalues, 0.0))) / 2.0
+
+
+def shared_values(directions: PilotDirections) -> dict[str, np.ndarray]:
+    """Return the shared-data values of :func:`preconditioned_model` for ``directions``."""
+    return {"pilot_mean": directions.mean, "pilot_sd": directions.sd,
+            "pilot_vectors": directions.stretch.vectors,
+            "pilot_stretch": directions.stretch.factors(0.5)}
+
+
+def value_layout(model: Any) -> list[tuple[Any, tuple[int, ...]]]:
+    """(value variable, shape) in nutpie's order of the flat unconstrained vector."""
+    point = model.initial_point()
+    return [(model.rvs_to_values[rv], point[model.rvs_to_values[rv].name].shape)
+            for rv in model.free_RVs]
+
+
+def preconditioned_model(model: Any) -> Any:
+    """Build a PyMC model over ``pilot_phi`` whose posterior is ``model``'s, changed linearly.
+
+    Every free variable (on its constrained scale) and deterministic of ``model`` is a
+    deterministic of the new model under the same name and dims, so the draws look like
+    ``model``'s; ``pilot_phi`` is dropped after sampling.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+    from pytensor.graph.replace import graph_replace
+
+    layout = value_layout(model)
+    d = int(sum(np.prod(shape, dtype=int) for _, shape in layout))
+    start = identity(d)
+    named = [*model.free_RVs, *model.deterministics]
+    with pm.Model(coords=model.coords) as pre:
+        data = {k: pm.Data(k, v) for k, v in shared_values(start).items()}
+        phi = pm.Flat(FLAT_NAME, shape=d)
+
+        def stretch(x, vectors, factors):
+            return x + pt.dot(vectors, factors * pt.dot(vectors.T, x))
+
+        theta = data["pilot_mean"] + data["pilot_sd"] * stretch(
+            phi, data["pilot_vectors"], data["pilot_stretch"])
+        replace, offset = {}, 0
+        for value, shape in layout:
+            size = int(np.prod(shape, dtype=int))
+            replace[value] = theta[offset:offset + size].reshape(shape).astype(value.dtype)
+            offset += size
+        pm.Potential("pilot_logp", graph_replace(model.logp(), replace, strict=False))
+        for var, graph in zip(named, model.replace_rvs_by_values(named), strict=True):
+            pm.Deterministic(var.name, graph_replace(graph, replace, strict=False),
+                             dims=model.named_vars_to_dims.get(var.name))
+    return pre
+
+
+def pilot_draws(dt: Any) -> np.ndarray:
+    """Return the pilot's unconstrained draws (chain, draw, d): under the identity phi is theta."""
+    return np.asarray(dt["posterior"].to_dataset()[FLAT_NAME].values)
+
+
+def last_points(draws: np.ndarray, directions: PilotDirections) -> Any:
+    """Return an initial-point function handing each chain a pilot chain's last draw, in phi."""
+    ends = [directions.to_phi(draws[c, -1]) for c in range(draws.shape[0])]
+    calls = {"n": 0}
+
+    def start(_seed: Any) -> np.ndarray:
+        point = ends[calls["n"] % len(ends)]
+        calls["n"] += 1
+        return point.copy()
+
+    return start

@@ -1,0 +1,160 @@
+"""The pilot-learned preconditioner: what it learns, and that it leaves the posterior alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gapbayes.inference import pilot_metric
+from gapbayes.inference.pilot_metric import PilotDirections, Stretch, learn_directions, spike
+from gapbayes.model.frontier_design import build_frontier_data
+from gapbayes.model.frontier_pymc import build_frontier_model
+from gapbayes.model.frontier_simulate import frontier_design
+from gapbayes.model.spec import load_spec
+
+
+@pytest.mark.parametrize("ratio", [0.1, 0.5, 0.93])
+@pytest.mark.parametrize("population", [2.5, 5.0, 50.0])
+def test_spike_inverts_the_sample_eigenvalue_shift(ratio, population):
+    if population <= 1 + np.sqrt(ratio):
+        pytest.skip("below the detection threshold: no sample spike to invert")
+    sample = population + ratio * population / (population - 1)
+    assert spike(np.array([sample]), ratio)[0] == pytest.approx(population, rel=1e-12)
+
+
+def _planted(d: int, n: int, population: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draws (2 chains) whose correlation has one direction of eigenvalue ``population``."""
+    rng = np.random.default_rng(seed)
+    v = np.ones(d) / np.sqrt(d)
+    z = rng.standard_normal((n, d)) + np.sqrt(population - 1) * rng.standard_normal((n, 1)) * v
+    scales = np.exp(rng.uniform(-3, 3, d))
+    return (5.0 + scales * z).reshape(2, n // 2, d), v
+
+
+def test_a_planted_direction_is_found_with_its_size():
+    draws, v = _planted(d=80, n=2000, population=20.0, seed=0)
+    found = learn_directions(draws)
+    assert found.stretch.eigenvalues.size >= 1
+    assert abs(found.stretch.vectors[:, 0] @ v) > 0.99
+    # the correlation's eigenvalue of the plant: 20 over the variance of each coordinate
+    # (1 + 19 / 80), as the draws are standardised per coordinate
+    expected = 20.0 / (1 + 19.0 / 80)
+    assert found.stretch.eigenvalues[0] == pytest.approx(expected, rel=0.15)
+
+
+def _implied_variance(found: PilotDirections, direction: np.ndarray) -> float:
+    """Variance along ``direction`` (standardised coordinates) that the transform assumes."""
+    d = direction.size
+    m = np.stack([found.to_theta(e) - found.mean for e in np.eye(d)], axis=1) / found.sd[:, None]
+    return float(direction @ m @ m.T @ direction)
+
+
+def test_a_strongly_correlated_block_gets_its_variance():
+    # 3 coordinates correlated at 0.8 (variance 2.6 along their sum) among 400, 4,000 draws
+    rng = np.random.default_rng(6)
+    n, d, block = 4000, 400, [10, 200, 399]
+    z = rng.standard_normal((n, d))
+    z[:, block] = np.sqrt(0.2) * rng.standard_normal((n, 3)) + \
+        np.sqrt(0.8) * rng.standard_normal((n, 1))
+    found = learn_directions(z.reshape(2, n // 2, d))
+    u = np.zeros(d)
+    u[block] = 1 / np.sqrt(3)
+    assert _implied_variance(found, u) == pytest.approx(2.6, rel=0.15)
+
+
+def test_noise_alone_leaves_the_metric_near_the_identity():
+    rng = np.random.default_rng(1)
+    draws = rng.standard_normal((4, 500, 100)) * np.exp(rng.uniform(-2, 2, 100))
+    found = learn_directions(draws)
+    ratio = 100 / 2000
+    # a direction kept by chance sits at the noise edge, which implies a spike of
+    # about 1 + sqrt(ratio): a stretch too small to matter
+    assert np.all(found.stretch.eigenvalues < 1 + 3 * np.sqrt(ratio))
+
+
+def test_too_few_pilot_draws_is_an_error():
+    with pytest.raises(ValueError, match="pilot has 6 draws: need at least 10"):
+        learn_directions(np.zeros((2, 3, 5)))
+
+
+def _some_directions(d: int, rank: int, seed: int) -> PilotDirections:
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((d, rank)))
+    stretch = Stretch.from_eigen(q, np.exp(rng.uniform(0.5, 4, rank)), pilot_metric.MAX_RANK)
+    return PilotDirections(rng.normal(size=d), np.exp(rng.normal(size=d)), stretch)
+
+
+def test_the_change_of_variables_inverts():
+    directions = _some_directions(d=30, rank=4, seed=2)
+    theta = np.random.default_rng(3).normal(size=30)
+    assert np.allclose(directions.to_theta(directions.to_phi(theta)), theta, atol=1e-10)
+
+
+def test_the_preconditioned_model_has_the_same_density_and_quantities():
+    spec = load_spec("default")
+    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
+    data = build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+    model = build_frontier_model(data, spec)
+    pre = pilot_metric.preconditioned_model(model)
+    d = sum(int(np.prod(s, dtype=int)) for _, s in pilot_metric.value_layout(model))
+    directions = _some_directions(d=d, rank=3, seed=4)
+    import pymc as pm
+
+    with pre:
+        pm.set_data(pilot_metric.shared_values(directions))
+    logp_pre = pre.compile_logp()
+    logp = model.compile_logp()
+    names = ["frontier", "ceiling", "frontier_noise_sd", "ability"]
+    quantities_pre = pre.compile_fn(pre.replace_rvs_by_values([pre[n] for n in names]),
+                                    inputs=pre.value_vars, on_unused_input="ignore")
+    quantities = model.compile_fn(model.replace_rvs_by_values([model[n] for n in names]),
+                                  inputs=model.value_vars, on_unused_input="ignore")
+    start = model.initial_point()
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        theta = np.concatenate([np.ravel(start[v.name]) for v, _ in
+                                pilot_metric.value_layout(model)]) + rng.normal(0, 0.1, d)
+        point, offset = {}, 0
+        for value, shape in pilot_metric.value_layout(model):
+            size = int(np.prod(shape, dtype=int))
+            point[value.name] = theta[offset:offset + size].reshape(shape)
+            offset += size
+        phi = {pilot_metric.FLAT_NAME: directions.to_phi(theta)}
+        # a linear change of variables: the density differs by a constant Jacobian only,
+        # which the preconditioned model leaves out, so the two agree exactly
+        assert logp_pre(phi) == pytest.approx(logp(point), rel=1e-10)
+        for a, b in zip(quantities_pre(phi), quantities(point), strict=True):
+            assert np.allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_a_pilot_fit_samples_the_posterior_of_a_diagonal_fit(small_world):
+    """The whole path (pilot, directions, restart in phi, names) against a plain fit."""
+    import arviz as az
+    from scipy.stats import norm
+
+    from gapbayes.inference.backends import PyMCBackend, SamplerSettings
+
+    spec = load_spec("default")
+    data = build_frontier_data(small_world.models, small_world.benchmarks,
+                               small_world.scores, spec)
+    backend = PyMCBackend()
+    common = {"chains": 4, "draws": 500, "tune": pilot_metric.MIN_TUNE, "seed": 3,
+              "progressbar": False}
+    fits = {a: backend.sample(data, spec, SamplerSettings(adaptation=a, **common))
+            for a in ("pilot", "diag")}
+    attrs = fits["pilot"]["posterior"].attrs
+    assert int(attrs["pilot_rank"]) >= 0 and "pilot_rank" not in fits["diag"]["posterior"].attrs
+    post = {a: dt["posterior"].to_dataset() for a, dt in fits.items()}
+    assert set(post["pilot"].data_vars) == set(post["diag"].data_vars)
+    assert pilot_metric.FLAT_NAME not in post["pilot"]
+    assert post["pilot"].sizes["draw"] == 500
+    names = backend.free_parameters(data, spec)
+    mcse = {a: az.mcse(dt["posterior"].to_dataset()[names]) for a, dt in fits.items()}
+    for name in names:
+        diff = np.abs(post["pilot"][name].mean(("chain", "draw"))
+                      - post["diag"][name].mean(("chain", "draw")))
+        z = np.asarray(diff / np.sqrt(mcse["pilot"][name] ** 2 + mcse["diag"][name] ** 2))
+        # 4 combined MCSE for one number; a vector is judged on its largest element with
+        # the Bonferroni limit that keeps the false-alarm rate of a single comparison
+        limit = norm.isf(norm.sf(4.0) / z.size)
+        assert z.max() < limit, f"{name}: {z.max():.2f} combined MCSE (limit {limit:.2f})"
