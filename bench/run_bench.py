@@ -325,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = SamplerSettings(
         chains=args.chains or cfg["chains"], draws=args.draws or cfg["draws"],
         tune=args.tune or cfg["tune"], seed=args.seed, cores=args.cores,
-        target_accept=cfg["target_accept"], progressbar=False)
+        target_accept=cfg["target_accept"], adaptation=cfg.get("adaptation", "diag"),
+        progressbar=False)
     inp = load_fit_input()
     benchmarks = args.benchmarks.split(",") if args.benchmarks else None
     if benchmarks or args.max_models:

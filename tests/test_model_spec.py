@@ -68,6 +68,10 @@ def test_bad_prior_and_bad_type_are_refused(tmp_path):
     with pytest.raises(SpecError, match=r"\[switches\] asymmetric_link_benchmarks must be a "
                                         r"list of strings, got 'mmlu'"):
         load_spec(f)
+    f.write_text('extends = "default"\n[sampler]\nadaptation = "dense"\n')
+    with pytest.raises(SpecError, match=r"\[sampler\] adaptation must be 'diag', 'low_rank' "
+                                        r"or 'pilot', got 'dense'"):
+        load_spec(f)
 
 
 def test_unknown_spec_name_lists_the_shipped_ones():

@@ -138,7 +138,7 @@ def test_a_pilot_fit_samples_the_posterior_of_a_diagonal_fit(small_world):
     data = build_frontier_data(small_world.models, small_world.benchmarks,
                                small_world.scores, spec)
     backend = PyMCBackend()
-    common = {"chains": 4, "draws": 500, "tune": pilot_metric.MIN_TUNE, "seed": 3,
+    common = {"chains": 4, "draws": 300, "tune": pilot_metric.MIN_TUNE, "seed": 3,
               "progressbar": False}
     fits = {a: backend.sample(data, spec, SamplerSettings(adaptation=a, **common))
             for a in ("pilot", "diag")}
@@ -147,7 +147,7 @@ def test_a_pilot_fit_samples_the_posterior_of_a_diagonal_fit(small_world):
     post = {a: dt["posterior"].to_dataset() for a, dt in fits.items()}
     assert set(post["pilot"].data_vars) == set(post["diag"].data_vars)
     assert pilot_metric.FLAT_NAME not in post["pilot"]
-    assert post["pilot"].sizes["draw"] == 500
+    assert post["pilot"].sizes["draw"] == 300
     names = backend.free_parameters(data, spec)
     mcse = {a: az.mcse(dt["posterior"].to_dataset()[names]) for a, dt in fits.items()}
     for name in names:
