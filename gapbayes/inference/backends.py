@@ -117,7 +117,9 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
         compiled = dataclasses.replace(compiled, initial_point_func=flat)
     began = time.time()
     if not pilot:
-        dt = _run_nutpie(compiled, settings, settings.draws, settings.tune, settings.adaptation)
+        # "pilot" below MIN_TUNE tuning steps is nutpie's diagonal adaptation
+        adaptation = "diag" if settings.adaptation == "pilot" else settings.adaptation
+        dt = _run_nutpie(compiled, settings, settings.draws, settings.tune, adaptation)
     else:
         tune_pilot = round(pilot_metric.PILOT_TUNE * settings.tune)
         draws_pilot = round(pilot_metric.PILOT_DRAWS * settings.tune)
