@@ -135,6 +135,7 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
         post.attrs.update({f"pilot_{k}": str(v) for k, v in directions.summary().items()})
         dt["posterior"] = xr.DataTree(post)
     patch_nutpie_idata(dt, model, sampling_time=time.time() - began)
+    # with a pilot, nutpie stamped only the second stage's time and tuning steps
     dt["posterior"].attrs.update(sampling_time=time.time() - began, tuning_steps=settings.tune)
     return dt
 

@@ -58,7 +58,7 @@ class Stretch:
     eigenvalues: np.ndarray   # (rank,)
 
     def factors(self, power: float) -> np.ndarray:
-        """L ** power - 1 per column of ``vectors`` (0 for unused columns)."""
+        """Return l ** power - 1 per column of ``vectors`` (0 for unused columns)."""
         out = np.zeros(self.vectors.shape[1])
         out[: self.eigenvalues.size] = self.eigenvalues ** power - 1.0
         return out
