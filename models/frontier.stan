@@ -270,6 +270,10 @@ data {
   vector[B] bench_public_centred;                  // 1 = public benchmark, minus its mean
   array[B] int<lower=1, upper=N_cat> bench_category; // category of each benchmark
   matrix[N_cat, N_cat - 1] shift_category_basis;   // category contrasts -> category shifts
+  // benchmarks with a shift term of their own: those sharing their category (a benchmark
+  // alone in its category has its category's shift; frontier_design.own_shift_benchmarks)
+  int<lower=0, upper=B> B_own;
+  array[B_own] int<lower=1, upper=B> own_bench;
 
   // ---- scores -----------------------------------------------------------------------------
   array[N] int<lower=1, upper=L> obs_cell;         // cell of each score
@@ -388,6 +392,8 @@ transformed data {
   // the sigmoid benchmarks whose link gets a shape (frontier_pymc.shaped_benchmarks)
   int S_shape = use_shape * N_shaped;
   matrix[B, B - 1] zs_bench = zero_sum_basis(B);
+  int use_bench_shift = B_own > 1;                 // benchmark shift terms need two benchmarks
+  matrix[B_own, B_own > 0 ? B_own - 1 : 0] zs_own = zero_sum_basis(B_own);
   matrix[N_cat - 1, N_cat] zs_cat_t = zero_sum_basis(N_cat)';  // transposed: rows of z
   // The walk as products with 0/1 matrices (see the header): knot values (2 x K_g) =
   // log_growth * window_to_knots + step sd * (growth_back_z * back_to_knots
@@ -470,10 +476,10 @@ parameters {
   array[use_public_shift] real public_shift;       // open models' shift on public benchmarks
   array[use_category_shift] real<lower=0> category_shift_sd; // sd of category shifts
   vector[use_category_shift * (N_cat - 1)] category_shift_z; // standardised category contrasts
-  real<lower=0> benchmark_shift_sd;                // sd of the benchmark shifts
+  array[use_bench_shift] real<lower=0> benchmark_shift_sd; // sd of the benchmark shifts
   // free coordinates of the standardised benchmark shifts (non-centred: with few benchmarks the
   // shift sd can sit near 0, a funnel for a centred parameterisation)
-  vector[B - 1] benchmark_shift_z_zerosum;
+  vector[use_bench_shift * (B_own - 1)] benchmark_shift_z_zerosum;
   // ---- bias terms -------------------------------------------------------------------------
   array[use_provider] real<lower=0> provider_penalty;  // lost on host-served open scores
   array[use_host_effects] real<lower=0> host_sd;   // sd of a named host's log penalty factor
@@ -510,8 +516,8 @@ transformed parameters {
   // monotone categories: trend of each group's category frontiers on the grid (0 at the origin)
   array[use_rate_trends ? 2 : 0] matrix[N_cat, G] category_trend_grid;
   matrix[use_effort_category * (E - 1), N_cat] effort_category_z; // zero sum per effort class
-  vector[B] benchmark_shift_z;                     // standardised benchmark shifts (sum zero)
-  vector[B] benchmark_shift;                       // benchmark part of the shift (sum zero)
+  vector[use_bench_shift * B_own] benchmark_shift_z; // standardised benchmark shifts (sum zero)
+  vector[B] benchmark_shift = rep_vector(0, B);    // benchmark part of the shift (sum zero)
   vector[B] open_shift;                            // open-vs-closed shift, mean zero
   vector[B_zs] difficulty;                         // benchmark difficulty (sum zero)
   vector[B_zs] log_slope;                          // log slope (sum zero)
@@ -578,11 +584,13 @@ transformed parameters {
                                            lab_trend_sd[1] * (lab_trend_z * country_walk'));
   }
   effort_category_z = effort_category_z_zerosum * zs_cat_t;
-  benchmark_shift_z = zs_bench * benchmark_shift_z_zerosum;
+  if (use_bench_shift) {
+    benchmark_shift_z = zs_own * benchmark_shift_z_zerosum;
+    benchmark_shift[own_bench] = benchmark_shift_sd[1] * benchmark_shift_z;
+  }
   if (use_selection) {
     selection_benchmark = zs_bench * selection_benchmark_zerosum;
   }
-  benchmark_shift = benchmark_shift_sd * benchmark_shift_z;
   open_shift = open_shifts(public_shift, category_shift_sd, category_shift_z, benchmark_shift,
                            bench_public_centred, shift_category_basis, bench_category);
   if (B_zs > 0) {

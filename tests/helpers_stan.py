@@ -68,6 +68,9 @@ MONOTONE = "+monotone"
 # only for cells scored on two or more benchmarks of their category).
 NODEV = "+nodev"
 ALLDEV = "+alldev"
+# "+lone": one benchmark alone in its category (its open shift is its category's: no
+# benchmark term of its own), the others sharing one category.
+LONE = "+lone"
 # "+gamma": the normal-gamma(2) composed error (switch shortfall = "gamma", the shipped spec
 # gamma-shortfall) with the selection term, whose unscored frame models take the same prior.
 GAMMA = "+gamma"
@@ -100,6 +103,8 @@ FAST = {"mode": "FAST_COMPILE"}
 
 
 def case_spec(name: str) -> Spec:
+    if name.endswith(LONE):
+        return case_spec(name.removesuffix(LONE))
     if name.endswith(NODEV):
         return case_spec(name.removesuffix(NODEV)).with_changes(
             switches={"category_deviations": "none"})
@@ -141,6 +146,9 @@ def case_world(name: str, purpose: str, seed: int) -> tuple[Spec, dict, object]:
             if purpose == "fit":
                 benchmarks = benchmarks.assign(category=[
                     FIT_CATEGORIES[i % len(FIT_CATEGORIES)] for i in range(len(benchmarks))])
+            if name.endswith(LONE):
+                benchmarks = benchmarks.assign(
+                    category=["math"] + ["reasoning"] * (len(benchmarks) - 1))
             world = simulate_frontier_world(models, benchmarks, scores, spec,
                                             fixed=FRONTIER_FIXED[purpose], seed=seed + 1)
         else:

@@ -7,7 +7,11 @@ import pymc as pm
 import pytest
 
 from gapbayes.errors import SpecError
-from gapbayes.model.frontier_design import build_frontier_data, has_deviation
+from gapbayes.model.frontier_design import (
+    build_frontier_data,
+    has_deviation,
+    own_shift_benchmarks,
+)
 from gapbayes.model.frontier_init import additive_start, chain_seeds, start_point_fn
 from gapbayes.model.frontier_pymc import build_frontier_model, category_deviations
 from gapbayes.model.frontier_simulate import frontier_design
@@ -142,3 +146,30 @@ def test_the_deviation_switch_names_its_values():
     with pytest.raises(SpecError, match=r"\[switches\] category_deviations must be 'all', "
                                         r"'identified' or 'none'"):
         SPEC.with_changes(switches={"category_deviations": "some"})
+
+
+def _categories(categories: list[str], spec=SPEC):
+    models, benchmarks, scores = frontier_design(n_models=60, n_benchmarks=len(categories),
+                                                 seed=4)
+    benchmarks = benchmarks.assign(category=categories)
+    return build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+
+
+def test_a_benchmark_alone_in_its_category_has_no_shift_term_of_its_own():
+    # b00 is the only maths benchmark: its category shift is all the data can tell apart
+    data = _categories(["math", "reasoning", "reasoning", "coding_agentic", "coding_agentic",
+                        "reasoning"])
+    assert own_shift_benchmarks(data).tolist() == [1, 2, 3, 4, 5]
+    model = build_frontier_model(data, SPEC)
+    assert model.named_vars_to_dims["benchmark_shift_z"] == ("shift_benchmark",)
+    assert list(model.coords["shift_benchmark"]) == [data.bench_ids[b] for b in range(1, 6)]
+    draws = pm.draw([model["benchmark_shift"], model["open_shift"]], draws=200, random_seed=1)
+    term, shift = draws
+    assert np.all(term[:, 0] == 0.0) and np.all(np.abs(term[:, 1:]) > 0)
+    np.testing.assert_allclose(term.sum(axis=1), 0.0, atol=1e-9)   # still a zero sum
+    np.testing.assert_allclose(shift.mean(axis=1), 0.0, atol=1e-9)  # the mean stays 0
+    # one category: every benchmark has its own term; all alone: no term and no sd
+    assert own_shift_benchmarks(_categories(["math"] * 3)).tolist() == [0, 1, 2]
+    lone = _categories(["math", "reasoning", "coding_agentic"])
+    assert own_shift_benchmarks(lone).size == 0
+    assert not {"benchmark_shift_sd", "benchmark_shift_z"} & _free(lone)

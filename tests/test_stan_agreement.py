@@ -36,7 +36,7 @@ DENSITY_CASES = [*SPECS, "timeshift-v1+country", "default+asymmetric", "default+
                  "default+hosts", "default+subset", "default+dated", "default+selection",
                  "default+monotone", "by-country+labs+selection", "default+selection+gamma",
                  "default+onesig", "default+linear", "default+nodev",
-                 "default+selection+nodev", "default+alldev"]
+                 "default+selection+nodev", "default+alldev", "default+lone"]
 # "by-country+labs+selection": the unscored frame models' prior carries their lab's term,
 # the lab's walk and the Chinese offset, as the scored models' does (selection.py)
 LL_TOL = 1e-6

@@ -155,6 +155,7 @@ class FrontierData(LinkIndices):
             "poor_cell": [str(i) for i in np.flatnonzero(has_deviation(self)
                                                          & (self.cell_rich == 0))],
             "category_contrast": [f"contrast {j}" for j in range(max(C - 1, 0))],
+            "shift_benchmark": [self.bench_ids[b] for b in own_shift_benchmarks(self)],
             "sig_benchmark": [self.bench_ids[b] for b in self.sig_benchmarks],
             "lin_benchmark": [self.bench_ids[b] for b in self.lin_benchmarks],
             "sig_obs": self.sig_idx.tolist(),
@@ -366,6 +367,23 @@ def has_deviation(data: FrontierData) -> np.ndarray:
         pairs = np.unique(data.obs_cell * B + data.obs_bench)   # (cell, benchmark) pairs
         out &= np.bincount(pairs // B, minlength=len(data.cell_base)) >= 2
     return out
+
+
+def own_shift_benchmarks(data: FrontierData) -> np.ndarray:
+    """Return the benchmarks that get an open-shift term of their own (indices, ascending).
+
+    A benchmark alone in its category (of several) has an open shift whose category part and
+    benchmark part only the sum of is seen: sampling both left a ridge that the hierarchy's
+    sds turned into a funnel (MMLU, the only knowledge benchmark: divergent draws at its
+    benchmark term's 99.9% quantile; docs/model.md, "Open-vs-closed shifts per benchmark").
+    Its shift is its category's, so only benchmarks that share their category get a term
+    (all of them when there is one category).
+    """
+    C = len(data.category_names)
+    if C <= 1:
+        return np.arange(len(data.bench_ids))
+    counts = np.bincount(data.bench_category, minlength=C)
+    return np.flatnonzero(counts[data.bench_category] > 1)
 
 
 def single_category(data: FrontierData) -> np.ndarray:

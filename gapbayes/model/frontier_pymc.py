@@ -51,7 +51,12 @@ from gapbayes.model.category_rates import cell_rate_trend, rate_trend_grid, uses
 from gapbayes.model.composed_error import composed_ability, shortfall_shape
 from gapbayes.model.country import country_offsets, frame_country_weights, uses_country
 from gapbayes.model.design import interp_matrix
-from gapbayes.model.frontier_design import FrontierData, has_deviation, single_category
+from gapbayes.model.frontier_design import (
+    FrontierData,
+    has_deviation,
+    own_shift_benchmarks,
+    single_category,
+)
 from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.frontier_likelihood import add_score_likelihood
 from gapbayes.model.host_effects import host_weights, uses_host_effects
@@ -271,9 +276,10 @@ def open_shifts(data: FrontierData, spec: Spec) -> pt.TensorVariable:
     """Open-vs-closed capability shift per benchmark, mean zero over the benchmarks.
 
     A public contrast (centred over the benchmarks), a category part that sums to zero over
-    the benchmarks, and zero-sum benchmark terms: the mean over benchmarks is zero by
-    construction, with no direction left to the priors alone (the open frontier's level
-    carries the mean).
+    the benchmarks, and zero-sum benchmark terms for the benchmarks that share their category
+    (:func:`~gapbayes.model.frontier_design.own_shift_benchmarks`: a benchmark alone in its
+    category has its category's shift): the mean over benchmarks is zero by construction,
+    with no direction left to the priors alone (the open frontier's level carries the mean).
     """
     B, C = len(data.bench_ids), len(data.category_names)
     shift = pt.zeros(B)
@@ -284,11 +290,15 @@ def open_shifts(data: FrontierData, spec: Spec) -> pt.TensorVariable:
         sd = _half("category_shift_sd", spec, "category_shift")
         z = pm.Normal("category_shift_z", 0.0, 1.0, dims="category_contrast")
         shift = shift + (sd * pt.dot(data.shift_category_basis, z))[data.bench_category]
-    b_sd = _half("benchmark_shift_sd", spec, "benchmark_shift")
-    # non-centred: on the 16 published benchmarks the shift sd sits near 0 (posterior 5%
-    # quantile 0.014) and the centred form was a funnel (sd's ESS 111, R-hat 1.045)
-    z = pm.ZeroSumNormal("benchmark_shift_z", sigma=1.0, dims="benchmark")
-    shift = shift + pm.Deterministic("benchmark_shift", b_sd * z, dims="benchmark")
+    own = own_shift_benchmarks(data)
+    term = pt.zeros(B)
+    if len(own) > 1:
+        b_sd = _half("benchmark_shift_sd", spec, "benchmark_shift")
+        # non-centred: on the 16 published benchmarks the shift sd sits near 0 (posterior 5%
+        # quantile 0.014) and the centred form was a funnel (sd's ESS 111, R-hat 1.045)
+        z = pm.ZeroSumNormal("benchmark_shift_z", sigma=1.0, dims="shift_benchmark")
+        term = pt.set_subtensor(term[own], b_sd * z)
+    shift = shift + pm.Deterministic("benchmark_shift", term, dims="benchmark")
     return pm.Deterministic("open_shift", shift, dims="benchmark")
 
 

@@ -31,7 +31,12 @@ from gapbayes.model.country import (
     uses_country,
 )
 from gapbayes.model.design import REPORTING_SD, interp_matrix
-from gapbayes.model.frontier_design import FrontierData, has_deviation, single_category
+from gapbayes.model.frontier_design import (
+    FrontierData,
+    has_deviation,
+    own_shift_benchmarks,
+    single_category,
+)
 from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.frontier_likelihood import shaped_benchmarks
 from gapbayes.model.frontier_pymc import (
@@ -74,7 +79,7 @@ OPTIONAL_SCALARS = (
     "category_trend_sd", "effort_category_sd", "public_shift", "category_shift_sd",
     "provider_penalty", "self_report_offset", "log_slope_sd", "china_offset", "china_trend_sd",
     "lab_trend_sd", "host_sd", "contamination", "selection_capability", "selection_family_sd",
-    "category_dev_sd",
+    "category_dev_sd", "benchmark_shift_sd",
 )
 # Zero-sum variables: PyMC name -> Stan's free coordinates (a Stan-only parameter).
 ZERO_SUM = {v: f"{v}_zerosum" for v in ("effort_category_z", "benchmark_shift_z",
@@ -116,6 +121,7 @@ def _switches(data: FrontierData, spec: Spec) -> dict[str, bool]:
         "effort_category": data.n_effort > 1 and bool(sw["effort_by_category"]) and C > 1,
         "public_shift": uses_public_shift(data),
         "category_shift": C > 1,
+        "benchmark_shift": len(own_shift_benchmarks(data)) > 1,
         "provider": bool(sw["provider_degradation"]) and bool(data.obs_host.any()),
         "self_report": bool(sw["self_report"]) and bool(data.obs_self.any()),
         "zero_sum": len(data.sig_benchmarks) > 1,
@@ -151,9 +157,10 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     dims: dict[str, list[str]] = {
         "log_growth": ["access", "window_knot"], "frontier": ["access", "grid"],
         "shortfall_family_z": ["family"], "ability": ["base"],
-        "benchmark_shift": ["benchmark"], "benchmark_shift_z": ["benchmark"],
-        "open_shift": ["benchmark"],
+        "benchmark_shift": ["benchmark"], "open_shift": ["benchmark"],
     }
+    if on["benchmark_shift"]:
+        dims["benchmark_shift_z"] = ["shift_benchmark"]
     if lo > 0:
         dims["growth_back_z"] = ["access", "back_knot"]
     if hi < len(data.growth_knots) - 1:
@@ -232,7 +239,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["effort_category_sd", "effort_category_z"] if on["effort_category"] else []
     names += ["public_shift"] if on["public_shift"] else []
     names += ["category_shift_sd", "category_shift_z"] if on["category_shift"] else []
-    names += ["benchmark_shift_sd", "benchmark_shift_z"]
+    names += ["benchmark_shift_sd", "benchmark_shift_z"] if on["benchmark_shift"] else []
     names += ["provider_penalty"] if on["provider"] else []
     names += ["host_sd", "host_z"] if on["host_effects"] else []
     names += ["self_report_offset"] if on["self_report"] else []
@@ -379,6 +386,8 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         "bench_public_centred": data.bench_public - data.bench_public.mean(),
         "bench_category": data.bench_category + 1,
         "shift_category_basis": data.shift_category_basis.reshape(C, max(C - 1, 0)),
+        "B_own": len(own_shift_benchmarks(data)),
+        "own_bench": own_shift_benchmarks(data) + 1,
         "obs_cell": data.obs_cell + 1,
         "obs_bench": ob + 1,
         # row-major (effort class - 1, category) of the non-default classes
