@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from gapbayes.inference import pilot_metric
-from gapbayes.inference.pilot_metric import PilotDirections, Stretch, learn_directions, spike
+from gapbayes.inference.pilot_metric import (
+    Block,
+    PilotDirections,
+    Stretch,
+    learn_directions,
+    spike,
+    whitening_block,
+)
 from gapbayes.model.frontier_design import build_frontier_data
 from gapbayes.model.frontier_pymc import build_frontier_model
 from gapbayes.model.frontier_simulate import frontier_design
@@ -72,20 +79,67 @@ def test_noise_alone_leaves_the_metric_near_the_identity():
     assert np.all(found.stretch.eigenvalues < 1 + 3 * np.sqrt(ratio))
 
 
+def test_a_three_coordinate_ridge_in_the_block_is_whitened():
+    # a link's three coordinates correlated at 0.45 (one benchmark's ridge: variance 1.9 along
+    # their sum), among 40 link coordinates of 1,100, from 1,200 pilot draws (the bundled
+    # data's sizes): below the global step's detection limit 1 + sqrt(d / n) = 1.96
+    rng = np.random.default_rng(7)
+    n, d, start, ridge = 1200, 1100, 1000, [1001, 1010, 1020]
+    z = rng.standard_normal((n, d))
+    z[:, ridge] = np.sqrt(0.55) * rng.standard_normal((n, 3)) + \
+        np.sqrt(0.45) * rng.standard_normal((n, 1))
+    alone = learn_directions(z.reshape(4, n // 4, d))
+    found = learn_directions(z.reshape(4, n // 4, d), block=(start, start + 40))
+    u = np.zeros(d)
+    u[ridge] = 1 / np.sqrt(3)
+    assert _implied_variance(alone, u) < 1.3          # the global step alone misses it
+    assert _implied_variance(found, u) == pytest.approx(1.9, rel=0.15)
+    across = np.zeros(d)
+    across[ridge[:2]] = [1 / np.sqrt(2), -1 / np.sqrt(2)]   # variance 0.55 across the ridge
+    assert _implied_variance(found, across) == pytest.approx(0.55, rel=0.2)
+
+
+def test_the_block_leaves_noise_at_the_identity():
+    rng = np.random.default_rng(8)
+    z = rng.standard_normal((1200, 40))
+    block = whitening_block(5, (z - z.mean(axis=0)) / z.std(axis=0))   # standardised draws
+    assert block.shrinkage == 0.0
+    assert np.abs(block.chol @ block.chol.T - np.eye(40)).max() < 1e-12
+
+
+def test_the_link_range_holds_the_link_parameters_and_nothing_else():
+    spec = load_spec("default")
+    models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, n_linear=1,
+                                                 seed=0)
+    model = build_frontier_model(build_frontier_data(models, benchmarks, scores, spec), spec)
+    a, b = pilot_metric.link_range(model)
+    offset, inside = 0, set()
+    for rv, (_, shape) in zip(model.free_RVs, pilot_metric.value_layout(model), strict=True):
+        size = int(np.prod(shape, dtype=int))
+        if offset < b and offset + size > a:
+            inside.add(rv.name)
+        offset += size
+    assert inside == {"difficulty", "log_slope_sd", "log_slope", "ceiling_z", "noise_z",
+                      "linear_slope_z", "linear_intercept_z", "linear_noise_z"}
+
+
 def test_too_few_pilot_draws_is_an_error():
     with pytest.raises(ValueError, match="pilot has 6 draws: need at least 10"):
         learn_directions(np.zeros((2, 3, 5)))
 
 
-def _some_directions(d: int, rank: int, seed: int) -> PilotDirections:
+def _some_directions(d: int, rank: int, seed: int, block: tuple[int, int]) -> PilotDirections:
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal((d, rank)))
     stretch = Stretch.from_eigen(q, np.exp(rng.uniform(0.5, 4, rank)), pilot_metric.MAX_RANK)
-    return PilotDirections(rng.normal(size=d), np.exp(rng.normal(size=d)), stretch)
+    m = block[1] - block[0]
+    chol = np.tril(rng.normal(0, 0.3, (m, m)), -1) + np.diag(np.exp(rng.normal(0, 0.3, m)))
+    return PilotDirections(rng.normal(size=d), np.exp(rng.normal(size=d)), stretch,
+                           Block(block[0], chol))
 
 
 def test_the_change_of_variables_inverts():
-    directions = _some_directions(d=30, rank=4, seed=2)
+    directions = _some_directions(d=30, rank=4, seed=2, block=(10, 18))
     theta = np.random.default_rng(3).normal(size=30)
     assert np.allclose(directions.to_theta(directions.to_phi(theta)), theta, atol=1e-10)
 
@@ -97,7 +151,8 @@ def test_the_preconditioned_model_has_the_same_density_and_quantities():
     model = build_frontier_model(data, spec)
     pre = pilot_metric.preconditioned_model(model)
     d = sum(int(np.prod(s, dtype=int)) for _, s in pilot_metric.value_layout(model))
-    directions = _some_directions(d=d, rank=3, seed=4)
+    directions = _some_directions(d=d, rank=3, seed=4, block=pilot_metric.link_range(model))
+    assert pilot_metric.link_range(model)[1] > pilot_metric.link_range(model)[0]
     import pymc as pm
 
     with pre:

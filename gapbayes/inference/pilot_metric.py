@@ -20,17 +20,24 @@ The scheme keeps the tuning budget (``tune`` steps in all, then ``draws``):
    l + (d / n) l / (l - 1)), so each kept one is replaced by the l that it implies
    (Baik, Ben Arous and Peche 2005; Paul 2007). Below the edge the pilot cannot tell a
    direction from noise and leaves it to the diagonal adaptation.
-3. **Sample.** A linear change of variables, theta = mean + sd * (phi + V diag(sqrt(lambda)
-   - 1) V' phi), so that the kept directions have unit scale in phi; nutpie adapts its
-   diagonal metric on phi for the rest of the tuning budget and draws. The Jacobian is
-   constant, so the posterior is the same; every named variable and deterministic of the
-   model is recomputed from theta and stored under its usual name.
+   Before that, the link parameters (every benchmark's difficulty, log slope, ceiling and
+   noise, :data:`LINK_VARIABLES`, one contiguous range of the flat vector) are whitened as
+   one dense block: their pooled correlation, with the entries that noise explains set to
+   0 (:func:`whitening_block`), factored as L L'. A weakly informed benchmark's
+   difficulty, slope and ceiling trade along a ridge (Video-MME: correlations 0.64-0.83,
+   bulk ESS 450-550 with the stretch alone) only three coordinates wide, which a global
+   direction does not resolve; the block does. The spikes are then found in the
+   block-whitened draws.
+3. **Sample.** A linear change of variables, theta = mean + sd * B(phi + V diag(sqrt(lambda)
+   - 1) V' phi), B multiplying the link range by L, so that the kept directions have unit
+   scale in phi; nutpie adapts its diagonal metric on phi for the rest of the tuning budget
+   and draws. The Jacobian is constant, so the posterior is the same; every named variable
+   and deterministic of the model is recomputed from theta and stored under its usual name.
 
-Opt-in, not the default spec's: on the bundled data it passed R-hat <= 1.01 on two of three
-seeds, where the diagonal metric passed on none, but on the ``published`` selection and a
-random half of the models it had 24 and 30 divergences against 1 and 4: the map is fixed
-after the pilot, while in a funnel the right scale moves with the hyperparameter (README,
-"Speed and known limitations").
+The default spec's metric since 2026-12-06. On the bundled data (seeds 0-2), the
+``published`` selection and a random half of the models it left 7 values over R-hat 1.01
+in all and 1 divergence, where nutpie's diagonal metric left 105 and 6 (docs/model.md,
+"The pilot-learned preconditioner"); not yet R-hat <= 1.01 on every one of them.
 
 One compiled model serves both stages: the transform's mean, sd, vectors and stretches are
 shared data, the identity during the pilot (theta = phi).
@@ -47,7 +54,12 @@ PILOT_TUNE = 0.4      # share of the tuning budget that tunes the pilot
 PILOT_DRAWS = 0.3     # share of the tuning budget drawn by the pilot (discarded)
 MIN_TUNE = 300        # below this budget the stages would be too short: plain "diag"
 MAX_RANK = 100        # directions kept at most
+THRESHOLD = 4.0       # link-block correlations below this many noise sds are set to 0
+MIN_EIGENVALUE = 0.05  # smallest eigenvalue of the link block's correlation
 FLAT_NAME = "pilot_phi"
+#: the link parameters of both model families, whitened as one dense block
+LINK_VARIABLES = ("difficulty", "log_slope_sd", "log_slope", "ceiling_z", "noise_z",
+                  "log_top_rate", "linear_slope_z", "linear_intercept_z", "linear_noise_z")
 
 
 @dataclass(frozen=True)
@@ -81,37 +93,94 @@ class Stretch:
 
 
 @dataclass(frozen=True)
+class Block:
+    """x -> x with x[start:start + m] replaced by chol @ x[start:start + m] (chol: m x m)."""
+
+    start: int
+    chol: np.ndarray          # (m, m) lower triangular
+    shrinkage: float = 0.0    # weight of the identity in the correlation it factors
+
+    @property
+    def stop(self) -> int:
+        """End of the block's range (exclusive)."""
+        return self.start + self.chol.shape[0]
+
+    def apply(self, x: np.ndarray, inverse: bool = False) -> np.ndarray:
+        """Multiply the block's range of x (..., d) by chol, or solve with it (``inverse``)."""
+        out = np.array(x, dtype=float, copy=True)
+        part = out[..., self.start:self.stop]
+        out[..., self.start:self.stop] = (np.linalg.solve(self.chol, part.T).T if inverse
+                                          else part @ self.chol.T)
+        return out
+
+    @classmethod
+    def none(cls, start: int, size: int) -> Block:
+        """Return the identity on the range start:start + size."""
+        return cls(start, np.eye(size))
+
+
+def whitening_block(start: int, z: np.ndarray) -> Block:
+    """Return the Cholesky factor of the thresholded correlation of standardised draws z (n, m).
+
+    Correlations within ``THRESHOLD`` / sqrt(n) of 0 (noise: the sd of a sample correlation
+    of independent draws is 1 / sqrt(n)) are set to 0 (Bickel and Levina 2008), so a ridge
+    of a few strongly correlated coordinates keeps its size while the many noise pairs add
+    nothing; if what is left is not positive definite enough, it is shrunk towards the
+    identity until its smallest eigenvalue is ``MIN_EIGENVALUE``.
+    """
+    n, m = z.shape
+    if m == 0:
+        return Block.none(start, 0)
+    sample = z.T @ z / n
+    sd = np.sqrt(np.diag(sample))
+    corr = sample / np.outer(sd, sd)
+    kept = np.where(np.abs(corr) >= THRESHOLD / np.sqrt(n), corr, 0.0)
+    np.fill_diagonal(kept, 1.0)
+    low = float(np.linalg.eigvalsh(kept)[0])
+    weight = 0.0 if low >= MIN_EIGENVALUE else (MIN_EIGENVALUE - low) / (1.0 - low)
+    shrunk = (1.0 - weight) * kept + weight * np.eye(m)
+    return Block(start, sd[:, None] * np.linalg.cholesky(shrunk), weight)
+
+
+@dataclass(frozen=True)
 class PilotDirections:
-    """What the pilot learned: theta = mean + sd * S(phi) for the stretch S."""
+    """What the pilot learned: theta = mean + sd * B(S(phi)), S the stretch, B the block."""
 
     mean: np.ndarray          # (d,)
     sd: np.ndarray            # (d,)
     stretch: Stretch
+    block: Block = Block.none(0, 0)
 
     def to_theta(self, phi: np.ndarray) -> np.ndarray:
         """Apply the change of variables (for tests; the model builds it in PyTensor)."""
-        return self.mean + self.sd * self.stretch.apply(phi)
+        return self.mean + self.sd * self.block.apply(self.stretch.apply(phi))
 
     def to_phi(self, theta: np.ndarray) -> np.ndarray:
         """Undo the change of variables (for start points)."""
-        return self.stretch.apply((theta - self.mean) / self.sd, power=-0.5)
+        return self.stretch.apply(self.block.apply((theta - self.mean) / self.sd, inverse=True),
+                                  power=-0.5)
 
     def summary(self) -> dict[str, Any]:
-        """For the manifest: how many directions and how stretched."""
+        """For the manifest: how many directions, how stretched, and the link block."""
         return {"rank": int(self.stretch.eigenvalues.size),
-                "eigenvalues": [round(float(x), 2) for x in self.stretch.eigenvalues]}
+                "eigenvalues": [round(float(x), 2) for x in self.stretch.eigenvalues],
+                "link_block": int(self.block.chol.shape[0]),
+                "link_block_shrinkage": round(float(self.block.shrinkage), 3)}
 
 
-def identity(d: int) -> PilotDirections:
+def identity(d: int, block: tuple[int, int] = (0, 0)) -> PilotDirections:
     """Return the transform that leaves the model as it is (the pilot stage)."""
-    return PilotDirections(np.zeros(d), np.ones(d), Stretch.none(d, MAX_RANK))
+    return PilotDirections(np.zeros(d), np.ones(d), Stretch.none(d, MAX_RANK),
+                           Block.none(block[0], block[1] - block[0]))
 
 
-def learn_directions(draws: np.ndarray) -> PilotDirections:
+def learn_directions(draws: np.ndarray, block: tuple[int, int] = (0, 0)) -> PilotDirections:
     """Directions from pooled pilot draws of shape (chain, draw, d).
 
-    The eigenvectors of the pooled correlation matrix above the noise edge, with their
-    eigenvalues corrected by :func:`spike`.
+    The coordinates ``block[0]:block[1]`` (the link parameters, :func:`link_range`) are
+    whitened as one dense block (:func:`whitening_block`); then the eigenvectors of the
+    pooled correlation matrix above the noise edge, with their eigenvalues corrected by
+    :func:`spike`.
 
     Raises
     ------
@@ -126,11 +195,13 @@ def learn_directions(draws: np.ndarray) -> PilotDirections:
     sd = flat.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     z = (flat - mean) / sd
+    whitening = whitening_block(block[0], z[:, block[0]:block[1]])
+    z = whitening.apply(z, inverse=True)
     lam, vec = _eigen(z.T @ z / n)
     ratio = d / n
     rank = int(min(MAX_RANK, np.sum(lam > (1.0 + np.sqrt(ratio)) ** 2)))
     return PilotDirections(mean, sd, Stretch.from_eigen(vec, spike(lam[:rank], ratio),
-                                                        MAX_RANK))
+                                                        MAX_RANK), whitening)
 
 
 def _eigen(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +223,8 @@ def shared_values(directions: PilotDirections) -> dict[str, np.ndarray]:
     """Return the shared-data values of :func:`preconditioned_model` for ``directions``."""
     return {"pilot_mean": directions.mean, "pilot_sd": directions.sd,
             "pilot_vectors": directions.stretch.vectors,
-            "pilot_stretch": directions.stretch.factors(0.5)}
+            "pilot_stretch": directions.stretch.factors(0.5),
+            "pilot_block": directions.block.chol}
 
 
 def value_layout(model: Any) -> list[tuple[Any, tuple[int, ...]]]:
@@ -160,6 +232,21 @@ def value_layout(model: Any) -> list[tuple[Any, tuple[int, ...]]]:
     point = model.initial_point()
     return [(model.rvs_to_values[rv], point[model.rvs_to_values[rv].name].shape)
             for rv in model.free_RVs]
+
+
+def link_range(model: Any) -> tuple[int, int]:
+    """Smallest range of the flat vector that holds every :data:`LINK_VARIABLES` coordinate.
+
+    (0, 0) when the model has none. The models declare their link parameters together, so
+    the range holds nothing else (checked in tests/test_pilot_metric.py).
+    """
+    offset, inside = 0, []
+    for rv, (_, shape) in zip(model.free_RVs, value_layout(model), strict=True):
+        size = int(np.prod(shape, dtype=int))
+        if rv.name in LINK_VARIABLES:
+            inside += [offset, offset + size]
+        offset += size
+    return (min(inside), max(inside)) if inside else (0, 0)
 
 
 def preconditioned_model(model: Any) -> Any:
@@ -175,7 +262,8 @@ def preconditioned_model(model: Any) -> Any:
 
     layout = value_layout(model)
     d = int(sum(np.prod(shape, dtype=int) for _, shape in layout))
-    start = identity(d)
+    a, b = link_range(model)
+    start = identity(d, (a, b))
     named = [*model.free_RVs, *model.deterministics]
     with pm.Model(coords=model.coords) as pre:
         data = {k: pm.Data(k, v) for k, v in shared_values(start).items()}
@@ -184,8 +272,11 @@ def preconditioned_model(model: Any) -> Any:
         def stretch(x, vectors, factors):
             return x + pt.dot(vectors, factors * pt.dot(vectors.T, x))
 
-        theta = data["pilot_mean"] + data["pilot_sd"] * stretch(
-            phi, data["pilot_vectors"], data["pilot_stretch"])
+        stretched = stretch(phi, data["pilot_vectors"], data["pilot_stretch"])
+        if b > a:
+            stretched = pt.concatenate([stretched[:a], pt.dot(data["pilot_block"],
+                                                              stretched[a:b]), stretched[b:]])
+        theta = data["pilot_mean"] + data["pilot_sd"] * stretched
         replace, offset = {}, 0
         for value, shape in layout:
             size = int(np.prod(shape, dtype=int))
