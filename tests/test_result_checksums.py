@@ -18,6 +18,7 @@ from gapbayes.inference import results
 from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.fit import FitInput, run_fit
 from gapbayes.model.spec import load_spec
+from gapbayes.paths import stan_dir
 
 SETTINGS = SamplerSettings(**SMALL_FIT_SETTINGS)      # the shared fit's: a refit reuses it
 
@@ -105,3 +106,23 @@ def test_reference_copy_skips_only_the_files_it_omits(tmp_path: Path) -> None:
     (tmp_path / "kept.csv").write_text("a,b\n1,3\n")
     with pytest.raises(GapbayesError, match=r"kept\.csv: damaged"):
         results.verify_checksums(tmp_path, {**manifest, "files_omitted": ["posterior.nc"]})
+
+
+def test_the_cache_key_holds_the_model_and_sampler_code(small_fit: Path,
+                                                        tmp_path: Path) -> None:
+    # a fit made by other model or sampler code is refitted, not reused: the code's
+    # fingerprint is part of the fit id and recorded in the manifest
+    manifest = json.loads((small_fit / "manifest.json").read_text())
+    assert manifest["code"] == results.code_fingerprint()
+    package = Path(results.__file__).resolve().parents[1]
+    copy = tmp_path / "gapbayes"
+    for part in ("model", "inference"):
+        shutil.copytree(package / part, copy / part)
+    stan = tmp_path / "models"
+    shutil.copytree(stan_dir(), stan)
+    assert results.code_fingerprint(copy, stan) == results.code_fingerprint()
+    (copy / "README.txt").write_text("not code")
+    assert results.code_fingerprint(copy, stan) == results.code_fingerprint()
+    program = stan / "frontier.stan"
+    program.write_text(program.read_text() + "\n// edited\n")
+    assert results.code_fingerprint(copy, stan) != results.code_fingerprint()

@@ -166,6 +166,7 @@ def run_fit(
     key = {
         "spec_id": spec.spec_id, "data_hash": inp.data_hash, "backend": backend,
         "settings": settings.as_dict(backend), "subset": subset or {},
+        "code": results.code_fingerprint(),
     }
     fid = results.fit_id(key)
     folder = out_root / f"{inp.label}-{spec.name}-{fid}"
@@ -211,6 +212,7 @@ def run_fit(
         },
         "subset": subset or {},
         "backend": backend,
+        "code": key["code"],
         "sampler": {**settings.as_dict(backend), **_pilot_summary(dt)},
         "wall_time_seconds": round(wall, 1),
         "diagnostics": diag.as_dict(),

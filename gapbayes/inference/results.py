@@ -51,6 +51,31 @@ def backend_label(manifest: dict) -> str:
     return f"{backend}/{nuts}" if nuts else backend
 
 
+def code_fingerprint(package: Path | None = None, stan: Path | None = None) -> str:
+    """First 12 hex digits of sha256 over the code that turns data into draws.
+
+    The model (``gapbayes/model``), the inference code (``gapbayes/inference``) and the Stan
+    programs. Part of a fit's cache key: a result made by other model or sampler code (an
+    upgrade, a local edit) is refitted, not reused as if it were this code's.
+
+    Parameters
+    ----------
+    package, stan
+        The package folder and the Stan programs' folder (default: this installation's).
+    """
+    from gapbayes.paths import stan_dir
+
+    package = package or Path(__file__).resolve().parents[1]
+    stan = stan or stan_dir()
+    files = sorted([*package.glob("model/*.py"), *package.glob("inference/*.py"),
+                    *stan.glob("*.stan")], key=lambda f: (f.parent.name, f.name))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f"{f.parent.name}/{f.name}\0".encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def fit_id(parts: dict) -> str:
     """First 8 hex digits of sha256 over everything that determines a fit."""
     blob = json.dumps(parts, sort_keys=True, default=str)
