@@ -199,6 +199,7 @@ def test_a_pilot_fit_samples_the_posterior_of_a_diagonal_fit(small_world):
             for a in ("pilot", "diag")}
     attrs = fits["pilot"]["posterior"].attrs
     assert "pilot_rank" in attrs and "pilot_rank" not in fits["diag"]["posterior"].attrs
+    assert int(attrs["pilot_link_block"]) > 0   # the small world has link parameters too
     post = {a: dt["posterior"].to_dataset() for a, dt in fits.items()}
     assert set(post["pilot"].data_vars) == set(post["diag"].data_vars)
     assert pilot_metric.FLAT_NAME not in post["pilot"]

@@ -29,7 +29,7 @@ class SamplerSettings:
     target_accept: float = 0.9
     max_treedepth: int = 10
     sampler: str = "nutpie"  # PyMC backend: "nutpie" or "pymc" (PyMC's own NUTS)
-    # nutpie's metric: "diag", "low_rank" or "pilot" (opt-in; pilot_metric.py)
+    # nutpie's metric: "diag", "low_rank" or "pilot" (the default spec's; pilot_metric.py)
     adaptation: str = "diag"
     progressbar: bool = True
 
