@@ -374,8 +374,8 @@ def own_shift_benchmarks(data: FrontierData) -> np.ndarray:
 
     A benchmark alone in its category (of several) has an open shift whose category part and
     benchmark part only the sum of is seen: sampling both left a ridge that the hierarchy's
-    sds turned into a funnel (MMLU, the only knowledge benchmark: divergent draws at its
-    benchmark term's 99.9% quantile; docs/model.md, "Open-vs-closed shifts per benchmark").
+    sds turned into a funnel (MMLU, the only knowledge benchmark: divergent draws beyond its
+    benchmark term's 99% quantile; docs/model.md, "Open-vs-closed shifts per benchmark").
     Its shift is its category's, so only benchmarks that share their category get a term
     (all of them when there is one category).
     """
