@@ -84,12 +84,14 @@ def test_a_three_coordinate_ridge_in_the_block_is_whitened():
     # their sum), among 40 link coordinates of 1,100, from 1,200 pilot draws (the bundled
     # data's sizes): below the global step's detection limit 1 + sqrt(d / n) = 1.96
     rng = np.random.default_rng(7)
-    n, d, start, ridge = 1200, 1100, 1000, [1001, 1010, 1020]
+    n, d, ridge = 1200, 1100, [1001, 1010, 1020]
     z = rng.standard_normal((n, d))
     z[:, ridge] = np.sqrt(0.55) * rng.standard_normal((n, 3)) + \
         np.sqrt(0.45) * rng.standard_normal((n, 1))
     alone = learn_directions(z.reshape(4, n // 4, d))
-    found = learn_directions(z.reshape(4, n // 4, d), block=(start, start + 40))
+    # the block's coordinates need not be contiguous: 20 at the start, 20 around the ridge
+    block = np.r_[0:20, 1000:1020, 1020:1021]
+    found = learn_directions(z.reshape(4, n // 4, d), block=block)
     u = np.zeros(d)
     u[ridge] = 1 / np.sqrt(3)
     assert _implied_variance(alone, u) < 1.3          # the global step alone misses it
@@ -102,25 +104,29 @@ def test_a_three_coordinate_ridge_in_the_block_is_whitened():
 def test_the_block_leaves_noise_at_the_identity():
     rng = np.random.default_rng(8)
     z = rng.standard_normal((1200, 40))
-    block = whitening_block(5, (z - z.mean(axis=0)) / z.std(axis=0))   # standardised draws
+    block = whitening_block(np.arange(5, 45), (z - z.mean(axis=0)) / z.std(axis=0))
     assert block.shrinkage == 0.0
     assert np.abs(block.chol @ block.chol.T - np.eye(40)).max() < 1e-12
 
 
-def test_the_link_range_holds_the_link_parameters_and_nothing_else():
+def test_the_block_holds_the_link_parameters_and_curves_and_nothing_else():
     spec = load_spec("default")
     models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, n_linear=1,
                                                  seed=0)
     model = build_frontier_model(build_frontier_data(models, benchmarks, scores, spec), spec)
-    a, b = pilot_metric.link_range(model)
+    index = set(pilot_metric.block_index(model).tolist())
     offset, inside = 0, set()
     for rv, (_, shape) in zip(model.free_RVs, pilot_metric.value_layout(model), strict=True):
         size = int(np.prod(shape, dtype=int))
-        if offset < b and offset + size > a:
+        covered = index & set(range(offset, offset + size))
+        assert len(covered) in (0, size), rv.name      # a variable is in whole or not at all
+        if covered:
             inside.add(rv.name)
         offset += size
     assert inside == {"difficulty", "log_slope_sd", "log_slope", "ceiling_z", "noise_z",
-                      "linear_slope_z", "linear_intercept_z", "linear_noise_z"}
+                      "linear_slope_z", "linear_intercept_z", "linear_noise_z",
+                      "growth_rw_sd", "log_growth", "closed_level", "open_level",
+                      "category_trend_sd", "category_trend"}
 
 
 def test_too_few_pilot_draws_is_an_error():
@@ -128,18 +134,18 @@ def test_too_few_pilot_draws_is_an_error():
         learn_directions(np.zeros((2, 3, 5)))
 
 
-def _some_directions(d: int, rank: int, seed: int, block: tuple[int, int]) -> PilotDirections:
+def _some_directions(d: int, rank: int, seed: int, block: np.ndarray) -> PilotDirections:
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal((d, rank)))
     stretch = Stretch.from_eigen(q, np.exp(rng.uniform(0.5, 4, rank)), pilot_metric.MAX_RANK)
-    m = block[1] - block[0]
+    m = block.size
     chol = np.tril(rng.normal(0, 0.3, (m, m)), -1) + np.diag(np.exp(rng.normal(0, 0.3, m)))
     return PilotDirections(rng.normal(size=d), np.exp(rng.normal(size=d)), stretch,
-                           Block(block[0], chol))
+                           Block(block, chol))
 
 
 def test_the_change_of_variables_inverts():
-    directions = _some_directions(d=30, rank=4, seed=2, block=(10, 18))
+    directions = _some_directions(d=30, rank=4, seed=2, block=np.r_[2:5, 10:18])
     theta = np.random.default_rng(3).normal(size=30)
     assert np.allclose(directions.to_theta(directions.to_phi(theta)), theta, atol=1e-10)
 
@@ -151,8 +157,9 @@ def test_the_preconditioned_model_has_the_same_density_and_quantities():
     model = build_frontier_model(data, spec)
     pre = pilot_metric.preconditioned_model(model)
     d = sum(int(np.prod(s, dtype=int)) for _, s in pilot_metric.value_layout(model))
-    directions = _some_directions(d=d, rank=3, seed=4, block=pilot_metric.link_range(model))
-    assert pilot_metric.link_range(model)[1] > pilot_metric.link_range(model)[0]
+    index = pilot_metric.block_index(model)
+    assert index.size > 0 and np.any(np.diff(index) > 1)    # in two pieces here
+    directions = _some_directions(d=d, rank=3, seed=4, block=index)
     import pymc as pm
 
     with pre:
@@ -199,7 +206,7 @@ def test_a_pilot_fit_samples_the_posterior_of_a_diagonal_fit(small_world):
             for a in ("pilot", "diag")}
     attrs = fits["pilot"]["posterior"].attrs
     assert "pilot_rank" in attrs and "pilot_rank" not in fits["diag"]["posterior"].attrs
-    assert int(attrs["pilot_link_block"]) > 0   # the small world has link parameters too
+    assert int(attrs["pilot_block"]) > 0   # the small world has link parameters and curves
     post = {a: dt["posterior"].to_dataset() for a, dt in fits.items()}
     assert set(post["pilot"].data_vars) == set(post["diag"].data_vars)
     assert pilot_metric.FLAT_NAME not in post["pilot"]

@@ -125,7 +125,7 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
         draws_pilot = round(pilot_metric.PILOT_DRAWS * settings.tune)
         first = _run_nutpie(compiled, settings, draws_pilot, tune_pilot, "diag", "pilot: ")
         draws = pilot_metric.pilot_draws(first)
-        directions = pilot_metric.learn_directions(draws, pilot_metric.link_range(model))
+        directions = pilot_metric.learn_directions(draws, pilot_metric.block_index(model))
         compiled = dataclasses.replace(
             compiled.with_data(**pilot_metric.shared_values(directions)),
             initial_point_func=pilot_metric.last_points(draws, directions))

@@ -119,15 +119,15 @@ def _check_summary(tables: dict[str, pd.DataFrame]) -> dict:
 
 
 def _pilot_summary(dt: xr.DataTree) -> dict:
-    """Return what ``adaptation = "pilot"`` learned (rank, eigenvalues, link block), if it ran."""
+    """Return what ``adaptation = "pilot"`` learned (rank, eigenvalues, dense block), if it ran."""
     attrs = dt["posterior"].attrs
     if "pilot_rank" not in attrs:
         return {}
     out = {"pilot_rank": int(attrs["pilot_rank"]),
            "pilot_eigenvalues": json.loads(str(attrs["pilot_eigenvalues"]))}
-    if "pilot_link_block" in attrs:
-        out["pilot_link_block"] = int(attrs["pilot_link_block"])
-        out["pilot_link_block_shrinkage"] = float(attrs["pilot_link_block_shrinkage"])
+    if "pilot_block" in attrs:
+        out["pilot_block"] = int(attrs["pilot_block"])
+        out["pilot_block_shrinkage"] = float(attrs["pilot_block_shrinkage"])
     return out
 
 

@@ -21,15 +21,18 @@ The scheme keeps the tuning budget (``tune`` steps in all, then ``draws``):
    (Baik, Ben Arous and Peche 2005; Paul 2007). Below the edge the pilot cannot tell a
    direction from noise and leaves it to the diagonal adaptation.
    Before that, the link parameters (every benchmark's difficulty, log slope, ceiling and
-   noise, :data:`LINK_VARIABLES`, one contiguous range of the flat vector) are whitened as
-   one dense block: their pooled correlation, with the entries that noise explains set to
-   0 (:func:`whitening_block`), factored as L L'. A weakly informed benchmark's
-   difficulty, slope and ceiling trade along a ridge (Video-MME: correlations 0.64-0.83,
-   bulk ESS 450-550 with the stretch alone) only three coordinates wide, which a global
-   direction does not resolve; the block does. The spikes are then found in the
-   block-whitened draws.
+   noise, :data:`LINK_VARIABLES`) and the frontier curves with the category trends
+   (:data:`CURVE_VARIABLES`) are whitened as one dense block (207 unconstrained coordinates
+   on the bundled data): their pooled correlation, with the entries that noise explains set
+   to 0 (:func:`whitening_block`), factored as L L'. Two kinds of ridge only a few
+   coordinates wide, which a global direction does not resolve, live there: a weakly
+   informed benchmark's difficulty, slope and ceiling (Video-MME: correlations 0.64-0.83,
+   bulk ESS 450-550 with the stretch alone), and a benchmark that carries most of its
+   category's scores against that category's trend (difficulty and trend knot correlated
+   0.96, both at bulk ESS ~540 with the link alone in the block). The spikes are then
+   found in the block-whitened draws.
 3. **Sample.** A linear change of variables, theta = mean + sd * B(phi + V diag(sqrt(lambda)
-   - 1) V' phi), B multiplying the link range by L, so that the kept directions have unit
+   - 1) V' phi), B multiplying the block's coordinates by L, so that the kept directions have unit
    scale in phi; nutpie adapts its diagonal metric on phi for the rest of the tuning budget
    and draws. The Jacobian is constant, so the posterior is the same; every named variable
    and deterministic of the model is recomputed from theta and stored under its usual name.
@@ -55,11 +58,17 @@ PILOT_DRAWS = 0.3     # share of the tuning budget drawn by the pilot (discarded
 MIN_TUNE = 300        # below this budget the stages would be too short: plain "diag"
 MAX_RANK = 100        # directions kept at most
 THRESHOLD = 4.0       # link-block correlations below this many noise sds are set to 0
-MIN_EIGENVALUE = 0.05  # smallest eigenvalue of the link block's correlation
+MIN_EIGENVALUE = 0.05  # smallest eigenvalue of the dense block's correlation
 FLAT_NAME = "pilot_phi"
 #: the link parameters of both model families, whitened as one dense block
 LINK_VARIABLES = ("difficulty", "log_slope_sd", "log_slope", "ceiling_z", "noise_z",
                   "log_top_rate", "linear_slope_z", "linear_intercept_z", "linear_noise_z")
+#: the frontier curves and category trends, whitened in the same block: a benchmark that
+#: carries most of its category's scores trades its difficulty against the category's trend
+#: (correlation 0.96, both at bulk ESS ~540 with the link block alone)
+CURVE_VARIABLES = ("growth_rw_sd", "log_growth", "closed_level", "open_level",
+                   "category_trend_sd", "category_trend", "category_rate")
+BLOCK_VARIABLES = LINK_VARIABLES + CURVE_VARIABLES
 
 
 @dataclass(frozen=True)
@@ -94,32 +103,28 @@ class Stretch:
 
 @dataclass(frozen=True)
 class Block:
-    """x -> x with x[start:start + m] replaced by chol @ x[start:start + m] (chol: m x m)."""
+    """x -> x with x[index] replaced by chol @ x[index] (chol: m x m, index: m coordinates)."""
 
-    start: int
+    index: np.ndarray         # (m,) coordinates of the flat vector, increasing
     chol: np.ndarray          # (m, m) lower triangular
     shrinkage: float = 0.0    # weight of the identity in the correlation it factors
 
-    @property
-    def stop(self) -> int:
-        """End of the block's range (exclusive)."""
-        return self.start + self.chol.shape[0]
-
     def apply(self, x: np.ndarray, inverse: bool = False) -> np.ndarray:
-        """Multiply the block's range of x (..., d) by chol, or solve with it (``inverse``)."""
+        """Multiply the block's coordinates of x (..., d) by chol, or solve with it."""
         out = np.array(x, dtype=float, copy=True)
-        part = out[..., self.start:self.stop]
-        out[..., self.start:self.stop] = (np.linalg.solve(self.chol, part.T).T if inverse
-                                          else part @ self.chol.T)
+        part = out[..., self.index]
+        out[..., self.index] = (np.linalg.solve(self.chol, part.T).T if inverse
+                                else part @ self.chol.T)
         return out
 
     @classmethod
-    def none(cls, start: int, size: int) -> Block:
-        """Return the identity on the range start:start + size."""
-        return cls(start, np.eye(size))
+    def none(cls, index: np.ndarray | None = None) -> Block:
+        """Return the identity on the coordinates ``index`` (none by default)."""
+        index = np.zeros(0, int) if index is None else np.asarray(index, int)
+        return cls(index, np.eye(index.size))
 
 
-def whitening_block(start: int, z: np.ndarray) -> Block:
+def whitening_block(index: np.ndarray, z: np.ndarray) -> Block:
     """Return the Cholesky factor of the thresholded correlation of standardised draws z (n, m).
 
     Correlations within ``THRESHOLD`` / sqrt(n) of 0 (noise: the sd of a sample correlation
@@ -130,7 +135,7 @@ def whitening_block(start: int, z: np.ndarray) -> Block:
     """
     n, m = z.shape
     if m == 0:
-        return Block.none(start, 0)
+        return Block.none()
     sample = z.T @ z / n
     sd = np.sqrt(np.diag(sample))
     corr = sample / np.outer(sd, sd)
@@ -139,7 +144,7 @@ def whitening_block(start: int, z: np.ndarray) -> Block:
     low = float(np.linalg.eigvalsh(kept)[0])
     weight = 0.0 if low >= MIN_EIGENVALUE else (MIN_EIGENVALUE - low) / (1.0 - low)
     shrunk = (1.0 - weight) * kept + weight * np.eye(m)
-    return Block(start, sd[:, None] * np.linalg.cholesky(shrunk), weight)
+    return Block(np.asarray(index, int), sd[:, None] * np.linalg.cholesky(shrunk), weight)
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ class PilotDirections:
     mean: np.ndarray          # (d,)
     sd: np.ndarray            # (d,)
     stretch: Stretch
-    block: Block = Block.none(0, 0)
+    block: Block = Block.none()
 
     def to_theta(self, phi: np.ndarray) -> np.ndarray:
         """Apply the change of variables (for tests; the model builds it in PyTensor)."""
@@ -161,24 +166,25 @@ class PilotDirections:
                                   power=-0.5)
 
     def summary(self) -> dict[str, Any]:
-        """For the manifest: how many directions, how stretched, and the link block."""
+        """For the manifest: how many directions, how stretched, and the dense block."""
         return {"rank": int(self.stretch.eigenvalues.size),
                 "eigenvalues": [round(float(x), 2) for x in self.stretch.eigenvalues],
-                "link_block": int(self.block.chol.shape[0]),
-                "link_block_shrinkage": round(float(self.block.shrinkage), 3)}
+                "block": int(self.block.chol.shape[0]),
+                "block_shrinkage": round(float(self.block.shrinkage), 3)}
 
 
-def identity(d: int, block: tuple[int, int] = (0, 0)) -> PilotDirections:
+def identity(d: int, block: np.ndarray | None = None) -> PilotDirections:
     """Return the transform that leaves the model as it is (the pilot stage)."""
     return PilotDirections(np.zeros(d), np.ones(d), Stretch.none(d, MAX_RANK),
-                           Block.none(block[0], block[1] - block[0]))
+                           Block.none(block))
 
 
-def learn_directions(draws: np.ndarray, block: tuple[int, int] = (0, 0)) -> PilotDirections:
+def learn_directions(draws: np.ndarray, block: np.ndarray | None = None) -> PilotDirections:
     """Directions from pooled pilot draws of shape (chain, draw, d).
 
-    The coordinates ``block[0]:block[1]`` (the link parameters, :func:`link_range`) are
-    whitened as one dense block (:func:`whitening_block`); then the eigenvectors of the
+    The coordinates ``block`` (the link parameters and frontier curves,
+    :func:`block_index`) are whitened as one dense block (:func:`whitening_block`); then
+    the eigenvectors of the
     pooled correlation matrix above the noise edge, with their eigenvalues corrected by
     :func:`spike`.
 
@@ -195,7 +201,8 @@ def learn_directions(draws: np.ndarray, block: tuple[int, int] = (0, 0)) -> Pilo
     sd = flat.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     z = (flat - mean) / sd
-    whitening = whitening_block(block[0], z[:, block[0]:block[1]])
+    index = np.zeros(0, int) if block is None else np.asarray(block, int)
+    whitening = whitening_block(index, z[:, index])
     z = whitening.apply(z, inverse=True)
     lam, vec = _eigen(z.T @ z / n)
     ratio = d / n
@@ -234,19 +241,15 @@ def value_layout(model: Any) -> list[tuple[Any, tuple[int, ...]]]:
             for rv in model.free_RVs]
 
 
-def link_range(model: Any) -> tuple[int, int]:
-    """Smallest range of the flat vector that holds every :data:`LINK_VARIABLES` coordinate.
-
-    (0, 0) when the model has none. The models declare their link parameters together, so
-    the range holds nothing else (checked in tests/test_pilot_metric.py).
-    """
+def block_index(model: Any) -> np.ndarray:
+    """Coordinates of the flat vector that belong to a :data:`BLOCK_VARIABLES` variable."""
     offset, inside = 0, []
     for rv, (_, shape) in zip(model.free_RVs, value_layout(model), strict=True):
         size = int(np.prod(shape, dtype=int))
-        if rv.name in LINK_VARIABLES:
-            inside += [offset, offset + size]
+        if rv.name in BLOCK_VARIABLES:
+            inside.append(np.arange(offset, offset + size))
         offset += size
-    return (min(inside), max(inside)) if inside else (0, 0)
+    return np.concatenate(inside) if inside else np.zeros(0, int)
 
 
 def preconditioned_model(model: Any) -> Any:
@@ -262,8 +265,8 @@ def preconditioned_model(model: Any) -> Any:
 
     layout = value_layout(model)
     d = int(sum(np.prod(shape, dtype=int) for _, shape in layout))
-    a, b = link_range(model)
-    start = identity(d, (a, b))
+    index = block_index(model)
+    start = identity(d, index)
     named = [*model.free_RVs, *model.deterministics]
     with pm.Model(coords=model.coords) as pre:
         data = {k: pm.Data(k, v) for k, v in shared_values(start).items()}
@@ -273,9 +276,9 @@ def preconditioned_model(model: Any) -> Any:
             return x + pt.dot(vectors, factors * pt.dot(vectors.T, x))
 
         stretched = stretch(phi, data["pilot_vectors"], data["pilot_stretch"])
-        if b > a:
-            stretched = pt.concatenate([stretched[:a], pt.dot(data["pilot_block"],
-                                                              stretched[a:b]), stretched[b:]])
+        if index.size:
+            stretched = pt.set_subtensor(stretched[index],
+                                         pt.dot(data["pilot_block"], stretched[index]))
         theta = data["pilot_mean"] + data["pilot_sd"] * stretched
         replace, offset = {}, 0
         for value, shape in layout:
