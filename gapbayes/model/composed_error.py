@@ -7,7 +7,11 @@ shortfall, in one of two shapes (spec switch ``shortfall``):
   half-normal with scale su, so the ability is skew-normal with sd sqrt(su^2 + sv^2) and shape
   -su / sv. As sv -> 0 this becomes the hard envelope: the density jumps from its maximum to
   zero at the frontier, and HMC meets a cliff (the divergences measured where
-  ``frontier_noise_sd`` is near zero: docs/model.md "Soft frontier").
+  ``frontier_noise_sd`` is near zero: docs/model.md "Soft frontier"). Its log density is
+  computed here (:func:`skew_normal_logp`), not by ``pm.SkewNormal``, whose
+  log(1 + erf(x)) loses every digit for x below about -8 (an ability 8 symmetric-term sds
+  above its frontier: -inf where the true value is -38.5, and wrong gradients from about
+  -6): trajectories that pass there diverge although the posterior puts no mass there.
 - ``"gamma"`` (the normal-gamma model of Greene 1990, shape 2, as in van den Broeck, Koop,
   Osiewalski and Steel 1994): u ~ Gamma(2, rate l) with l = sqrt(2 pi) / su, so the mean
   shortfall is sqrt(2 / pi) su, the half-normal's (lab curves and every reported mean
@@ -41,6 +45,8 @@ GAMMA_RATE_TIMES_SCALE = float(np.sqrt(2.0 * np.pi))
 #: above this a the series for g(a) replaces the error-function form
 SERIES_FROM = 25.0
 _HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
+_LOG_2 = np.float64(np.log(2.0))
+_SQRT_2 = np.float64(np.sqrt(2.0))   # a float64 constant (sqrt(2.0) in PyTensor is float32)
 
 
 def shortfall_shape(spec_switches: dict) -> str:
@@ -49,6 +55,45 @@ def shortfall_shape(spec_switches: dict) -> str:
     if shape not in SHORTFALL_SHAPES:
         raise ValueError(f"switch shortfall = {shape!r}: expected one of {SHORTFALL_SHAPES}")
     return shape
+
+
+def skew_normal_logp(e: pt.TensorVariable, su: pt.TensorVariable,
+                     sv: pt.TensorVariable) -> pt.TensorVariable:
+    """Log density of e = v - u, v ~ Normal(0, sv), u ~ HalfNormal(su): a skew-normal.
+
+    log 2 + log phi(z) - log sigma + log Phi(alpha z), z = e / sigma, sigma = sqrt(su^2 +
+    sv^2), alpha = -su / sv, where PyMC's SkewNormal computes log(1 + erf(...)) and fails
+    from about -8 on.
+    """
+    sigma = pt.sqrt(su**2 + sv**2)
+    z = e / sigma
+    return (_LOG_2 - _HALF_LOG_2PI - 0.5 * z**2 - pt.log(sigma)
+            + log_normal_cdf(-su / sv * z))
+
+
+def log_normal_cdf(x: pt.TensorVariable) -> pt.TensorVariable:
+    """Return log Phi(x), from the scaled complementary error function below -1.
+
+    (PyMC's ``normal_lcdf`` is the same formula, but its sqrt(2) is a float32 constant:
+    relative error 7e-7.)
+    """
+    return pt.switch(x < -1.0, pt.log(0.5 * pt.erfcx(-x / _SQRT_2)) - 0.5 * x**2,
+                     pt.log1p(-0.5 * pt.erfc(x / _SQRT_2)))
+
+
+def _random_skew_normal(mu: np.ndarray, su: np.ndarray, sv: np.ndarray,
+                        rng: np.random.Generator | None = None,
+                        size: tuple[int, ...] | None = None) -> np.ndarray:
+    """Draws of mu + v - u with a half-normal u (the forward simulation of the composed error)."""
+    rng = rng if rng is not None else np.random.default_rng()
+    shape = size if size is not None else np.broadcast_shapes(np.shape(mu), np.shape(su),
+                                                               np.shape(sv))
+    return mu + sv * rng.normal(0.0, 1.0, shape) - su * np.abs(rng.normal(0.0, 1.0, shape))
+
+
+def _logp_skew_normal(value: pt.TensorVariable, mu: pt.TensorVariable,
+                      su: pt.TensorVariable, sv: pt.TensorVariable) -> pt.TensorVariable:
+    return skew_normal_logp(value - mu, su, sv)
 
 
 def _log_g_positive(a: pt.TensorVariable) -> pt.TensorVariable:
@@ -123,6 +168,7 @@ def composed_ability(name: str, shape: str, mu: pt.TensorVariable, su: pt.Tensor
         Passed on (``dims=...``).
     """
     if shape == "half-normal":
-        return pm.SkewNormal(name, mu=mu, sigma=pt.sqrt(su**2 + sv**2), alpha=-su / sv, **dims)
+        return pm.CustomDist(name, mu, su, sv, logp=_logp_skew_normal,
+                             random=_random_skew_normal, **dims)
     return pm.CustomDist(name, mu, su, sv, logp=_logp_normal_gamma2,
                          random=_random_normal_gamma2, **dims)
