@@ -53,6 +53,20 @@ def test_pymcs_skew_normal_fails_where_this_one_does_not(logp_and_grad):
     assert grad[0] == pytest.approx(numeric[0], rel=1e-5)
 
 
+def test_the_gradient_is_finite_far_below_and_above_the_frontier(logp_and_grad):
+    # alpha = -15: an ability 3 sds below its frontier puts log Phi at x = +45 (erfcx of
+    # -32 overflows in the branch not taken), one 0.6 above it at x = -45
+    su, sv = 3.0, 0.2
+    sigma = np.hypot(su, sv)
+    e = np.array([-3.0, -1.0, -0.01, 0.0, 0.01, 0.6]) * sigma
+    lp, grad = logp_and_grad(e, su, sv)
+    assert np.all(np.isfinite(lp)) and np.all(np.isfinite(grad))
+    h = 1e-6 * sigma
+    numeric = (stats.skewnorm.logpdf(e + h, -su / sv, scale=sigma)
+               - stats.skewnorm.logpdf(e - h, -su / sv, scale=sigma)) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
 def test_forward_draws_follow_the_density():
     rng = np.random.default_rng(3)
     su, sv = 0.4, 0.1

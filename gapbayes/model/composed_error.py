@@ -84,11 +84,15 @@ def log_normal_cdf(x: pt.TensorVariable) -> pt.TensorVariable:
 def _random_skew_normal(mu: np.ndarray, su: np.ndarray, sv: np.ndarray,
                         rng: np.random.Generator | None = None,
                         size: tuple[int, ...] | None = None) -> np.ndarray:
-    """Draws of mu + v - u with a half-normal u (the forward simulation of the composed error)."""
-    rng = rng if rng is not None else np.random.default_rng()
-    shape = size if size is not None else np.broadcast_shapes(np.shape(mu), np.shape(su),
-                                                               np.shape(sv))
-    return mu + sv * rng.normal(0.0, 1.0, shape) - su * np.abs(rng.normal(0.0, 1.0, shape))
+    """Draws of mu + v - u with a half-normal u: skew-normal, drawn as PyMC's SkewNormal draws.
+
+    (scipy's sampler, so a seeded world is the same draw as when ``pm.SkewNormal`` made it.)
+    """
+    from scipy import stats
+
+    sigma = np.sqrt(np.square(su) + np.square(sv))
+    return np.asarray(stats.skewnorm.rvs(a=-np.asarray(su) / sv, loc=mu, scale=sigma,
+                                         size=size, random_state=rng))
 
 
 def _logp_skew_normal(value: pt.TensorVariable, mu: pt.TensorVariable,
