@@ -10,8 +10,9 @@ shortfall, in one of two shapes (spec switch ``shortfall``):
   ``frontier_noise_sd`` is near zero: docs/model.md "Soft frontier"). Its log density is
   computed here (:func:`skew_normal_logp`), not by ``pm.SkewNormal``, whose
   log(1 + erf(x)) loses every digit for x below about -8 (an ability 8 symmetric-term sds
-  above its frontier: -inf where the true value is -38.5, and wrong gradients from about
-  -6): trajectories that pass there diverge although the posterior puts no mass there.
+  above its frontier: -inf from -8.3 where the true value is -38.5; the gradient is off by
+  3e-4 at -7.5 and 2% at -8): trajectories that pass there diverge although the posterior
+  puts no mass there.
 - ``"gamma"`` (the normal-gamma model of Greene 1990, shape 2, as in van den Broeck, Koop,
   Osiewalski and Steel 1994): u ~ Gamma(2, rate l) with l = sqrt(2 pi) / su, so the mean
   shortfall is sqrt(2 / pi) su, the half-normal's (lab curves and every reported mean
