@@ -150,6 +150,25 @@ def test_the_change_of_variables_inverts():
     assert np.allclose(directions.to_theta(directions.to_phi(theta)), theta, atol=1e-10)
 
 
+def test_a_chain_start_depends_on_its_seed_and_not_on_the_call_order():
+    """nutpie's chain threads call the start function in any order: same seed, same start."""
+    rng = np.random.default_rng(8)
+    draws = rng.normal(size=(4, 40, 6))
+    directions = _some_directions(d=6, rank=2, seed=9, block=np.arange(3))
+    seeds = [11, 12, 13, 14]
+    in_order = [pilot_metric.last_points(draws, directions)(s) for s in seeds]
+    start = pilot_metric.last_points(draws, directions)
+    reversed_order = {s: start(s) for s in reversed(seeds)}
+    for s, point in zip(seeds, in_order, strict=True):
+        assert np.array_equal(point, reversed_order[s])
+    # each start is a draw from the last half of some pilot chain, given in phi
+    late = draws[:, 20:].reshape(-1, 6)
+    for point in in_order:
+        theta = directions.to_theta(point)
+        assert np.min(np.abs(late - theta).max(axis=1)) < 1e-10
+    assert len({p.tobytes() for p in in_order}) == len(seeds)   # these seeds start apart
+
+
 def test_the_preconditioned_model_has_the_same_density_and_quantities():
     spec = load_spec("default")
     models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)

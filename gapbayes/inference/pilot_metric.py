@@ -300,13 +300,19 @@ def pilot_draws(dt: Any) -> np.ndarray:
 
 
 def last_points(draws: np.ndarray, directions: PilotDirections) -> Any:
-    """Return an initial-point function handing each chain a pilot chain's last draw, in phi."""
-    ends = [directions.to_phi(draws[c, -1]) for c in range(draws.shape[0])]
-    calls = {"n": 0}
+    """Return an initial-point function that starts a chain at a pilot draw chosen by its seed.
 
-    def start(_seed: Any) -> np.ndarray:
-        point = ends[calls["n"] % len(ends)]
-        calls["n"] += 1
-        return point.copy()
+    The draw is one of the last halves of the pilot chains, pooled, picked by
+    ``numpy.random.default_rng(seed)`` with the seed nutpie passes for that chain, and
+    returned in phi. Why by seed: nutpie calls the function from its chain threads, in
+    whatever order they start, but each chain's seed is fixed by the sampler's seed and the
+    chain's number; a start handed out in call order let two runs with one seed swap the
+    starts of chains 0 and 1 and draw differently (docs/model.md, "start-point race").
+    """
+    late = draws[:, draws.shape[1] // 2:].reshape(-1, draws.shape[-1])
+
+    def start(seed: Any) -> np.ndarray:
+        pick = np.random.default_rng(seed).integers(len(late))
+        return directions.to_phi(late[pick])
 
     return start
