@@ -339,7 +339,8 @@ data {
   real mu_open_level;                              // prior mean, open minus closed at the origin
   real<lower=0> sigma_open_level;                  // prior sd
   real<lower=0> sigma_category_trend;              // half-normal, trend scale per sqrt(year)
-  real<lower=0> sigma_frontier_noise;              // half-normal, symmetric per-model term
+  real mu_frontier_noise;                          // log-normal prior, symmetric per-model term:
+  real<lower=0> sigma_frontier_noise;              // median exp(mu), log-scale sd sigma
   real mu_shortfall_log_scale;                     // prior mean, log typical shortfall scale
   real<lower=0> sigma_shortfall_log_scale;         // prior sd
   real<lower=0> sigma_shortfall_family_sd;         // half-normal, family sd of the log scale
@@ -626,7 +627,7 @@ model {
   if (P > 0) {
     category_trend ~ multi_normal_cholesky(rep_vector(0, P), category_trend_sd[1] * trend_chol);
   }
-  frontier_noise_sd ~ normal(0, sigma_frontier_noise);
+  frontier_noise_sd ~ lognormal(mu_frontier_noise, sigma_frontier_noise);
   shortfall_log_scale ~ normal(mu_shortfall_log_scale, sigma_shortfall_log_scale);
   shortfall_family_sd ~ normal(0, sigma_shortfall_family_sd);
   shortfall_family_z ~ std_normal();

@@ -310,9 +310,11 @@ def last_points(draws: np.ndarray, directions: PilotDirections) -> Any:
     starts of chains 0 and 1 and draw differently (docs/model.md, "start-point race").
     """
     late = draws[:, draws.shape[1] // 2:].reshape(-1, draws.shape[-1])
+    # converted here, in the calling thread: the chain threads only pick and copy (a first
+    # version solved the block's triangular system in each chain thread and the fit segfaulted)
+    candidates = np.stack([directions.to_phi(theta) for theta in late])
 
     def start(seed: Any) -> np.ndarray:
-        pick = np.random.default_rng(seed).integers(len(late))
-        return directions.to_phi(late[pick])
+        return candidates[int(np.random.default_rng(seed).integers(len(candidates)))].copy()
 
     return start

@@ -196,7 +196,10 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
         if frame:
             at_frame = at_frame + pt.dot(frame_country_weights(data),
                                          pm.modelcontext(None)["china_offset_knots"])
-    sv = _half("frontier_noise_sd", spec, "frontier_noise")
+    # log-normal, not half-normal: sv = 0 is the hard envelope that the soft frontier excludes,
+    # and a half-normal's mode sits there (docs/model.md, "The hard envelope is a funnel")
+    noise = spec.prior("frontier_noise")
+    sv = pm.LogNormal("frontier_noise_sd", mu=noise["mu"], sigma=noise["sigma"])
     mu_u = _normal("shortfall_log_scale", spec)
     tau_u = _half("shortfall_family_sd", spec)
     fam_z = pm.Normal("shortfall_family_z", 0.0, 1.0, dims="family")

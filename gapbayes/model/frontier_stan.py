@@ -56,16 +56,17 @@ from gapbayes.model.links import observed_scores
 from gapbayes.model.selection import uses_selection
 from gapbayes.model.spec import Spec
 
-# Spec prior -> how the Stan data name it: normal priors pass mu_<name> and sigma_<name>,
+# Spec prior -> how the Stan data name it: normal (and log-normal) priors pass mu_<name> and
+# sigma_<name>,
 # half-normal priors (and the zero-sum difficulties, whose mean is 0) only sigma_<name>.
 NORMAL_PRIORS = (
     "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
     "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
     "linear_intercept", "linear_noise_log_sd", "china_offset", "log_shape", "contamination",
-    "selection_access", "selection_capability",
+    "selection_access", "selection_capability", "frontier_noise",
 )
 HALF_NORMAL_PRIORS = (
-    "growth_rw", "category_trend", "frontier_noise", "shortfall_family_sd", "category_dev",
+    "growth_rw", "category_trend", "shortfall_family_sd", "category_dev",
     "effort_category", "category_shift", "benchmark_shift", "provider_penalty", "log_slope_sd",
     "difficulty", "china_trend", "lab_trend", "host_effect", "selection_benchmark",
     "selection_family_sd", "selection_era",
