@@ -197,7 +197,7 @@ def base_abilities(data: FrontierData, spec: Spec, frontier: pt.TensorVariable,
             at_frame = at_frame + pt.dot(frame_country_weights(data),
                                          pm.modelcontext(None)["china_offset_knots"])
     # log-normal, not half-normal: sv = 0 is the hard envelope that the soft frontier excludes,
-    # and a half-normal's mode sits there (docs/model.md, "The hard envelope is a funnel")
+    # and a half-normal's mode sits there (docs/model.md, "Seed-keyed starts and the hard envelope")
     noise = spec.prior("frontier_noise")
     sv = pm.LogNormal("frontier_noise_sd", mu=noise["mu"], sigma=noise["sigma"])
     mu_u = _normal("shortfall_log_scale", spec)

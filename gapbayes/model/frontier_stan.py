@@ -57,8 +57,8 @@ from gapbayes.model.selection import uses_selection
 from gapbayes.model.spec import Spec
 
 # Spec prior -> how the Stan data name it: normal (and log-normal) priors pass mu_<name> and
-# sigma_<name>,
-# half-normal priors (and the zero-sum difficulties, whose mean is 0) only sigma_<name>.
+# sigma_<name>, half-normal priors (and the zero-sum difficulties, whose mean is 0) only
+# sigma_<name>.
 NORMAL_PRIORS = (
     "log_growth_start", "closed_level", "open_level", "shortfall_log_scale", "effort",
     "public_shift", "self_report_offset", "noise_log_sd", "linear_log_slope",
