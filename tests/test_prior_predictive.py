@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from gapbayes.model.prior_check import prior_quantiles
+from gapbayes.commands.summary import _ceiling_line
+from gapbayes.model.prior_check import ceiling_quantiles, prior_quantiles
 from gapbayes.model.prior_predictive import (
     prior_gap_table,
     prior_predictive_figure,
@@ -28,6 +29,42 @@ def test_prior_quantile_and_band_flag():
     assert bool(table.loc[0, "inside_1_99"])
     post["s"] = _draws(np.full(10, 995.0))
     assert not bool(prior_quantiles(post, prior, ("s",)).loc[0, "inside_1_99"])
+
+
+def test_ceiling_quantile_is_the_prior_probability_of_a_lower_ceiling():
+    # two benchmarks with the model's ceiling prior 1 - sigmoid(mu + sigma z), z ~ N(0, 1)
+    mu, sigma = np.array([-2.67, -3.0]), np.array([0.3, 0.8])
+    z_post = np.stack([np.full(40, 2.5), np.linspace(-0.5, 0.5, 40)], axis=-1)[None]
+    coords = {"sig_benchmark": ["mmlu", "gpqa"]}
+    post = xr.Dataset({
+        "ceiling_z": (("chain", "draw", "sig_benchmark"), z_post),
+        "ceiling": (("chain", "draw", "sig_benchmark"),
+                    1.0 - 1.0 / (1.0 + np.exp(-(mu + sigma * z_post))))}, coords=coords)
+    data = SimpleNamespace(bench_ids=["gpqa", "lin", "mmlu"],
+                           ceiling_source=["generic", "none", "audit"])
+    table = ceiling_quantiles(post, data).set_index("benchmark")
+    # against prior draws of the ceiling itself
+    z = np.random.default_rng(1).standard_normal(400_000)
+    for k, bench in enumerate(["mmlu", "gpqa"]):
+        prior_ceiling = 1.0 - 1.0 / (1.0 + np.exp(-(mu[k] + sigma[k] * z)))
+        expected = np.mean(prior_ceiling < table.loc[bench, "ceiling_median"])
+        assert table.loc[bench, "prior_quantile"] == pytest.approx(expected, abs=0.002)
+    assert table.loc["mmlu", "prior_quantile"] == pytest.approx(0.00621, abs=1e-5)
+    assert list(table["inside_1_99"]) == [False, True]
+    assert list(table["prior_source"]) == ["audit", "generic"]
+    assert ceiling_quantiles(post.drop_vars(["ceiling_z", "ceiling"]), data).empty
+
+
+def test_ceiling_line_names_the_ceilings_outside_their_band():
+    inside = {"ceiling_check": {"quantiles": {"mmlu": 0.5, "gpqa": 0.02}}}
+    assert _ceiling_line(inside) == (
+        "ceiling check: every benchmark ceiling's posterior median inside its label-error "
+        "prior's 1-99% band (2 checked)")
+    outside = {"ceiling_check": {"quantiles": {"mmlu": 0.0032, "gpqa": 0.5}}}
+    assert _ceiling_line(outside).startswith(
+        "ceiling check: WARNING: ceiling median outside its label-error prior's 1-99% band "
+        "for mmlu (quantile 0.003): the ceiling stands in for what the link cannot draw")
+    assert _ceiling_line({}) == ""
 
 
 def test_prior_gap_table_quantiles_skip_empty_months():

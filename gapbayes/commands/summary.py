@@ -164,6 +164,21 @@ def _prior_line(man: dict) -> str:
             + ", ".join(f"{k} (quantile {pc['quantiles'][k]:.3f})" for k in outside))
 
 
+def _ceiling_line(man: dict) -> str:
+    cc = man.get("ceiling_check")
+    if not cc:
+        return ""
+    outside = {k: q for k, q in cc["quantiles"].items() if not 0.01 <= q <= 0.99}
+    if not outside:
+        return (f"ceiling check: every benchmark ceiling's posterior median inside its "
+                f"label-error prior's 1-99% band ({len(cc['quantiles'])} checked)")
+    return ("ceiling check: WARNING: ceiling median outside its label-error prior's 1-99% band "
+            "for " + ", ".join(f"{k} (quantile {q:.3f})" for k, q in outside.items())
+            + ": the ceiling stands in for what the link cannot draw (a plateau: "
+            "[switches] asymmetric_link_benchmarks; or a capability the benchmark's category "
+            "does not hold)")
+
+
 def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) -> None:
     """Print a result's gap table, bias terms and diagnostics line in ``fmt``.
 
@@ -241,6 +256,6 @@ def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) ->
             out.write(text + "\n")
     line = Diagnostics([Check(**c) for c in diag["checks"]]).line()
     out.write(f"\n{line}\n")
-    prior = _prior_line(man)
-    if prior:
-        out.write(prior + "\n")
+    for extra in (_prior_line(man), _ceiling_line(man)):
+        if extra:
+            out.write(extra + "\n")

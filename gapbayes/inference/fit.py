@@ -79,7 +79,12 @@ def prior_tables(fam: Family, data, spec: Spec, post: xr.Dataset, seed: int
     """
     if not fam.hyperparameters:
         return {}
-    from gapbayes.model.prior_check import gap_change_table, prior_draws, prior_quantiles
+    from gapbayes.model.prior_check import (
+        ceiling_quantiles,
+        gap_change_table,
+        prior_draws,
+        prior_quantiles,
+    )
     from gapbayes.model.prior_predictive import prior_gap_table, prior_score_table
 
     model = fam.build_pymc(data, spec)
@@ -90,6 +95,9 @@ def prior_tables(fam: Family, data, spec: Spec, post: xr.Dataset, seed: int
     tables = {"prior_check": prior_quantiles(post, prior, fam.hyperparameters),
               "gap_change": gap_change_table(post["gap_change"], prior_gaps["gap_change"]),
               "prior_gap_over_time": prior_gap_table(prior_gaps)}
+    ceilings = ceiling_quantiles(post, data)
+    if len(ceilings):
+        tables["ceiling_check"] = ceilings
     if "y_sig" in prior:
         scores = prior["y_sig"].values.reshape(-1, prior["y_sig"].shape[-1])
         tables["prior_predictive_scores"] = prior_score_table(scores, data)
@@ -105,6 +113,12 @@ def _check_summary(tables: dict[str, pd.DataFrame]) -> dict:
             "band": [0.01, 0.99], "all_inside": bool(qc["inside_1_99"].all()),
             "quantiles": {r.parameter: round(float(r.prior_quantile), 4)
                           for r in qc.itertuples()}}
+    if "ceiling_check" in tables:
+        cc = tables["ceiling_check"]
+        out["ceiling_check"] = {
+            "band": [0.01, 0.99], "all_inside": bool(cc["inside_1_99"].all()),
+            "quantiles": {r.benchmark: round(float(r.prior_quantile), 4)
+                          for r in cc.itertuples()}}
     if "gap_change" in tables:
         gc = tables["gap_change"]
         overall = gc[gc["group"] == "overall"]

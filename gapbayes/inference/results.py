@@ -27,7 +27,7 @@ from gapbayes.errors import GapbayesError
 
 TABLES = ("gap_over_time", "gap_at_dates", "bias_terms", "threshold_gaps", "parameters",
           "inclusion", "benchmark_gaps", "gap_change", "prior_check",
-          "prior_gap_over_time", "prior_predictive_scores", "country_gaps",
+          "ceiling_check", "prior_gap_over_time", "prior_predictive_scores", "country_gaps",
           "lab_lags", "frontier_holders", "country_lags", "lab_curves")
 PACKAGES = ("pymc", "pytensor", "arviz", "arviz-base", "arviz-stats", "nutpie", "cmdstanpy",
             "numpy", "pandas", "xarray")

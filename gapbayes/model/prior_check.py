@@ -1,10 +1,14 @@
 """Prior against posterior: is a number a finding of the data or of the priors.
 
-Two checks, both written to the result folder and the manifest:
+Three checks, all written to the result folder and the manifest:
 
 - ``prior_check``: for every scalar hyperparameter, the quantile of its posterior median under
   its prior (from prior draws of the same PyMC model). A median outside the prior's 1-99% band
   means the data reject the prior: the model, not the prior, needs changing.
+- ``ceiling_check``: for every sigmoid benchmark, the quantile of its ceiling's posterior median
+  under its label-error prior (exact: the ceiling is monotone in its standard-normal
+  coordinate). A ceiling outside 1-99% is the link standing in for something it cannot draw
+  (a plateau below the ceiling, a missing capability dimension), not a label-error finding.
 - ``gap_change``: the change of each group's backward gap over the last 6 and 12 months of the
   window, with posterior and prior sd and P(widening). A posterior sd close to the prior sd
   means the data say little about the trend.
@@ -57,6 +61,44 @@ def prior_quantiles(posterior: xr.Dataset, prior: xr.Dataset, names: tuple[str, 
                      "inside_1_99": bool(BAND[0] <= q <= BAND[1])})
     return pd.DataFrame(rows, columns=["parameter", "posterior_median", "prior_quantile",
                                        "inside_1_99"])
+
+
+def ceiling_quantiles(posterior: xr.Dataset, data) -> pd.DataFrame:
+    """Quantile of each sigmoid benchmark's ceiling median under its label-error prior.
+
+    The ceiling is ``1 - sigmoid(mu + sigma z)`` with ``z ~ Normal(0, 1)``, decreasing in
+    ``z``, so the prior probability of a ceiling below the posterior median is
+    ``1 - Phi(median z)``.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset
+        Posterior draws holding ``ceiling_z`` and ``ceiling`` (dim ``sig_benchmark``).
+    data : FrontierData
+        The fit's design (``ceiling_source`` says where each prior comes from).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sigmoid benchmark: ``benchmark``, ``ceiling_median``, ``prior_source``,
+        ``prior_quantile`` and ``inside_1_99``; empty when the fit has no ceiling.
+    """
+    from scipy.special import ndtr
+
+    cols = ["benchmark", "ceiling_median", "prior_source", "prior_quantile", "inside_1_99"]
+    if "ceiling_z" not in posterior:
+        return pd.DataFrame(columns=cols)
+    z = posterior["ceiling_z"].median(("chain", "draw"))
+    ceiling = posterior["ceiling"].median(("chain", "draw"))
+    pos = {b: k for k, b in enumerate(data.bench_ids)}
+    rows = []
+    for bench in z["sig_benchmark"].values:
+        q = float(1.0 - ndtr(float(z.sel(sig_benchmark=bench))))
+        rows.append({"benchmark": str(bench),
+                     "ceiling_median": float(ceiling.sel(sig_benchmark=bench)),
+                     "prior_source": data.ceiling_source[pos[str(bench)]],
+                     "prior_quantile": q, "inside_1_99": bool(BAND[0] <= q <= BAND[1])})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def gap_change_table(post_change: xr.DataArray, prior_change: xr.DataArray) -> pd.DataFrame:
