@@ -107,3 +107,23 @@ def test_prior_predictive_figure_draws_both_panels():
     gap_ax, score_ax = fig.axes
     assert len(gap_ax.collections) == 1                  # the posterior band
     assert [t.get_text() for t in score_ax.get_yticklabels()] == ["a"]
+
+
+def test_manifest_entries_of_the_prior_and_ceiling_checks():
+    from gapbayes.inference.fit import _check_summary
+
+    tables = {
+        "prior_check": pd.DataFrame({"parameter": ["growth_rw_sd"], "posterior_median": [0.3],
+                                     "prior_quantile": [0.41234], "inside_1_99": [True]}),
+        "ceiling_check": pd.DataFrame({"benchmark": ["mmlu", "gpqa"],
+                                       "ceiling_median": [0.86, 0.95],
+                                       "prior_source": ["audit", "generic"],
+                                       "prior_quantile": [0.99712, 0.5],
+                                       "inside_1_99": [False, True]})}
+    out = _check_summary(tables)
+    assert out["prior_check"] == {"band": [0.01, 0.99], "all_inside": True,
+                                  "quantiles": {"growth_rw_sd": 0.4123}}
+    assert out["ceiling_check"] == {"band": [0.01, 0.99], "all_inside": False,
+                                    "quantiles": {"mmlu": 0.9971, "gpqa": 0.5}}
+    assert _ceiling_line(out).startswith("ceiling check: WARNING: ceiling median outside its "
+                                         "label-error prior's 1-99% band for mmlu (quantile 0.997)")

@@ -107,18 +107,14 @@ def prior_tables(fam: Family, data, spec: Spec, post: xr.Dataset, seed: int
 def _check_summary(tables: dict[str, pd.DataFrame]) -> dict:
     """Manifest entries of the prior checks (plain JSON)."""
     out = {}
-    if "prior_check" in tables:
-        qc = tables["prior_check"]
-        out["prior_check"] = {
-            "band": [0.01, 0.99], "all_inside": bool(qc["inside_1_99"].all()),
-            "quantiles": {r.parameter: round(float(r.prior_quantile), 4)
-                          for r in qc.itertuples()}}
-    if "ceiling_check" in tables:
-        cc = tables["ceiling_check"]
-        out["ceiling_check"] = {
-            "band": [0.01, 0.99], "all_inside": bool(cc["inside_1_99"].all()),
-            "quantiles": {r.benchmark: round(float(r.prior_quantile), 4)
-                          for r in cc.itertuples()}}
+    # a checked name and its prior quantile per row: hyperparameters, then benchmark ceilings
+    for name, key in (("prior_check", "parameter"), ("ceiling_check", "benchmark")):
+        if name in tables:
+            t = tables[name]
+            out[name] = {"band": [0.01, 0.99], "all_inside": bool(t["inside_1_99"].all()),
+                         "quantiles": {k: round(float(q), 4)
+                                       for k, q in zip(t[key], t["prior_quantile"],
+                                                       strict=True)}}
     if "gap_change" in tables:
         gc = tables["gap_change"]
         overall = gc[gc["group"] == "overall"]
