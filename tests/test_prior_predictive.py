@@ -60,10 +60,14 @@ def test_ceiling_line_names_the_ceilings_outside_their_band():
     assert _ceiling_line(inside) == (
         "ceiling check: every benchmark ceiling's posterior median inside its label-error "
         "prior's 1-99% band (2 checked)")
-    outside = {"ceiling_check": {"quantiles": {"mmlu": 0.0032, "gpqa": 0.5}}}
-    assert _ceiling_line(outside).startswith(
-        "ceiling check: WARNING: ceiling median outside its label-error prior's 1-99% band "
-        "for mmlu (quantile 0.003): the ceiling stands in for what the link cannot draw")
+    outside = {"ceiling_check": {"quantiles": {"mmlu": 0.0032, "gpqa": 0.5,
+                                                "math_level_5": 0.9912}}}
+    assert _ceiling_line(outside) == (
+        "ceiling check: WARNING: ceiling median outside its label-error prior's 1-99% band: "
+        "below the band for mmlu (quantile 0.003): the ceiling stands in for what the link "
+        "cannot draw (a plateau: [switches] asymmetric_link_benchmarks; or a capability the "
+        "benchmark's category does not hold); above the band for math_level_5 (quantile "
+        "0.991): the best scores come closer to 1 than the prior's label-error rate allows")
     assert _ceiling_line({}) == ""
 
 
@@ -125,5 +129,6 @@ def test_manifest_entries_of_the_prior_and_ceiling_checks():
                                   "quantiles": {"growth_rw_sd": 0.4123}}
     assert out["ceiling_check"] == {"band": [0.01, 0.99], "all_inside": False,
                                     "quantiles": {"mmlu": 0.9971, "gpqa": 0.5}}
-    assert _ceiling_line(out).startswith("ceiling check: WARNING: ceiling median outside its "
-                                         "label-error prior's 1-99% band for mmlu (quantile 0.997)")
+    assert _ceiling_line(out).endswith("above the band for mmlu (quantile 0.997): the best "
+                                       "scores come closer to 1 than the prior's label-error "
+                                       "rate allows")

@@ -168,15 +168,23 @@ def _ceiling_line(man: dict) -> str:
     cc = man.get("ceiling_check")
     if not cc:
         return ""
-    outside = {k: q for k, q in cc["quantiles"].items() if not 0.01 <= q <= 0.99}
-    if not outside:
+    q = cc["quantiles"]
+    low = [f"{k} (quantile {v:.3f})" for k, v in q.items() if v < 0.01]
+    high = [f"{k} (quantile {v:.3f})" for k, v in q.items() if v > 0.99]
+    if not low and not high:
         return (f"ceiling check: every benchmark ceiling's posterior median inside its "
-                f"label-error prior's 1-99% band ({len(cc['quantiles'])} checked)")
-    return ("ceiling check: WARNING: ceiling median outside its label-error prior's 1-99% band "
-            "for " + ", ".join(f"{k} (quantile {q:.3f})" for k, q in outside.items())
-            + ": the ceiling stands in for what the link cannot draw (a plateau: "
-            "[switches] asymmetric_link_benchmarks; or a capability the benchmark's category "
-            "does not hold)")
+                f"label-error prior's 1-99% band ({len(q)} checked)")
+    parts = []
+    if low:
+        parts.append("below the band for " + ", ".join(low) + ": the ceiling stands in for "
+                     "what the link cannot draw (a plateau: [switches] "
+                     "asymmetric_link_benchmarks; or a capability the benchmark's category "
+                     "does not hold)")
+    if high:
+        parts.append("above the band for " + ", ".join(high) + ": the best scores come "
+                     "closer to 1 than the prior's label-error rate allows")
+    return ("ceiling check: WARNING: ceiling median outside its label-error prior's 1-99% "
+            "band: " + "; ".join(parts))
 
 
 def print_summary(loaded, fmt: str = "text", out=None, by: str | None = None) -> None:
