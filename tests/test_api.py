@@ -116,6 +116,12 @@ def test_load_reads_a_reference_result_without_its_posterior() -> None:
     holders = fit.frontier_holders()
     sums = holders.groupby(["access", "date"])["probability"].sum()
     assert set(holders["access"]) == {"closed", "open"} and np.allclose(sums, 1.0)
+    # the ceiling check: one row per sigmoid benchmark, the manifest's quantiles its rounding
+    ceilings = fit.table("ceiling_check")
+    quantiles = manifest["ceiling_check"]["quantiles"]
+    assert ceilings["benchmark"].tolist() == list(quantiles)
+    assert np.allclose(ceilings["prior_quantile"], list(quantiles.values()), atol=5e-5)
+    assert manifest["ceiling_check"]["all_inside"] == bool(ceilings["inside_1_99"].all())
     # the posterior was left out of the reference copy: one clear line, no traceback
     with pytest.raises(GapbayesError, match=r"posterior\.nc: missing from the result folder"):
         fit.plot_gap()
