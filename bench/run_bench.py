@@ -174,7 +174,7 @@ def run_stan(data: Any, spec: Spec, settings: SamplerSettings) -> Run:
     sample."""
     import cmdstanpy
 
-    from gapbayes.model import backend_stan
+    from gapbayes.inference import backend_stan
 
     run = new_run(data, spec, "stan")
     stan_file = family(spec).stan().stan_file
