@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         chains=args.chains or cfg["chains"], draws=args.draws or cfg["draws"],
         tune=args.tune or cfg["tune"], seed=args.seed, cores=args.cores,
         target_accept=cfg["target_accept"], adaptation=cfg.get("adaptation", "diag"),
-        progressbar=False)
+        extra_doublings=cfg.get("extra_doublings", 0), progressbar=False)
     inp = load_fit_input()
     benchmarks = args.benchmarks.split(",") if args.benchmarks else None
     if benchmarks or args.max_models:

@@ -72,6 +72,10 @@ def test_bad_prior_and_bad_type_are_refused(tmp_path):
     with pytest.raises(SpecError, match=r"\[sampler\] adaptation must be 'diag', 'low_rank' "
                                         r"or 'pilot', got 'dense'"):
         load_spec(f)
+    f.write_text('extends = "default"\n[sampler]\nextra_doublings = 5\n')
+    with pytest.raises(SpecError, match=r"\[sampler\] extra_doublings must be an integer from "
+                                        r"0 to 3, got 5"):
+        load_spec(f)
 
 
 def test_unknown_spec_name_lists_the_shipped_ones():

@@ -34,8 +34,9 @@ def fit(spec: PathLike = "default", *, data: PathLike | None = None,
         benchmarks: Sequence[str] | None = None, max_models: int | None = None,
         backend: str = "pymc", sampler: str = "nutpie", chains: int | None = None,
         draws: int | None = None, tune: int | None = None,
-        target_accept: float | None = None, adaptation: str | None = None, seed: int = 0,
-        cores: int = 2, out: PathLike | None = None, force: bool = False,
+        target_accept: float | None = None, adaptation: str | None = None,
+        extra_doublings: int | None = None, seed: int = 0, cores: int = 2,
+        out: PathLike | None = None, force: bool = False,
         plots: bool = True, progress: bool = True, verbose: bool = True) -> Fit:
     """Fit a model specification and return its result (``gapbayes fit``).
 
@@ -55,7 +56,7 @@ def fit(spec: PathLike = "default", *, data: PathLike | None = None,
         Fit a random subset of this many models (quick runs; drawn with ``seed``).
     backend, sampler
         ``pymc`` (with the ``nutpie`` or ``pymc`` NUTS sampler) or ``stan`` (needs CmdStan).
-    chains, draws, tune, target_accept, adaptation
+    chains, draws, tune, target_accept, adaptation, extra_doublings
         Sampler settings; None takes the spec's ``[sampler]`` value.
     seed
         Random seed of the sampler and of the model subset.
@@ -101,7 +102,8 @@ def fit(spec: PathLike = "default", *, data: PathLike | None = None,
     args = parse("fit", {
         "spec": spec, "data": data, "benchmarks": benchmarks, "max_models": max_models,
         "backend": backend, "sampler": sampler, "chains": chains, "draws": draws,
-        "tune": tune, "target_accept": target_accept, "adaptation": adaptation, "seed": seed,
+        "tune": tune, "target_accept": target_accept, "adaptation": adaptation,
+        "extra_doublings": extra_doublings, "seed": seed,
         "cores": cores, "out": out, "force": force, "no_plots": not plots,
         "no_progress": not progress})
     chosen = load_spec(args.spec)

@@ -96,6 +96,10 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{flag.replace('_', '-')}", type=kind,
                        help=f"{what} (default: the spec's [sampler] {flag}; "
                             f"{spec_default.get(flag)} in the default spec)")
+    p.add_argument("--extra-doublings", type=nonnegative_int,
+                   help="nutpie: trajectory doublings past the U-turn (default: the spec's "
+                        f"[sampler] extra_doublings; {spec_default.get('extra_doublings', 0)} "
+                        "in the default spec)")
     p.add_argument("--seed", type=nonnegative_int, default=0,
                    help="random seed (default: %(default)s)")
     p.add_argument("--cores", type=positive_int, default=2,
@@ -172,6 +176,7 @@ def sampler_settings(args: argparse.Namespace, spec: Spec) -> SamplerSettings:
         tune=pick("tune", cfg["tune"]), seed=args.seed, cores=args.cores,
         target_accept=pick("target_accept", cfg["target_accept"]), sampler=args.sampler,
         adaptation=pick("adaptation", cfg.get("adaptation", "diag")),
+        extra_doublings=pick("extra_doublings", cfg.get("extra_doublings", 0)),
         progressbar=not args.no_progress,
     )
 

@@ -31,6 +31,9 @@ class SamplerSettings:
     sampler: str = "nutpie"  # PyMC backend: "nutpie" or "pymc" (PyMC's own NUTS)
     # nutpie's metric: "diag", "low_rank" or "pilot" (the default spec's; pilot_metric.py)
     adaptation: str = "diag"
+    # nutpie: trajectory doublings past the U-turn (the default spec's 1; docs/model.md
+    # "Longer trajectories"); PyMC's NUTS and Stan have no such setting and ignore it
+    extra_doublings: int = 0
     progressbar: bool = True
 
     def as_dict(self, backend: str = "pymc") -> dict:
@@ -44,6 +47,8 @@ class SamplerSettings:
             d.pop("sampler")
         if backend != "pymc" or self.sampler != "nutpie" or self.adaptation == "diag":
             d.pop("adaptation")   # older cache keys stay valid; only nutpie reads it
+        if backend != "pymc" or self.sampler != "nutpie" or not self.extra_doublings:
+            d.pop("extra_doublings")
         return d
 
     def describe(self, backend: str) -> str:

@@ -119,7 +119,8 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
     if not pilot:
         # "pilot" below MIN_TUNE tuning steps is nutpie's diagonal adaptation
         adaptation = "diag" if settings.adaptation == "pilot" else settings.adaptation
-        dt = _run_nutpie(compiled, settings, settings.draws, settings.tune, adaptation)
+        dt = _run_nutpie(compiled, settings, settings.draws, settings.tune, adaptation,
+                         doublings=settings.extra_doublings)
     else:
         tune_pilot = round(pilot_metric.PILOT_TUNE * settings.tune)
         draws_pilot = round(pilot_metric.PILOT_DRAWS * settings.tune)
@@ -129,8 +130,10 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
         compiled = dataclasses.replace(
             compiled.with_data(**pilot_metric.shared_values(directions)),
             initial_point_func=pilot_metric.last_points(draws, directions))
+        # the pilot only has to find the slow directions: its trajectories stay short
         dt = _run_nutpie(compiled, settings, settings.draws,
-                         settings.tune - tune_pilot - draws_pilot, "diag")
+                         settings.tune - tune_pilot - draws_pilot, "diag",
+                         doublings=settings.extra_doublings)
         post = dt["posterior"].to_dataset().drop_vars(pilot_metric.FLAT_NAME)
         post.attrs.update({f"pilot_{k}": str(v) for k, v in directions.summary().items()})
         dt["posterior"] = xr.DataTree(post)
@@ -141,8 +144,11 @@ def _sample_nutpie(model, data, fam, settings: SamplerSettings) -> xr.DataTree:
 
 
 def _run_nutpie(compiled, settings: SamplerSettings, draws: int, tune: int,
-                adaptation: str, label: str = "") -> xr.DataTree:
-    """One nutpie run with a progress display; Ctrl-C cancels it."""
+                adaptation: str, label: str = "", doublings: int = 0) -> xr.DataTree:
+    """One nutpie run with a progress display; Ctrl-C cancels it.
+
+    ``doublings``: nutpie's ``extra_doublings``, trajectory doublings past the U-turn.
+    """
     import nutpie
     from pymc.progress_bar import NutpieProgressBarManager
 
@@ -161,7 +167,8 @@ def _run_nutpie(compiled, settings: SamplerSettings, draws: int, tune: int,
             compiled, draws=draws, tune=tune, chains=settings.chains,
             cores=settings.cores, seed=settings.seed, save_warmup=False, progress_bar=False,
             progress_callback=bars.update, target_accept=settings.target_accept,
-            maxdepth=settings.max_treedepth, adaptation=adaptation, blocking=False)
+            maxdepth=settings.max_treedepth, adaptation=adaptation, blocking=False,
+            extra_doublings=doublings)
         try:
             while True:
                 try:

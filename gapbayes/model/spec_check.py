@@ -23,6 +23,8 @@ _RULES: dict[str, tuple[Any, str]] = {
     "target_accept": (lambda v: 0 < v < 1, "a number between 0 and 1 (exclusive)"),
     "adaptation": (lambda v: v in ("diag", "low_rank", "pilot"),
                    "'diag', 'low_rank' or 'pilot'"),
+    "extra_doublings": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3,
+                        "an integer from 0 to 3"),
     "min_models_per_group": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
     "lead_months": (lambda v: v >= 0, "a number of months >= 0"),
     "forecast_months": (lambda v: v >= 0, "a number of months >= 0"),

@@ -1,0 +1,36 @@
+"""nutpie's ``extra_doublings`` reaches the sampler and the cache key, and only when it is set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from gapbayes.inference.backend_base import SamplerSettings
+from gapbayes.inference.backends import _run_nutpie
+
+
+def test_extra_doublings_enter_the_manifest_only_when_set():
+    plain, longer = SamplerSettings(), SamplerSettings(extra_doublings=1)
+    assert "extra_doublings" not in plain.as_dict()       # cache keys of older fits stay valid
+    assert longer.as_dict()["extra_doublings"] == 1
+    assert "extra_doublings" not in longer.as_dict(backend="stan")    # Stan has no such thing
+    assert "extra_doublings" not in SamplerSettings(extra_doublings=1, sampler="pymc").as_dict()
+
+
+@pytest.fixture(scope="module")
+def compiled_toy():
+    nutpie = pytest.importorskip("nutpie")
+    with pm.Model() as toy:
+        pm.Normal("x", 0.0, np.linspace(0.5, 5.0, 20))
+    return nutpie.compile_pymc_model(toy)
+
+
+def test_one_extra_doubling_doubles_the_leapfrog_steps(compiled_toy):
+    """Past the U-turn the trajectory doubles once more: 2^d - 1 steps become 2^(d+1) - 1."""
+    settings = SamplerSettings(chains=2, cores=1, seed=3, progressbar=False)
+    steps = {}
+    for k in (0, 1):
+        dt = _run_nutpie(compiled_toy, settings, 200, 200, "diag", doublings=k)
+        steps[k] = float(dt["sample_stats"]["n_steps"].mean())
+    assert 1.9 < (steps[1] + 1) / (steps[0] + 1) < 2.1, steps
