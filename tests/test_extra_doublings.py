@@ -34,3 +34,15 @@ def test_one_extra_doubling_doubles_the_leapfrog_steps(compiled_toy):
         dt = _run_nutpie(compiled_toy, settings, 200, 200, "diag", doublings=k)
         steps[k] = float(dt["sample_stats"]["n_steps"].mean())
     assert 1.9 < (steps[1] + 1) / (steps[0] + 1) < 2.1, steps
+
+
+def test_the_flag_overrides_the_specs_extra_doublings():
+    from gapbayes.api.args import parse
+    from gapbayes.commands.common import sampler_settings
+    from gapbayes.model.spec import load_spec
+
+    default, v1 = load_spec("default"), load_spec("timeshift-v1")
+    assert sampler_settings(parse("fit", {}), default).extra_doublings == 1
+    assert sampler_settings(parse("fit", {"extra_doublings": 0}), default).extra_doublings == 0
+    assert sampler_settings(parse("fit", {}), v1).extra_doublings == 0   # its own [sampler]
+    assert sampler_settings(parse("fit", {}), default).target_accept == 0.95
