@@ -46,3 +46,14 @@ def test_the_flag_overrides_the_specs_extra_doublings():
     assert sampler_settings(parse("fit", {"extra_doublings": 0}), default).extra_doublings == 0
     assert sampler_settings(parse("fit", {}), v1).extra_doublings == 0   # its own [sampler]
     assert sampler_settings(parse("fit", {}), default).target_accept == 0.95
+
+
+def test_the_flag_refuses_what_the_spec_key_refuses(capsys):
+    from gapbayes.cli import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["fit", "--extra-doublings", "4"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.startswith(
+        "gapbayes fit: error: argument --extra-doublings: must be an integer from 0 to 3, "
+        "got '4'")

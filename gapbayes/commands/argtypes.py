@@ -83,6 +83,10 @@ chain_count = _checked("chain_count", _int, lambda v: v >= 2,
                        "an integer >= 2 (R-hat compares chains)")
 #: Tuning steps, seeds.
 nonnegative_int = _checked("nonnegative_int", _int, lambda v: v >= 0, "an integer >= 0")
+#: Trajectory doublings past the U-turn: the spec key ``[sampler] extra_doublings`` allows the
+#: same range (each one doubles the leapfrog steps per draw; 3 is already 16x).
+extra_doublings = _checked("extra_doublings", _int, lambda v: 0 <= v <= 3,
+                           "an integer from 0 to 3")
 #: A kernel width.
 positive_float = _checked("positive_float", _float, lambda v: v > 0, "a number > 0")
 #: A NUTS target acceptance.

@@ -16,7 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gapbayes.commands.argtypes import chain_count, nonnegative_int, open_unit, positive_int
+from gapbayes.commands.argtypes import (
+    chain_count,
+    extra_doublings,
+    nonnegative_int,
+    open_unit,
+    positive_int,
+)
 from gapbayes.errors import GapbayesError
 from gapbayes.paths import results_dir
 
@@ -96,7 +102,7 @@ def add_fit_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{flag.replace('_', '-')}", type=kind,
                        help=f"{what} (default: the spec's [sampler] {flag}; "
                             f"{spec_default.get(flag)} in the default spec)")
-    p.add_argument("--extra-doublings", type=nonnegative_int,
+    p.add_argument("--extra-doublings", type=extra_doublings,
                    help="nutpie: trajectory doublings past the U-turn (default: the spec's "
                         f"[sampler] extra_doublings; {spec_default.get('extra_doublings', 0)} "
                         "in the default spec)")
