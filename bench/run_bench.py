@@ -394,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
         *spec_lines,
         f"- every spec: {settings.chains} chains x ({settings.tune} tuning + {settings.draws} "
         f"draws), target_accept {settings.target_accept}, {settings.cores} parallel chains, "
-        f"seed {settings.seed}" + (" (--quick)" if args.quick else ""),
+        f"seed {settings.seed}" + (" (--quick)" if args.quick else "")
+        + f"; nutpie only: adaptation {settings.adaptation}, extra_doublings "
+          f"{settings.extra_doublings}",
         f"- machine at start: {machine_before}",
         f"- machine at end: {machine_line()}",
         f"- ESS: smallest bulk ESS over the gap quantities ({ess_line}); gradient evaluations: "
