@@ -51,8 +51,9 @@ def distinct_models(names: list[str]) -> list[str]:
 
 
 SPECS = distinct_models(shipped_spec_names())
-# No shipped spec has timeshift-v1's country switch, the frontier model's asymmetric link
-# (an opt-in switch, docs/model.md "Link") or its lab curves: the density checks cover them.
+# No shipped spec has timeshift-v1's country switch or the frontier model's asymmetric link
+# (an opt-in switch, docs/model.md "Link"): the density checks cover them, and "+labs" adds
+# the lab curves (shipped as spec lab-curves) to other specs.
 SWITCHED = {"+country": "country", "+asymmetric": "asymmetric_link", "+labs": "lab_curves",
             "+hosts": "host_effects", "+selection": "selection"}
 # The default spec shapes FrontierMath's link only, which the simulated designs do not have:

@@ -6,8 +6,8 @@ from gapbayes.model.spec import load_spec, shipped_spec_names
 
 def test_shipped_specs_have_distinct_stable_ids():
     names = shipped_spec_names()
-    assert names == ["by-country", "default", "gamma-shortfall", "no-bias-terms", "published",
-                     "timeshift-v1"]
+    assert names == ["by-country", "default", "gamma-shortfall", "lab-curves", "no-bias-terms",
+                     "published", "timeshift-v1"]
     ids = {n: load_spec(n).spec_id for n in names}
     assert len(set(ids.values())) == len(ids)
     assert all(len(i) == 8 for i in ids.values())
@@ -80,6 +80,6 @@ def test_bad_prior_and_bad_type_are_refused(tmp_path):
 
 def test_unknown_spec_name_lists_the_shipped_ones():
     expected = (r"unknown spec 'nope': expected one of by-country, default, gamma-shortfall, "
-                r"no-bias-terms, published")
+                r"lab-curves, no-bias-terms, published")
     with pytest.raises(SpecError, match=expected):
         load_spec("nope")
