@@ -99,3 +99,23 @@ def test_unknown_cv_and_missing_models_table_are_refused(fits):  # noqa: F811
     with pytest.raises(GapbayesError, match=r"^--cv-cutoff 2035-01-01: leaves no model"):
         shared_folds([fits["timeshift-v1"].data], pd.DataFrame(shrinking_world().models),
                      "lfo", cutoff="2035-01-01")
+
+
+def test_refits_take_the_fits_settings_not_what_its_pilot_learned():
+    # a pilot fit's manifest also records the pilot's rank, eigenvalues and dense block
+    # (inference/fit.py); refits must rebuild the settings alone (this was a TypeError)
+    import xarray as xr
+
+    from gapbayes.comparison.crossval_compare import refit_settings
+    from gapbayes.inference.backend_base import SamplerSettings
+    from gapbayes.inference.fit import _pilot_summary
+
+    settings = SamplerSettings(adaptation="pilot", extra_doublings=1, target_accept=0.95, seed=3)
+    post = xr.Dataset(attrs={"pilot_rank": "54", "pilot_eigenvalues": "[9.1, 4.2]",
+                             "pilot_block": "208", "pilot_block_shrinkage": "0.12"})
+    learned = _pilot_summary(xr.DataTree.from_dict({"posterior": post}))
+    assert learned["pilot_rank"] == 54                 # the manifest does carry them
+    manifest = {"sampler": {**settings.as_dict("pymc"), **learned}}
+    refit = refit_settings(manifest)
+    assert refit.as_dict("pymc") == settings.as_dict("pymc")
+    assert refit.progressbar is False

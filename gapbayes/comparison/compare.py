@@ -33,10 +33,9 @@ import xarray as xr
 
 from gapbayes.comparison.compare_table import GAP_GROUPS, SCORE_NOTE, ComparisonResult
 from gapbayes.comparison.crossval import LOMO_FOLDS, PROTOCOLS
-from gapbayes.comparison.crossval_compare import cv_compare
+from gapbayes.comparison.crossval_compare import cv_compare, refit_settings
 from gapbayes.comparison.kfold import KFOLD_K, OBS_DIM, kfold_elpd
 from gapbayes.errors import EXIT_BAD_INPUT, GapbayesError
-from gapbayes.inference.backends import SamplerSettings
 from gapbayes.inference.design_io import load_design
 from gapbayes.inference.fit import FitResult
 from gapbayes.inference.results import LoadedResult, load_result, now_iso, versions
@@ -206,9 +205,8 @@ def _run_kfold(fits: list[_Fit], lls: dict, k: int, seed: int, root: Path, log: 
                client: Any = None) -> tuple[dict, list[str]]:
     elpds, warn = {}, []
     for fit in fits:
-        sampler = {**fit.manifest["sampler"], "progressbar": False}
         elpds[fit.label], w = kfold_elpd(
-            load_design(fit.path / "design.npz"), fit.spec(), SamplerSettings(**sampler),
+            load_design(fit.path / "design.npz"), fit.spec(), refit_settings(fit.manifest),
             lls[fit.label], root / f"{fit.name}-k{k}-s{seed}", k, seed, log, client)
         warn += w
     return elpds, warn

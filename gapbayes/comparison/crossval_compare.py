@@ -17,6 +17,7 @@ has not seen?":
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,18 @@ def _restricted(result: ELPDDataLOOKFold, keep: np.ndarray, n_folds: int) -> ELP
         p_kfold_i=xr.DataArray(p, dims=[OBS_DIM], coords=coords))
 
 
+def refit_settings(manifest: dict[str, Any]) -> SamplerSettings:
+    """Return the sampler settings of a fit's manifest, for its refits (no progress bar).
+
+    The manifest's ``sampler`` entry also records what a run learned (``pilot_rank``, the
+    pilot's eigenvalues and dense block): those are results, not settings, so they are left
+    out; every refit learns its own.
+    """
+    known = {f.name for f in fields(SamplerSettings)}
+    settings = {k: v for k, v in manifest["sampler"].items() if k in known}
+    return SamplerSettings(**{**settings, "progressbar": False})
+
+
 def cv_compare(fits: list[Any], lls: dict[str, xr.DataArray], models: pd.DataFrame,
                protocol: str, root: Path, k: int = LOMO_FOLDS, seed: int = 0,
                cutoff: str | None = None, workers: int = 1, log: Callable[[str], Any] = print,
@@ -152,8 +165,7 @@ def cv_compare(fits: list[Any], lls: dict[str, xr.DataArray], models: pd.DataFra
     folds, described = shared_folds(designs, models, protocol, k, seed, cutoff)
     results, warn, keys = {}, [], {}
     for fit, data, fs in zip(fits, designs, folds, strict=True):
-        sampler = {**fit.manifest["sampler"], "progressbar": False}
-        res, w = crossval_elpd(data, fit.spec(), SamplerSettings(**sampler), lls[fit.label],
+        res, w = crossval_elpd(data, fit.spec(), refit_settings(fit.manifest), lls[fit.label],
                                fs, root / f"{fit.name}-{protocol}", workers, log, client)
         warn += w
         rows = np.asarray(res.elpd_i[OBS_DIM].values, dtype=int)
