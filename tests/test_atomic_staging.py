@@ -52,7 +52,10 @@ def test_next_staging_removes_orphans_of_dead_processes_only(tmp_path: Path) -> 
     dead = _result(tmp_path / f".gapbayes-tmp-{_dead_pid()}-aaaa", "x")
     live = _result(tmp_path / f".gapbayes-tmp-{os.getppid()}-bbbb", "x")
     legacy = _result(tmp_path / ".gapbayes-tmp-oldstyle", "x")
-    os.utime(legacy, (time.time() - 3600, time.time() - 3600))
+    # older than this process (the rule for unowned names), however long the session has run:
+    # an hour before now failed once a pytest worker had been up for more than an hour
+    old = atomic._STARTED - 3600
+    os.utime(legacy, (old, old))
     with atomic.staged_dir(tmp_path / "result") as tmp:
         (tmp / "a.txt").write_text("a")
     assert not dead.exists() and not legacy.exists()
