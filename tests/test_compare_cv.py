@@ -119,3 +119,23 @@ def test_refits_take_the_fits_settings_not_what_its_pilot_learned():
     refit = refit_settings(manifest)
     assert refit.as_dict("pymc") == settings.as_dict("pymc")
     assert refit.progressbar is False
+
+
+def test_a_fold_with_non_finite_held_out_densities_fails_and_names_the_broken_draws():
+    # raised inside the fold, so the fold is not stored and a re-run retries it
+    from types import SimpleNamespace
+
+    import xarray as xr
+
+    from gapbayes.comparison.crossval import check_heldout_densities
+    from gapbayes.errors import RunFailure
+
+    data = SimpleNamespace(lin_idx=np.array([7]))
+    post = xr.Dataset({"mu": (("chain", "draw"), [[0.0, np.nan]]),
+                       "sd": (("chain", "draw"), [[1.0, 2.0]])})
+    rows, lpd = np.array([3, 5, 7]), np.array([-1.2, -np.inf, np.nan])
+    with pytest.raises(RunFailure, match=r"^default-lomo-fold4: 2 of 3 held-out log densities "
+                       r"are not finite \(1 sigmoid, 1 linear scores\); posterior variables "
+                       r"with non-finite draws: mu$"):
+        check_heldout_densities(lpd, rows, data, post, "default-lomo-fold4")
+    check_heldout_densities(lpd[:1], rows[:1], data, post, "default-lomo-fold4")

@@ -57,3 +57,18 @@ def test_the_flag_refuses_what_the_spec_key_refuses(capsys):
     assert capsys.readouterr().err.startswith(
         "gapbayes fit: error: argument --extra-doublings: must be an integer from 0 to 3, "
         "got '4'")
+
+
+def test_a_study_can_sample_as_a_real_fit_does():
+    # the studies default to diag adaptation (older work folders keep their ids); the flags
+    # give them the real fit's sampler, and the settings name a different work folder
+    from gapbayes.cli import build_parser
+    from gapbayes.commands.study import _settings
+
+    base = ["study", "misspecified", "--worlds", "1"]
+    plain = _settings(build_parser().parse_args(base))
+    real = _settings(build_parser().parse_args(
+        [*base, "--adaptation", "pilot", "--extra-doublings", "1", "--target-accept", "0.95"]))
+    assert (plain.adaptation, plain.extra_doublings) == ("diag", 0)
+    assert (real.adaptation, real.extra_doublings, real.target_accept) == ("pilot", 1, 0.95)
+    assert {"adaptation", "extra_doublings"} <= set(real.as_dict()) - set(plain.as_dict())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gapbayes.commands.argtypes import (
     chain_count,
+    extra_doublings,
     finite_float,
     nonnegative_int,
     open_unit,
@@ -68,6 +69,12 @@ def _sampler_flags(p: argparse.ArgumentParser, draws: int) -> None:
                    help="NUTS target acceptance (default: %(default)s)")
     p.add_argument("--sampler", choices=["nutpie", "pymc"], default="nutpie",
                    help="NUTS implementation (default: %(default)s)")
+    p.add_argument("--adaptation", choices=["diag", "low_rank", "pilot"], default="diag",
+                   help="nutpie's mass-matrix adaptation; 'pilot' with --extra-doublings 1 and "
+                        "--target-accept 0.95 is what a real fit of the default spec uses "
+                        "(default: %(default)s)")
+    p.add_argument("--extra-doublings", type=extra_doublings, default=0,
+                   help="nutpie: trajectory doublings past the U-turn (default: %(default)s)")
     p.add_argument("--workers", type=positive_int, default=1,
                    help="parallel processes, one fit each; every fit then runs "
                         "max(1, CPUs / workers) chains in parallel (default: %(default)s)")
@@ -187,7 +194,8 @@ def _settings(args: argparse.Namespace):
     return SamplerSettings(
         chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
         cores=cores_per_task(args.workers, args.chains), target_accept=args.target_accept,
-        sampler=args.sampler, progressbar=False)
+        sampler=args.sampler, adaptation=args.adaptation,
+        extra_doublings=args.extra_doublings, progressbar=False)
 
 
 def _root(args: argparse.Namespace) -> Path:

@@ -19,7 +19,9 @@ training rows only (no held-out score leaks in through the standardisation). The
 scores' log predictive density is the S-draw mixture log(1/S sum_s p(y_i | theta_s)), with
 p(y_i | theta) the model's own likelihood, evaluated with the full design's PyMC model at the
 training fit's draws (``pm.compute_log_likelihood``), so prediction and fit cannot drift
-apart. Linear scores get log(s_full / s_train) so every elpd is on the scale of the fit's
+apart. Parameters that exist only where there are scores (the held-out models' category
+deviations) are drawn from their priors first (:mod:`gapbayes.comparison.heldout_draws`).
+Linear scores get log(s_full / s_train) so every elpd is on the scale of the fit's
 stored log-likelihood (the scale PSIS-LOO uses).
 
 Every spec of a comparison is cross-validated on the same folds (they depend only on the data
@@ -40,6 +42,7 @@ import xarray as xr
 from arviz_stats.utils import ELPDDataLOOKFold
 from scipy.special import logsumexp
 
+from gapbayes.comparison.heldout_draws import align_draws
 from gapbayes.errors import GapbayesError, RunFailure
 from gapbayes.inference.backend_base import SamplerSettings
 from gapbayes.model.frontier_design import FrontierData
@@ -100,6 +103,26 @@ class FoldTask:
         return f"{self.spec.name}-{self.fold.key}"
 
 
+def check_heldout_densities(lpd: np.ndarray, rows: np.ndarray, data: Any, post: xr.Dataset,
+                            key: str) -> None:
+    """Raise RunFailure when a held-out log density is not finite, saying where it came from.
+
+    Raised inside the fold, the fold is not stored, so a re-run retries it instead of reusing
+    a broken result (one LOMO fold once returned -inf for every sigmoid score and did not
+    reproduce; the message keeps what is needed to tell a data problem from a broken run).
+    """
+    bad = ~np.isfinite(lpd)
+    if not bad.any():
+        return
+    linear = np.isin(np.asarray(rows)[bad], data.lin_idx)
+    broken = sorted(str(v) for v, a in post.data_vars.items()
+                    if np.issubdtype(a.dtype, np.number) and not np.isfinite(a.values).all())
+    raise RunFailure(f"{key}: {int(bad.sum())} of {len(lpd)} held-out log densities are not "
+                     f"finite ({int((~linear).sum())} sigmoid, {int(linear.sum())} linear "
+                     f"scores); posterior variables with non-finite draws: "
+                     f"{', '.join(broken) or 'none'}")
+
+
 def run_fold(task: FoldTask) -> dict[str, Any]:
     """Refit on the training rows; return the held-out rows' log predictive densities."""
     import arviz as az
@@ -114,6 +137,7 @@ def run_fold(task: FoldTask) -> dict[str, Any]:
     dt = get_backend("pymc").sample(train, task.spec, task.settings)
     post = dt["posterior"].to_dataset()
     full = family(task.spec).build_pymc(scaled, task.spec)
+    post = align_draws(post, full, task.key, seed=task.settings.seed + fold.index)
     ll = pm.compute_log_likelihood(xr.DataTree.from_dict({"posterior": post}), model=full,
                                    progressbar=False, extend_inferencedata=False)
     ll = ll["log_likelihood"] if "log_likelihood" in getattr(ll, "children", {}) else ll
@@ -126,6 +150,7 @@ def run_fold(task: FoldTask) -> dict[str, Any]:
     b = data.obs_bench
     per_row = per_row + np.where(lin, np.log(data.lin_scale[b]) - np.log(scaled.lin_scale[b]),
                                  0.0)
+    check_heldout_densities(per_row[fold.test], fold.test, data, post, task.key)
     rhat = az.rhat(dt["posterior"]).to_dataset()
     return {"key": task.key, "protocol": fold.protocol, "fold": fold.index,
             "row": fold.test.tolist(), "lpd": per_row[fold.test].tolist(),
