@@ -9,8 +9,8 @@ held-out rows, has one for each. Handing the training draws to the full model as
 was a real bug (found 2026-12-07): ``pm.compute_log_likelihood`` calls the compiled function
 with ``trust_input=True``, which skips the shape check, so the full model read its 247
 deviations out of a 206-long array: entries of other cells and memory past the end, a
-different answer on every call (one LOMO fold's held-out lpd: 302, -1,356, -21,446 for the
-same draws) and sometimes -inf.
+different answer on every call (one LOMO fold's held-out sigmoid scores: elpd 166, -21,446,
+334 and 259 on four calls with the same draws; 355.7 every time once aligned), sometimes -inf.
 
 Here every free variable of the full model is matched to the training draws by coordinate
 label. A label the training fit lacks is drawn from the variable's prior: the deviations are
