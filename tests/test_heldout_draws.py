@@ -93,3 +93,40 @@ def test_any_other_disagreement_stops_the_fold_with_the_variables_name(fold):
                        r"of 'effort'"):
         align_draws(post.drop_vars("effort"), full, "default-lomo-fold0", seed=0)
 
+
+class _PriorAsPosterior:
+    """A backend whose 'posterior' is given draws: run_fold without sampling."""
+
+    def __init__(self, post: xr.Dataset):
+        self.post = post
+
+    def sample(self, data, spec, settings) -> xr.DataTree:
+        stats = xr.Dataset({"diverging": xr.zeros_like(self.post["closed_level"], dtype=bool)})
+        return xr.DataTree.from_dict({"posterior": self.post, "sample_stats": stats})
+
+
+def test_run_fold_scores_held_out_models_without_the_training_cells_deviations(fold,
+                                                                               monkeypatch):
+    # The held-out models' cells are not among the training fit's deviations; scored by
+    # label, their densities cannot depend on the training cells' values. Read by position
+    # (the bug), the first held-out cells read the training cells' values.
+    from gapbayes.comparison import crossval
+    from gapbayes.inference import backends
+    from gapbayes.inference.backend_base import SamplerSettings
+
+    data, test, _, _, post = fold
+    # 40 prior draws as 2 chains of 20 (R-hat needs two chains)
+    post = xr.Dataset({k: (("chain", "draw", *v.dims[2:]),
+                           v.values[:, :40].reshape((2, 20, *v.shape[2:])))
+                       for k, v in post.data_vars.items()},
+                      coords={c: post.coords[c] for c in post.coords if c not in ("chain", "draw")})
+    task = crossval.FoldTask(crossval.Fold("lomo", 0, np.setdiff1d(np.arange(len(data.y)), test),
+                                           test), data, SPEC, SamplerSettings(seed=3))
+    lpd = {}
+    for value in (0.0, 3.0):
+        shifted = post.assign(category_dev=post["category_dev"] * 0 + value,
+                              category_dev_z=post["category_dev_z"] * 0 + value)
+        monkeypatch.setattr(backends, "get_backend", lambda name, p=shifted: _PriorAsPosterior(p))
+        lpd[value] = np.asarray(crossval.run_fold(task)["lpd"])
+    assert np.isfinite(lpd[0.0]).all() and len(lpd[0.0]) == len(test)
+    np.testing.assert_array_equal(lpd[0.0], lpd[3.0])
