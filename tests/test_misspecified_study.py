@@ -92,6 +92,20 @@ def test_study_files_columns_pairing_and_resume(tmp_path):
     assert CALLS["n"] == 20
 
 
+def test_a_change_of_the_model_code_refits_instead_of_reusing(tmp_path, monkeypatch):
+    from gapbayes.studies import misspecified
+
+    study = MisspecifiedStudy(ratios=(1.0,), hosts=(False,), worlds=1, world=SMALL,
+                              fit_fn=fake_fit, n_bootstrap=20)
+    CALLS["n"] = 0
+    run_misspecified(study, tmp_path, log=lambda s: None)
+    run_misspecified(study, tmp_path, log=lambda s: None)
+    assert CALLS["n"] == 1                     # same code: the stored world is reused
+    monkeypatch.setattr(misspecified, "code_fingerprint", lambda: "edited-model")
+    run_misspecified(study, tmp_path, log=lambda s: None)
+    assert CALLS["n"] == 2
+
+
 def test_one_real_world_with_tiny_sampler_settings(tmp_path):
     """One world, the default model sampled by nutpie (1 chain, 100 + 100): finite numbers."""
     study = MisspecifiedStudy(

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.inference.backends import SamplerSettings
+from gapbayes.inference.results import code_fingerprint
 from gapbayes.model.design import ModelData, years_since
 from gapbayes.model.spec import Spec
 from gapbayes.studies import common
@@ -281,7 +282,8 @@ def run_heldout(
     data = build_model_data(inp.models, inp.benchmarks, inp.scores, spec)
     settings_id = settings.as_dict()
     settings_id.pop("cores")  # parallel chains do not change the draws
-    config = {"study": NAME, "data_label": inp.label, "data_hash": inp.data_hash,
+    config = {"study": NAME, "code": code_fingerprint(), "data_label": inp.label,
+              "data_hash": inp.data_hash,
               "spec": spec.name, "spec_id": spec.spec_id, "k": k, "cutoff": cutoff,
               "seed": seed, "settings": settings_id, "methods": list(methods),
               "protocols": list(protocols)}

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.inference.backends import SamplerSettings
+from gapbayes.inference.results import code_fingerprint
 from gapbayes.model.spec import Spec, load_spec
 from gapbayes.studies import common
 from gapbayes.worlds import World, WorldConfig, generate_world
@@ -201,7 +202,10 @@ class MisspecifiedStudy:
         """Return what one world's result depends on (names the work folder)."""
         settings = self.settings.as_dict()
         settings.pop("cores")   # parallel chains do not change the draws
-        return {"study": NAME, "world": self.world.as_dict(), "host_cost": self.host_cost,
+        # the model code's fingerprint: after a model or sampler change a re-run refits
+        # instead of reusing the old code's fits
+        return {"study": NAME, "code": code_fingerprint(), "world": self.world.as_dict(),
+                "host_cost": self.host_cost,
                 "settings": settings, "dates": list(self.dates), "seed": self.seed,
                 "n_bootstrap": self.n_bootstrap,
                 "fitter": "nuts" if self.fit_fn is None else getattr(self.fit_fn, "__name__", "?"),

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from gapbayes.inference.backends import SamplerSettings
+from gapbayes.inference.results import code_fingerprint
 from gapbayes.model.design import ModelData, build_model_data, years_since
 from gapbayes.model.spec import Spec, load_spec
 from gapbayes.studies import common
@@ -333,7 +334,8 @@ class SimStudy:
         settings = self.settings.as_dict()
         settings.pop("cores")  # parallel chains do not change the draws
         return {
-            "study": self.name, "truth": self.truth, "true_gap": self.true_gap,
+            "study": self.name, "code": code_fingerprint(),   # model code: refit after a change
+            "truth": self.truth, "true_gap": self.true_gap,
             "gap_rw_sd": self.gap_rw_sd if self.truth == "time-varying" else None,
             "design": asdict(self.design), "settings": settings, "seed": self.seed,
             "n_bootstrap": self.n_bootstrap,
