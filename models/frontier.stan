@@ -451,7 +451,9 @@ parameters {
   real open_level;                                 // open minus closed frontier at the origin
   // ---- category trends --------------------------------------------------------------------
   array[P > 0] real<lower=0> category_trend_sd;    // trend scale
-  vector[P] category_trend;                        // free trend coordinates (centred)
+  // standardised trend coordinates (non-centred: where the data say little about the trends
+  // the centred form is a funnel at a small scale, docs/studies.md)
+  vector[P] category_trend_z;
   // ---- soft frontier ----------------------------------------------------------------------
   array[use_category_dev] real<lower=0> category_dev_sd; // sd of base model x category deviations
   real<lower=0> frontier_noise_sd;                 // sd of the symmetric per-model term v
@@ -512,6 +514,9 @@ parameters {
 
 transformed parameters {
   matrix[2, G] frontier;                           // general frontier on the grid (closed, open)
+  // trend coordinates, multivariate normal with covariance (sd x trend_chol)(sd x trend_chol)'
+  vector[P] category_trend = P > 0 ? category_trend_sd[1] * (trend_chol * category_trend_z)
+                                   : rep_vector(0, 0);
   matrix[P > 0 && !use_rate_trends ? K_t : 0, N_cat] category_trend_knots; // level trends at the knots
   matrix[P > 0 && use_rate_trends ? K_t : 0, N_cat] category_rate_knots; // log rate ratios there
   // monotone categories: trend of each group's category frontiers on the grid (0 at the origin)
@@ -624,9 +629,7 @@ model {
   closed_level ~ normal(mu_closed_level, sigma_closed_level);
   open_level ~ normal(mu_open_level, sigma_open_level);
   category_trend_sd ~ normal(0, sigma_category_trend);
-  if (P > 0) {
-    category_trend ~ multi_normal_cholesky(rep_vector(0, P), category_trend_sd[1] * trend_chol);
-  }
+  category_trend_z ~ std_normal();
   frontier_noise_sd ~ lognormal(mu_frontier_noise, sigma_frontier_noise);
   shortfall_log_scale ~ normal(mu_shortfall_log_scale, sigma_shortfall_log_scale);
   shortfall_family_sd ~ normal(0, sigma_shortfall_family_sd);

@@ -36,14 +36,14 @@ def _free(data, spec=SPEC) -> set[str]:
 def test_switches_and_designs_remove_their_parameters():
     data = _data()
     full = _free(data)
-    assert {"log_growth", "category_trend", "ability", "effort", "effort_category_z",
+    assert {"log_growth", "category_trend_z", "ability", "effort", "effort_category_z",
             "benchmark_shift_z", "difficulty", "log_slope"} <= full
     nob = _free(data, load_spec("no-bias-terms"))
     assert full - nob == {"provider_penalty", "self_report_offset"} & full
     no_effort = _free(_data(effort_share=0.0))
     assert not {"effort", "effort_category_sd", "effort_category_z"} & no_effort
     flat = SPEC.with_changes(switches={"category_trends": False})
-    assert not {"category_trend", "category_trend_sd"} & _free(data, flat)
+    assert not {"category_trend_z", "category_trend_sd"} & _free(data, flat)
     assert {"category_dev", "category_dev_z", "category_dev_sd"} <= _free(_data(ALL_DEV), ALL_DEV)
     nodev = SPEC.with_changes(switches={"category_deviations": "none"})
     assert not {"category_dev", "category_dev_z", "category_dev_sd"} & _free(_data(nodev), nodev)

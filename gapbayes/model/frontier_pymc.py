@@ -149,8 +149,12 @@ def category_trends(data: FrontierData, spec: Spec) -> pt.TensorVariable:
         return pt.zeros((K, C))
     rates = uses_rate_trends(spec)
     scale = _half("category_trend_sd", spec, "category_rate" if rates else "category_trend")
-    eta = pm.MvNormal("category_trend", mu=np.zeros(data.trend_chol.shape[0]),
-                      chol=scale * data.trend_chol, dims="trend_coord")
+    # Non-centred: where the data say little about the trends (scale near 0) the centred
+    # form is a funnel that a chain can enter and not leave (one chain at trend sd 0.001
+    # and 994 divergent draws on an independent world: docs/studies.md)
+    z = pm.Normal("category_trend_z", 0.0, 1.0, dims="trend_coord")
+    eta = pm.Deterministic("category_trend", scale * pt.dot(data.trend_chol, z),
+                           dims="trend_coord")
     h = pt.dot(trend_map(data), eta).reshape((K, C))
     name = "category_rate_knots" if rates else "category_trend_knots"
     return pm.Deterministic(name, h, dims=("trend_knot", "category"))

@@ -167,6 +167,7 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     if hi < len(data.growth_knots) - 1:
         dims["growth_ahead_z"] = ["access", "ahead_knot"]
     if on["trends"]:
+        dims["category_trend_z"] = ["trend_coord"]
         dims["category_trend"] = ["trend_coord"]
         if on["rate_trends"]:
             dims["category_rate_knots"] = ["trend_knot", "category"]
@@ -226,7 +227,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     names += ["growth_back_z"] if lo > 0 else []
     names += ["growth_ahead_z"] if hi < len(data.growth_knots) - 1 else []
     names += ["closed_level", "open_level"]
-    names += ["category_trend_sd", "category_trend"] if on["trends"] else []
+    names += ["category_trend_sd", "category_trend_z"] if on["trends"] else []
     names += ["category_dev_sd"] if on["category_dev"] else []
     names += ["china_offset", "china_trend_sd", "china_trend_z"] if on["country"] else []
     names += ["frontier_noise_sd", "shortfall_log_scale", "shortfall_family_sd",
