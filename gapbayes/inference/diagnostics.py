@@ -138,6 +138,33 @@ def worst_rhat(rhat: xr.Dataset, limit: float = RHAT_MAX, show: int = 3) -> str:
     return f"({over} of {allv.size} values over {limit:g}; largest: {worst})"
 
 
+# Samplers' own flags for a trajectory cut off at the depth limit before it turned: nutpie,
+# PyMC's NUTS. Stan records none; its depth reaches the limit only when cut off.
+_TRUNCATION_FLAGS = ("maxdepth_reached", "reached_max_treedepth")
+
+
+def truncated_share(stats: xr.DataTree | xr.Dataset, max_treedepth: int) -> float:
+    """Share of draws whose trajectory the depth limit stopped before it turned.
+
+    The sampler's own flag where it records one: nutpie's ``extra_doublings`` keep doubling a
+    trajectory *after* it turned, so its depth reaches the limit without being cut off (the
+    default fit: 75 of 4,000 draws at depth 10, 2 of them cut off). Otherwise (Stan) a draw at
+    the maximum depth was cut off.
+
+    Parameters
+    ----------
+    stats
+        The ``sample_stats`` group.
+    max_treedepth
+        The sampler's maximum tree depth.
+    """
+    for flag in _TRUNCATION_FLAGS:
+        if flag in stats:
+            return float(np.mean(np.asarray(stats[flag].values, dtype=bool)))
+    depth = stats["depth"].values if "depth" in stats else stats["tree_depth"].values
+    return float(np.mean(depth >= max_treedepth))
+
+
 def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 10) -> Diagnostics:
     """R-hat, bulk/tail ESS on gap quantities, divergences, BFMI, tree-depth saturation.
 
@@ -167,8 +194,7 @@ def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 
     bfmi = np.atleast_1d(np.asarray(az.bfmi(dt).to_dataset()["energy"].values
                                     if hasattr(az.bfmi(dt), "to_dataset")
                                     else az.bfmi(dt)))
-    depth = stats["depth"].values if "depth" in stats else stats["tree_depth"].values
-    saturated = float(np.mean(depth >= max_treedepth))
+    saturated = truncated_share(stats, max_treedepth)
     checks = [
         Check("rhat_max", rhat, RHAT_MAX, bool(rhat <= RHAT_MAX),
               detail="" if rhat <= RHAT_MAX else worst_rhat(rhat_values)),
@@ -178,7 +204,8 @@ def run_diagnostics(dt: xr.DataTree, free_vars: list[str], max_treedepth: int = 
         Check("bfmi_min", float(np.min(bfmi)), BFMI_MIN, bool(np.min(bfmi) >= BFMI_MIN)),
         Check("treedepth_saturation", saturated, DEPTH_SATURATION_MAX,
               bool(saturated <= DEPTH_SATURATION_MAX),
-              detail=f"(share of draws at max depth {max_treedepth})"),
+              detail=f"(share of trajectories stopped at max depth {max_treedepth} "
+                     "before they turned)"),
     ]
     if "step_size" in stats:
         step = stats["step_size"].values.mean(axis=1)

@@ -35,7 +35,7 @@ CHECK_LABELS = {
     "ess_tail_min_gap": "smallest tail ESS of the gap quantities",
     "divergences": "divergent transitions",
     "bfmi_min": "smallest BFMI (energy) of any chain",
-    "treedepth_saturation": "share of draws at the maximum tree depth",
+    "treedepth_saturation": "share of trajectories cut off at the maximum tree depth",
     "step_size_ratio_min": "smallest chain step size / median step size",
 }
 
