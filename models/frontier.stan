@@ -226,6 +226,7 @@ data {
   // ---- constants --------------------------------------------------------------------------
   real<lower=0> grid_step;                         // grid spacing, years (1/12)
   real<lower=0> sqrt_knot_step;                    // sqrt of the growth-knot spacing, sqrt(years)
+  real<lower=0, upper=1> growth_centring;          // power of growth_rw_sd in the sampled steps
   array[2] int<lower=1, upper=2 * G> grid_origin;  // origin in the stacked grid (closed, open)
   real<lower=0> reporting_sd;                      // reporting resolution of scores
 
@@ -404,8 +405,10 @@ transformed data {
   matrix[W, K_g] window_to_knots = rep_matrix(0, W, K_g);
   matrix[n_back, K_g] back_to_knots = rep_matrix(0, n_back, K_g);
   matrix[n_ahead, K_g] ahead_to_knots = rep_matrix(0, n_ahead, K_g);
-  vector[W] first_knot = one_hot_vector(W, 1);     // log_growth * this: the first column
-  matrix[W, W - 1] knot_diff = rep_matrix(0, W, W - 1); // log_growth * this: the increments
+  vector[W] first_knot = one_hot_vector(W, 1);     // log_growth_partial * this: first column
+  matrix[W, W - 1] knot_diff = rep_matrix(0, W, W - 1); // ... * this: the increments
+  matrix[W, W] knot_identity = identity_matrix(W);
+  matrix[W, W] first_spread = rep_matrix(0, W, W); // x * this: x's first column in every column
   // Stacked grid (closed 1..G, open G+1..2G): previous point, 0 at each curve's first point
   // (no trapezoid increment there), 1 on the open curve, and the rows of the 2 x G matrix.
   array[2 * G] int grid_prev;
@@ -414,6 +417,7 @@ transformed data {
   array[2 * G] int grid_group;                     // 1 closed, 2 open
   vector[2] closed_row = [1, 0]';                  // outer products build the 2 x G matrix
   vector[2] open_row = [0, 1]';
+  first_spread[1] = rep_row_vector(1, W);
   for (j in 1:W) {
     window_to_knots[j, n_back + j] = 1;
   }
@@ -444,7 +448,9 @@ transformed data {
 parameters {
   // ---- frontier curves --------------------------------------------------------------------
   real<lower=0> growth_rw_sd;                      // log-growth random-walk sd per sqrt(year)
-  matrix[2, W] log_growth;                         // log growth rate at the window's knots (centred)
+  // the window's walk, partially centred: steps of sd^c sqrt(dt) (c = growth_centring), the
+  // log growth rate their spread around the first knot times sd^(1 - c) (frontier_pymc.py)
+  matrix[2, W] log_growth_partial;
   matrix[2, n_back] growth_back_z;                 // standardised increments before the window
   matrix[2, n_ahead] growth_ahead_z;               // standardised increments after the window
   real closed_level;                               // closed frontier at the origin
@@ -513,6 +519,11 @@ parameters {
 }
 
 transformed parameters {
+  // log growth rate at the window's knots: first knot + sd^(1 - c) (knot - first knot), as a
+  // product with data matrices (rep_matrix of a parameter once had a wrong gradient)
+  matrix[2, W] log_growth
+    = log_growth_partial * (pow(growth_rw_sd, 1 - growth_centring) * knot_identity
+                            + (1 - pow(growth_rw_sd, 1 - growth_centring)) * first_spread);
   matrix[2, G] frontier;                           // general frontier on the grid (closed, open)
   // trend coordinates, multivariate normal with covariance (sd x trend_chol)(sd x trend_chol)'
   vector[P] category_trend = P > 0 ? category_trend_sd[1] * (trend_chol * category_trend_z)
@@ -621,9 +632,10 @@ model {
   real dev_sd = use_category_dev ? category_dev_sd[1] : 0.0;
   // ---- priors (half-normals through the lower bounds) -------------------------------------
   growth_rw_sd ~ normal(0, sigma_growth_rw);
-  // GaussianRandomWalk: first knot ~ N(start), increments ~ N(0, growth_rw_sd sqrt(dt))
-  log_growth * first_knot ~ normal(mu_log_growth_start, sigma_log_growth_start);
-  to_vector(log_growth * knot_diff) ~ normal(0, growth_rw_sd * sqrt_knot_step);
+  // GaussianRandomWalk: first knot ~ N(start), increments ~ N(0, growth_rw_sd^c sqrt(dt))
+  log_growth_partial * first_knot ~ normal(mu_log_growth_start, sigma_log_growth_start);
+  to_vector(log_growth_partial * knot_diff)
+    ~ normal(0, pow(growth_rw_sd, growth_centring) * sqrt_knot_step);
   to_vector(growth_back_z) ~ std_normal();
   to_vector(growth_ahead_z) ~ std_normal();
   closed_level ~ normal(mu_closed_level, sigma_closed_level);

@@ -36,7 +36,7 @@ def _free(data, spec=SPEC) -> set[str]:
 def test_switches_and_designs_remove_their_parameters():
     data = _data()
     full = _free(data)
-    assert {"log_growth", "category_trend_z", "ability", "effort", "effort_category_z",
+    assert {"log_growth_partial", "category_trend_z", "ability", "effort", "effort_category_z",
             "benchmark_shift_z", "difficulty", "log_slope"} <= full
     nob = _free(data, load_spec("no-bias-terms"))
     assert full - nob == {"provider_penalty", "self_report_offset"} & full

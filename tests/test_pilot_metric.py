@@ -125,7 +125,7 @@ def test_the_block_holds_the_link_parameters_and_curves_and_nothing_else():
         offset += size
     assert inside == {"difficulty", "log_slope_sd", "log_slope", "ceiling_z", "noise_z",
                       "linear_slope_z", "linear_intercept_z", "linear_noise_z",
-                      "growth_rw_sd", "log_growth", "closed_level", "open_level",
+                      "growth_rw_sd", "log_growth_partial", "closed_level", "open_level",
                       "category_trend_sd", "category_trend_z"}
 
 

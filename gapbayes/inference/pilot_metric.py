@@ -70,7 +70,7 @@ LINK_VARIABLES = ("difficulty", "log_slope_sd", "log_slope", "ceiling_z", "noise
 #: the frontier curves and category trends, whitened in the same block: a benchmark that
 #: carries most of its category's scores trades its difficulty against the category's trend
 #: (correlation 0.96, both at bulk ESS ~540 with the link block alone)
-CURVE_VARIABLES = ("growth_rw_sd", "log_growth", "closed_level", "open_level",
+CURVE_VARIABLES = ("growth_rw_sd", "log_growth_partial", "closed_level", "open_level",
                    "category_trend_sd", "category_trend_z", "category_rate")
 BLOCK_VARIABLES = LINK_VARIABLES + CURVE_VARIABLES
 

@@ -4,9 +4,10 @@ Structure (docs/model.md has the full story and the measurements behind each cho
 
 - Frontier curves F_g(t), g = closed, open: a level at the origin plus the integral of
   exp(r_g), r_g the log growth rate, a random walk over the growth knots. Inside the data
-  window the knot values are sampled directly (centred: the data pin frontier levels, so each
-  interval's rate is pinned locally); outside it the walk continues non-centred from the
-  window's edges (no data there: prior extrapolation, widening with distance).
+  window the knot values are sampled directly (the data pin frontier levels, so each
+  interval's rate is pinned locally), partially centred in the walk's sd
+  (``GROWTH_CENTRING``); outside it the walk continues non-centred from the window's edges
+  (no data there: prior extrapolation, widening with distance).
 - Category trends h_c(t): category c's frontier is F_g(t) + h_c(t); h is 0 at the origin knot,
   sums to zero across categories with the data's weights at every knot (so the general
   frontier is the data-weighted average category) and follows a random walk: a centred
@@ -66,6 +67,7 @@ from gapbayes.model.selection import add_selection, frontier_at, uses_selection
 from gapbayes.model.spec import Spec
 
 OBSERVED = ("y_sig", "y_lin")
+GROWTH_CENTRING = 0.5   # power of the walk's sd kept in its sampled steps (1 centred, 0 not)
 
 
 def _normal(name: str, spec: Spec, prior: str | None = None, **kw) -> pt.TensorVariable:
@@ -113,9 +115,18 @@ def frontier_curves(data: FrontierData, spec: Spec
     dt = float(knots[1] - knots[0])
     sd = _half("growth_rw_sd", spec, "growth_rw")
     start = spec.prior("log_growth_start")
-    window = pm.GaussianRandomWalk(
-        "log_growth", init_dist=pm.Normal.dist(start["mu"], start["sigma"], shape=2),
-        sigma=sd * np.sqrt(dt), steps=hi - lo, dims=("access", "window_knot"))
+    # partially centred (Papaspiliopoulos, Roberts & Skold 2007): the sampled knot values
+    # have steps of sd^c sqrt(dt), and the walk is their spread around the first knot times
+    # sd^(1 - c). c = 1 is the centred walk, whose funnel neck at a small sd stranded a chain
+    # (independent world 5: sd 0.002, 1,000 divergent draws); c = 0 the non-centred one,
+    # whose steps the data pin at a large sd (divergences in its upper tail); docs/model.md
+    partial = pm.GaussianRandomWalk(
+        "log_growth_partial", init_dist=pm.Normal.dist(start["mu"], start["sigma"], shape=2),
+        sigma=sd ** GROWTH_CENTRING * np.sqrt(dt), steps=hi - lo, shape=(2, hi - lo + 1),
+        dims=("access", "window_knot"))
+    first = partial[:, :1]
+    window = pm.Deterministic("log_growth", first + sd ** (1 - GROWTH_CENTRING) * (partial - first),
+                              dims=("access", "window_knot"))
     parts = []
     if lo > 0:
         z = pm.Normal("growth_back_z", 0.0, 1.0, dims=("access", "back_knot"))

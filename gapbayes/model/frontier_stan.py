@@ -40,6 +40,7 @@ from gapbayes.model.frontier_design import (
 from gapbayes.model.frontier_grid import GRID_STEP_YEARS
 from gapbayes.model.frontier_likelihood import shaped_benchmarks
 from gapbayes.model.frontier_pymc import (
+    GROWTH_CENTRING,
     trend_map,
     uses_contamination,
     uses_public_shift,
@@ -156,7 +157,8 @@ def variable_dims(data: FrontierData, spec: Spec) -> dict[str, list[str]]:
     lo, hi = data.window
     rich, poor = _dev_groups(data)
     dims: dict[str, list[str]] = {
-        "log_growth": ["access", "window_knot"], "frontier": ["access", "grid"],
+        "log_growth": ["access", "window_knot"], "log_growth_partial": ["access", "window_knot"],
+        "frontier": ["access", "grid"],
         "shortfall_family_z": ["family"], "ability": ["base"],
         "benchmark_shift": ["benchmark"], "open_shift": ["benchmark"],
     }
@@ -223,7 +225,7 @@ def parameter_names(data: FrontierData, spec: Spec) -> list[str]:
     on = _switches(data, spec)
     lo, hi = data.window
     rich, poor = _dev_groups(data)
-    names = ["growth_rw_sd", "log_growth"]
+    names = ["growth_rw_sd", "log_growth_partial"]
     names += ["growth_back_z"] if lo > 0 else []
     names += ["growth_ahead_z"] if hi < len(data.growth_knots) - 1 else []
     names += ["closed_level", "open_level"]
@@ -366,6 +368,7 @@ def stan_data(data: FrontierData, spec: Spec) -> dict[str, Any]:
         **{f"use_{part}": int(on[part]) for part in STAN_SWITCHES},
         "grid_step": GRID_STEP_YEARS,
         "sqrt_knot_step": float(np.sqrt(float(knots[1] - knots[0]))) if len(knots) > 1 else 1.0,
+        "growth_centring": GROWTH_CENTRING,
         "grid_origin": [int(data.grid_origin) + 1, G + int(data.grid_origin) + 1],
         "reporting_sd": REPORTING_SD,
         "growth_interp": data.growth_interp,
