@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gapbayes.errors import SpecError
 from gapbayes.inference.design_io import load_design, save_design
 from gapbayes.model.design import (
     build_model_data,
@@ -58,6 +59,34 @@ def test_inclusion_rule_drops_benchmarks_without_enough_open_models():
     row = data.inclusion.set_index("benchmark_id").loc["b05"]
     assert not row["included"] and row["open_models"] == 2
     assert "fewer than 3 open or closed models" in row["reason"]
+
+
+def test_inclusion_rule_counts_only_scores_that_leave_the_chance_floor():
+    models, benchmarks, scores = _tables()
+    benchmarks.loc[benchmarks["benchmark_id"] == "b03", ["link", "chance"]] = ["sigmoid", 0.25]
+    closed_ids = set(models.loc[models["access"] == "closed", "model_id"])
+    b03_closed = scores[(scores["benchmark_id"] == "b03") & scores["model_id"].isin(closed_ids)]
+    # all but two closed models sit within 0.02 of the 4-choice floor
+    scores.loc[b03_closed.index[2:], "score"] = 0.26
+    spec = load_spec("timeshift-v1")
+    data = build_model_data(models, benchmarks, scores, spec)
+    assert "b03" not in data.bench_ids
+    row = data.inclusion.set_index("benchmark_id").loc["b03"]
+    assert not row["included"] and row["closed_models"] == 2
+    assert row["reason"].endswith("scoring above the chance floor + 0.02")
+    # with no margin a score of 0.26 is above the floor of 0.25: the benchmark is back
+    loose = build_model_data(models, benchmarks, scores,
+                             spec.with_changes(data={"floor_margin": 0.0}))
+    assert "b03" in loose.bench_ids
+    # the linear benchmark has no floor: its scores always count
+    scores.loc[scores["benchmark_id"] == "b00", "score"] = 0.001
+    assert "b00" in build_model_data(models, benchmarks, scores, spec).bench_ids
+
+
+def test_floor_margin_outside_the_scale_is_refused():
+    with pytest.raises(SpecError, match=r"\[data\] floor_margin must be a number from 0 to 1 "
+                                        r"\(proportion of the scale\), got 1.5"):
+        load_spec("default").with_changes(data={"floor_margin": 1.5})
 
 
 def test_models_before_start_date_and_unknown_access_are_left_out():

@@ -161,6 +161,20 @@ def _transform(scores: pd.DataFrame, bench: pd.DataFrame) -> tuple[np.ndarray, n
     return y, np.nan_to_num(se, nan=0.0)
 
 
+def leaves_floor(scores: pd.DataFrame, bench: pd.DataFrame, margin: float) -> np.ndarray:
+    """Tell which scores lie above their benchmark's chance floor + ``margin``.
+
+    On the proportion scale, for sigmoid benchmarks; scores of linear-link benchmarks (no
+    floor) always count.
+    """
+    meta = bench.set_index("benchmark_id")
+    sigmoid = scores["benchmark_id"].map(meta["link"] != "linear").to_numpy(bool)
+    chance = scores["benchmark_id"].map(meta["chance"].fillna(0.0)).to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):   # log-scale scores: linear link
+        y, _ = _transform(scores, bench)
+    return ~sigmoid | (y > chance + margin)
+
+
 def select_for_fit(
     models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -170,7 +184,13 @@ def select_for_fit(
     (``"all"``), minus ``exclude_benchmarks`` and benchmarks excluded in the metadata. Models
     need a known access group and a release date on/after ``start_date``. A benchmark is kept
     when at least ``min_models_per_group`` open and as many closed such models have scores on
-    it. Models are kept when they have a score on a kept benchmark.
+    it that leave its floor: on a sigmoid benchmark a score counts only above chance +
+    ``floor_margin`` (proportion of the scale). A benchmark on which one group never leaves
+    the floor says nothing about that group's capability, only that it is below some level,
+    and its link (difficulty, slope) and open shift are then not identified: on an
+    independent world with such a benchmark (every closed score 0, a few open ones at
+    0.03-0.07) the fit ran along that ridge with 154 divergent draws (docs/studies.md).
+    Models are kept when they have a score on a kept benchmark.
     """
     rule = spec.data
     start = pd.Timestamp(rule["start_date"])
@@ -192,7 +212,8 @@ def select_for_fit(
     ]
     access = sc["model_id"].map(ok_models.set_index("model_id")["access"])
     counts = (
-        sc.assign(access=access)
+        sc[leaves_floor(sc, bench, float(rule["floor_margin"]))]
+        .assign(access=access)
         .drop_duplicates(["benchmark_id", "model_id"])
         .groupby(["benchmark_id", "access"])
         .size()
@@ -209,7 +230,8 @@ def select_for_fit(
             "closed_models": counts["closed"].to_numpy(),
             "included": keep.to_numpy(),
             "reason": np.where(
-                keep, "", f"fewer than {need} open or closed models released since {start:%Y-%m-%d}"
+                keep, "", f"fewer than {need} open or closed models released since "
+                f"{start:%Y-%m-%d} scoring above the chance floor + {rule['floor_margin']:g}"
             ),
         }
     )
@@ -243,14 +265,16 @@ class EmptySelection(SpecError, ValueError):
                 why = "[data] exclude_benchmarks removes every remaining benchmark"
         elif (inclusion["open_models"] + inclusion["closed_models"]).eq(0).all():
             why = (f"no open or closed model released on/after [data] start_date {start} has a "
-                   "score on the remaining benchmarks; set an earlier start_date, or check the "
+                   f"score above the chance floor + {rule['floor_margin']:g} on the remaining "
+                   "benchmarks; set an earlier start_date, or check the "
                    "models' access labels and release dates")
         else:
             best = inclusion.assign(n=inclusion[["open_models", "closed_models"]].min(axis=1))
             top = best.sort_values("n", ascending=False, kind="stable").iloc[0]
             need = rule["min_models_per_group"]
             why = (f"no benchmark has {need} open and {need} closed models released since "
-                   f"{start} (best: {top['benchmark_id']}, {top['open_models']} open and "
+                   f"{start} scoring above its chance floor + {rule['floor_margin']:g} (best: "
+                   f"{top['benchmark_id']}, {top['open_models']} open and "
                    f"{top['closed_models']} closed); lower [data] min_models_per_group, set an "
                    "earlier start_date, or add scores")
         return cls(head + why)
