@@ -111,7 +111,12 @@ def synthetic_design(
         for i in chosen:
             rows.append((f"b{j:02d}", f"m{i:03d}"))
     scores = pd.DataFrame(rows, columns=["benchmark_id", "model_id"])
-    scores["score"] = 0.0
+    # placeholders halfway between chance and the top of the scale: above every benchmark's
+    # floor, so the inclusion rule (which counts only scores that leave it) keeps the design
+    meta = benchmarks.set_index("benchmark_id")
+    chance = scores["benchmark_id"].map(meta["chance"]).to_numpy(float)
+    sigmoid = scores["benchmark_id"].map(meta["link"] != "linear").to_numpy(bool)
+    scores["score"] = np.where(sigmoid, (1.0 + chance) / 2.0, 0.0)
     scores["stderr"] = np.nan
     scores["self_reported"] = rng.random(len(scores)) < 0.1
     scores["third_party_host"] = False

@@ -97,7 +97,8 @@ def selection_design(spec: Spec, n_models: int = 60, n_benchmarks: int = 6,
     # model's), host and self-report flags kept where the design scored the pair
     scores = (candidates.rename(columns={"base_model": "model_id"})[["benchmark_id", "model_id"]]
               .merge(scores, on=["benchmark_id", "model_id"], how="left")
-              .assign(score=0.5,
+              .assign(score=lambda x: (1.0 + x["benchmark_id"].map(   # above the floor
+                          benchmarks.set_index("benchmark_id")["chance"])) / 2.0,
                       self_reported=lambda x: x["self_reported"].astype("boolean")
                       .fillna(False).astype(bool),
                       third_party_host=lambda x: x["third_party_host"].astype("boolean")
