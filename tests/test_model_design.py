@@ -5,8 +5,10 @@ import pytest
 from gapbayes.errors import SpecError
 from gapbayes.inference.design_io import load_design, save_design
 from gapbayes.model.design import (
+    EmptySelection,
     build_model_data,
     interp_matrix,
+    nonempty_selection,
     random_walk_matrix,
 )
 from gapbayes.model.simulate import synthetic_design
@@ -61,20 +63,27 @@ def test_inclusion_rule_drops_benchmarks_without_enough_open_models():
     assert "fewer than 3 open or closed models" in row["reason"]
 
 
-def test_inclusion_rule_counts_only_scores_that_leave_the_chance_floor():
+def test_a_benchmark_whose_group_never_leaves_the_chance_floor_is_left_out():
     models, benchmarks, scores = _tables()
     benchmarks.loc[benchmarks["benchmark_id"] == "b03", ["link", "chance"]] = ["sigmoid", 0.25]
     closed_ids = set(models.loc[models["access"] == "closed", "model_id"])
     b03_closed = scores[(scores["benchmark_id"] == "b03") & scores["model_id"].isin(closed_ids)]
-    # all but two closed models sit within 0.02 of the 4-choice floor
-    scores.loc[b03_closed.index[2:], "score"] = 0.26
+    # every closed model within 0.02 of the 4-choice floor
+    scores.loc[b03_closed.index, "score"] = 0.26
     spec = load_spec("timeshift-v1")
     data = build_model_data(models, benchmarks, scores, spec)
     assert "b03" not in data.bench_ids
     row = data.inclusion.set_index("benchmark_id").loc["b03"]
-    assert not row["included"] and row["closed_models"] == 2
-    assert row["reason"].endswith("scoring above the chance floor + 0.02")
+    assert not row["included"] and row["closed_above_floor"] == 0
+    assert row["closed_models"] == len(b03_closed)              # scored, but at the floor
+    assert row["reason"] == "fewer than 1 open or closed models scoring above the chance floor + 0.02"
+    # one closed model off the floor is enough at min_above_floor = 1, not at 2
+    scores.loc[b03_closed.index[0], "score"] = 0.6
+    assert "b03" in build_model_data(models, benchmarks, scores, spec).bench_ids
+    stricter = spec.with_changes(data={"min_above_floor": 2})
+    assert "b03" not in build_model_data(models, benchmarks, scores, stricter).bench_ids
     # with no margin a score of 0.26 is above the floor of 0.25: the benchmark is back
+    scores.loc[b03_closed.index[0], "score"] = 0.26
     loose = build_model_data(models, benchmarks, scores,
                              spec.with_changes(data={"floor_margin": 0.0}))
     assert "b03" in loose.bench_ids
@@ -83,10 +92,25 @@ def test_inclusion_rule_counts_only_scores_that_leave_the_chance_floor():
     assert "b00" in build_model_data(models, benchmarks, scores, spec).bench_ids
 
 
+def test_a_selection_left_empty_by_the_floor_names_that_rule():
+    models, benchmarks, scores = _tables()
+    benchmarks["link"], benchmarks["chance"] = "sigmoid", 0.25
+    closed_ids = set(models.loc[models["access"] == "closed", "model_id"])
+    scores.loc[scores["model_id"].isin(closed_ids), "score"] = 0.25
+    with pytest.raises(EmptySelection, match=r"no benchmark has 1 open and 1 closed models "
+                       r"scoring above its chance floor \+ 0\.02 \(best: b\d\d, \d+ open and "
+                       r"0 closed\); lower \[data\] min_above_floor or floor_margin, or add "
+                       r"scores$"):
+        nonempty_selection(models, benchmarks, scores, load_spec("timeshift-v1"))
+
+
 def test_floor_margin_outside_the_scale_is_refused():
     with pytest.raises(SpecError, match=r"\[data\] floor_margin must be a number from 0 to 1 "
                                         r"\(proportion of the scale\), got 1.5"):
         load_spec("default").with_changes(data={"floor_margin": 1.5})
+    with pytest.raises(SpecError, match=r"\[data\] min_above_floor must be an integer >= 0, "
+                                        r"got -1"):
+        load_spec("default").with_changes(data={"min_above_floor": -1})
 
 
 def test_models_before_start_date_and_unknown_access_are_left_out():

@@ -175,6 +175,18 @@ def leaves_floor(scores: pd.DataFrame, bench: pd.DataFrame, margin: float) -> np
     return ~sigmoid | (y > chance + margin)
 
 
+def _models_per_group(scores: pd.DataFrame, benchmark_ids: pd.Series) -> pd.DataFrame:
+    """Distinct open and closed models with a score, per benchmark (0 where none)."""
+    return (
+        scores.drop_duplicates(["benchmark_id", "model_id"])
+        .groupby(["benchmark_id", "access"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=["open", "closed"], fill_value=0)
+        .reindex(benchmark_ids, fill_value=0)
+    )
+
+
 def select_for_fit(
     models: pd.DataFrame, benchmarks: pd.DataFrame, scores: pd.DataFrame, spec: Spec
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -184,13 +196,13 @@ def select_for_fit(
     (``"all"``), minus ``exclude_benchmarks`` and benchmarks excluded in the metadata. Models
     need a known access group and a release date on/after ``start_date``. A benchmark is kept
     when at least ``min_models_per_group`` open and as many closed such models have scores on
-    it that leave its floor: on a sigmoid benchmark a score counts only above chance +
-    ``floor_margin`` (proportion of the scale). A benchmark on which one group never leaves
-    the floor says nothing about that group's capability, only that it is below some level,
-    and its link (difficulty, slope) and open shift are then not identified: on an
-    independent world with such a benchmark (every closed score 0, a few open ones at
-    0.03-0.07) the fit ran along that ridge with 154 divergent draws (docs/studies.md).
-    Models are kept when they have a score on a kept benchmark.
+    it, and at least ``min_above_floor`` of each group leave its floor (on a sigmoid
+    benchmark: a score above chance + ``floor_margin``, proportion of the scale). A group
+    that never leaves a benchmark's floor says nothing about its capability there, only that
+    it is below some level, and the benchmark's link (difficulty, slope) and open shift are
+    then not identified: on an independent world with such a benchmark (every closed score 0,
+    a few open ones at 0.03-0.07) the fit ran along that ridge with 154 divergent draws
+    (docs/studies.md). Models are kept when they have a score on a kept benchmark.
     """
     rule = spec.data
     start = pd.Timestamp(rule["start_date"])
@@ -211,27 +223,28 @@ def select_for_fit(
         & scores["score"].notna()
     ]
     access = sc["model_id"].map(ok_models.set_index("model_id")["access"])
-    counts = (
-        sc[leaves_floor(sc, bench, float(rule["floor_margin"]))]
-        .assign(access=access)
-        .drop_duplicates(["benchmark_id", "model_id"])
-        .groupby(["benchmark_id", "access"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(columns=["open", "closed"], fill_value=0)
-        .reindex(bench["benchmark_id"], fill_value=0)
-    )
-    need = int(rule["min_models_per_group"])
-    keep = (counts["open"] >= need) & (counts["closed"] >= need)
+    counts = _models_per_group(sc.assign(access=access), bench["benchmark_id"])
+    margin = float(rule["floor_margin"])
+    above = _models_per_group(sc[leaves_floor(sc, bench, margin)].assign(access=access),
+                              bench["benchmark_id"])
+    need, need_above = int(rule["min_models_per_group"]), int(rule["min_above_floor"])
+    enough = (counts["open"] >= need) & (counts["closed"] >= need)
+    leaves = (above["open"] >= need_above) & (above["closed"] >= need_above)
+    keep = enough & leaves
     inclusion = pd.DataFrame(
         {
             "benchmark_id": counts.index,
             "open_models": counts["open"].to_numpy(),
             "closed_models": counts["closed"].to_numpy(),
+            "open_above_floor": above["open"].to_numpy(),
+            "closed_above_floor": above["closed"].to_numpy(),
             "included": keep.to_numpy(),
-            "reason": np.where(
-                keep, "", f"fewer than {need} open or closed models released since "
-                f"{start:%Y-%m-%d} scoring above the chance floor + {rule['floor_margin']:g}"
+            "reason": np.select(
+                [~enough.to_numpy(), ~leaves.to_numpy()],
+                [f"fewer than {need} open or closed models released since {start:%Y-%m-%d}",
+                 f"fewer than {need_above} open or closed models scoring above the chance "
+                 f"floor + {margin:g}"],
+                "",
             ),
         }
     )
@@ -265,18 +278,27 @@ class EmptySelection(SpecError, ValueError):
                 why = "[data] exclude_benchmarks removes every remaining benchmark"
         elif (inclusion["open_models"] + inclusion["closed_models"]).eq(0).all():
             why = (f"no open or closed model released on/after [data] start_date {start} has a "
-                   f"score above the chance floor + {rule['floor_margin']:g} on the remaining "
-                   "benchmarks; set an earlier start_date, or check the "
+                   "score on the remaining benchmarks; set an earlier start_date, or check the "
                    "models' access labels and release dates")
         else:
-            best = inclusion.assign(n=inclusion[["open_models", "closed_models"]].min(axis=1))
-            top = best.sort_values("n", ascending=False, kind="stable").iloc[0]
             need = rule["min_models_per_group"]
-            why = (f"no benchmark has {need} open and {need} closed models released since "
-                   f"{start} scoring above its chance floor + {rule['floor_margin']:g} (best: "
-                   f"{top['benchmark_id']}, {top['open_models']} open and "
-                   f"{top['closed_models']} closed); lower [data] min_models_per_group, set an "
-                   "earlier start_date, or add scores")
+            enough = inclusion[["open_models", "closed_models"]].min(axis=1) >= need
+            if enough.any():     # enough models, but one group never leaves the floor
+                best = inclusion[enough].assign(n=inclusion[["open_above_floor",
+                                                             "closed_above_floor"]].min(axis=1))
+                top = best.sort_values("n", ascending=False, kind="stable").iloc[0]
+                k = rule["min_above_floor"]
+                why = (f"no benchmark has {k} open and {k} closed models scoring above its "
+                       f"chance floor + {rule['floor_margin']:g} (best: {top['benchmark_id']}, "
+                       f"{top['open_above_floor']} open and {top['closed_above_floor']} "
+                       "closed); lower [data] min_above_floor or floor_margin, or add scores")
+            else:
+                best = inclusion.assign(n=inclusion[["open_models", "closed_models"]].min(axis=1))
+                top = best.sort_values("n", ascending=False, kind="stable").iloc[0]
+                why = (f"no benchmark has {need} open and {need} closed models released since "
+                       f"{start} (best: {top['benchmark_id']}, {top['open_models']} open and "
+                       f"{top['closed_models']} closed); lower [data] min_models_per_group, set "
+                       "an earlier start_date, or add scores")
         return cls(head + why)
 
 

@@ -26,6 +26,8 @@ _RULES: dict[str, tuple[Any, str]] = {
     "extra_doublings": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3,
                         "an integer from 0 to 3"),
     "min_models_per_group": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
+    "min_above_floor": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+                        "an integer >= 0"),
     "floor_margin": (lambda v: _is_number(v) and 0 <= v < 1,
                      "a number from 0 to 1 (proportion of the scale)"),
     "lead_months": (lambda v: v >= 0, "a number of months >= 0"),
