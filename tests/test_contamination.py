@@ -47,7 +47,7 @@ def _design(dated: bool = True, seed: int = 3):
 
 def test_design_exposure_is_open_public_and_dated_only():
     models, benchmarks, scores = _design()
-    data = build_frontier_data(models, benchmarks, scores.assign(score=0.4), SPEC)
+    data = build_frontier_data(models, benchmarks, scores, SPEC)
     released = pd.to_datetime(benchmarks.set_index("benchmark_id")["release_date"])
     release = models.set_index("model_id")["release_date"]
     for i in range(0, len(data.y), 7):
@@ -63,9 +63,9 @@ def test_design_exposure_is_open_public_and_dated_only():
 
 def test_term_exists_only_with_the_switch_and_an_exposed_score():
     models, benchmarks, scores = _design()
-    dated = build_frontier_data(models, benchmarks, scores.assign(score=0.4), SPEC)
+    dated = build_frontier_data(models, benchmarks, scores, SPEC)
     undated = build_frontier_data(models, benchmarks.drop(columns="release_date"),
-                                  scores.assign(score=0.4), SPEC)
+                                  scores, SPEC)
     off = load_spec("default")                    # the switch is off in the default spec
     assert uses_contamination(dated, SPEC) and not uses_contamination(dated, off)
     assert not uses_contamination(undated, SPEC)

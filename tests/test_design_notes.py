@@ -14,7 +14,7 @@ def _data(categories: list[str]):
     models, benchmarks, scores = frontier_design(n_models=60, n_benchmarks=len(categories),
                                                  n_linear=0, seed=4)
     benchmarks = benchmarks.assign(category=categories)
-    return build_frontier_data(models, benchmarks, scores.assign(score=0.4), SPEC)
+    return build_frontier_data(models, benchmarks, scores, SPEC)
 
 
 def test_mostly_one_benchmark_categories_get_a_note_naming_them():
@@ -32,7 +32,7 @@ def test_no_note_when_the_deviations_are_off():
                                                  seed=4)
     benchmarks = benchmarks.assign(
         category=["math", "knowledge", "reasoning", "reasoning", "coding_agentic"])
-    data = build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+    data = build_frontier_data(models, benchmarks, scores, spec)
     assert len(lone_categories(data)) == 3 and design_notes(data) == []
 
 

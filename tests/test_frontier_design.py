@@ -36,7 +36,7 @@ def test_effort_suffix_strips_host_prefix_and_base():
 @pytest.fixture(scope="module")
 def design():
     models, benchmarks, scores = frontier_design(n_models=80, n_benchmarks=8, seed=3)
-    scores = scores.assign(score=0.5)
+    scores = scores.copy()
     return models, benchmarks, scores, build_frontier_data(models, benchmarks, scores, SPEC)
 
 
@@ -111,7 +111,7 @@ def test_ceiling_priors_from_label_error_facts():
     models, benchmarks, scores = frontier_design(n_models=60, n_benchmarks=4, seed=1)
     benchmarks = benchmarks.copy()
     benchmarks.loc[0, "benchmark_id"] = "mmlu"
-    scores = scores.replace({"benchmark_id": {"b00": "mmlu"}}).assign(score=0.5)
+    scores = scores.replace({"benchmark_id": {"b00": "mmlu"}})
     data = build_frontier_data(models, benchmarks, scores, SPEC)
     k = data.bench_ids.index("mmlu")
     assert data.ceiling_mu[k] == pytest.approx(np.log(0.065 / 0.935))
@@ -125,7 +125,7 @@ def test_needs_open_and_closed_models(design):
     models, benchmarks, scores, _ = design
     closed_only = models[models["access"] == "closed"]
     sc = scores[scores["model_id"].isin(closed_only["model_id"])]
-    spec = SPEC.with_changes(data={"min_models_per_group": 0})
+    spec = SPEC.with_changes(data={"min_models_per_group": 0, "min_above_floor": 0})
     with pytest.raises(ValueError, match="needs open and closed models"):
         build_frontier_data(closed_only, benchmarks, sc, spec)
 

@@ -17,7 +17,7 @@ SPEC = load_spec("default")
 @pytest.fixture(scope="module")
 def data():
     models, benchmarks, scores = frontier_design(n_models=80, n_benchmarks=6, seed=5)
-    return build_frontier_data(models, benchmarks, scores.assign(score=0.5), SPEC)
+    return build_frontier_data(models, benchmarks, scores, SPEC)
 
 
 def closed_curve(t: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ ALL_DEV = SPEC.with_changes(switches={"category_deviations": "all"})
 def _data(spec=SPEC, **design):
     models, benchmarks, scores = frontier_design(**{"n_models": 60, "n_benchmarks": 6,
                                                     "seed": 4, **design})
-    return build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+    return build_frontier_data(models, benchmarks, scores, spec)
 
 
 def _free(data, spec=SPEC) -> set[str]:
@@ -152,7 +152,7 @@ def _categories(categories: list[str], spec=SPEC):
     models, benchmarks, scores = frontier_design(n_models=60, n_benchmarks=len(categories),
                                                  seed=4)
     benchmarks = benchmarks.assign(category=categories)
-    return build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+    return build_frontier_data(models, benchmarks, scores, spec)
 
 
 def test_a_benchmark_alone_in_its_category_has_no_shift_term_of_its_own():

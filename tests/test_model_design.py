@@ -76,7 +76,8 @@ def test_a_benchmark_whose_group_never_leaves_the_chance_floor_is_left_out():
     row = data.inclusion.set_index("benchmark_id").loc["b03"]
     assert not row["included"] and row["closed_above_floor"] == 0
     assert row["closed_models"] == len(b03_closed)              # scored, but at the floor
-    assert row["reason"] == "fewer than 1 open or closed models scoring above the chance floor + 0.02"
+    assert row["reason"] == ("fewer than 1 open or closed models scoring above the chance "
+                             "floor + 0.02")
     # one closed model off the floor is enough at min_above_floor = 1, not at 2
     scores.loc[b03_closed.index[0], "score"] = 0.6
     assert "b03" in build_model_data(models, benchmarks, scores, spec).bench_ids
@@ -167,7 +168,7 @@ def test_frontier_data_round_trips_through_npz(tmp_path):
     from gapbayes.model.frontier_simulate import frontier_design
 
     models, benchmarks, scores = frontier_design(n_models=50, n_benchmarks=5, seed=2)
-    data = build_frontier_data(models, benchmarks, scores.assign(score=0.5),
+    data = build_frontier_data(models, benchmarks, scores,
                                load_spec("default"))
     save_design(data, tmp_path / "design.npz")
     back = load_design(tmp_path / "design.npz")

@@ -172,7 +172,7 @@ def test_a_chain_start_depends_on_its_seed_and_not_on_the_call_order():
 def test_the_preconditioned_model_has_the_same_density_and_quantities():
     spec = load_spec("default")
     models, benchmarks, scores = frontier_design(n_models=40, n_benchmarks=5, seed=0)
-    data = build_frontier_data(models, benchmarks, scores.assign(score=0.4), spec)
+    data = build_frontier_data(models, benchmarks, scores, spec)
     model = build_frontier_model(data, spec)
     pre = pilot_metric.preconditioned_model(model)
     d = sum(int(np.prod(s, dtype=int)) for _, s in pilot_metric.value_layout(model))

@@ -87,7 +87,9 @@ class SelectionDesign:
 def selection_design(spec: Spec, n_models: int = 60, n_benchmarks: int = 6,
                      seed: int = 0) -> SelectionDesign:
     """Make a fixed frame from a synthetic design (one category, sigmoid links, no efforts)."""
-    spec = spec.with_changes(switches={"selection": True})
+    # the frame is fixed: the floor rule (min_above_floor) would make it depend on each
+    # simulation's scores, and a simulation it changed would be skipped for its data
+    spec = spec.with_changes(switches={"selection": True}, data={"min_above_floor": 0})
     models, benchmarks, scores = frontier_design(
         n_models=n_models, n_benchmarks=n_benchmarks, n_linear=0, eval_rate=1.0,
         effort_share=0.0, seed=seed)
