@@ -80,9 +80,12 @@ def shrinking_world() -> FitInput:
     rng = np.random.default_rng(DESIGN_SEED + 1000)
     pairs = [(b, m) for b in benchmarks["benchmark_id"] for m in models["model_id"]
              if rng.random() < EVAL_RATE]
+    # placeholders above every benchmark's chance floor (the inclusion rule counts those)
+    above_floor = ((1.0 + benchmarks["chance"]) / 2.0).set_axis(benchmarks["benchmark_id"])
     scores = pd.DataFrame({
         "benchmark_id": [b for b, _ in pairs], "model_id": [m for _, m in pairs],
-        "score": 0.0, "stderr": np.nan, "self_reported": rng.random(len(pairs)) < 0.1,
+        "score": [above_floor[b] for b, _ in pairs], "stderr": np.nan,
+        "self_reported": rng.random(len(pairs)) < 0.1,
         "third_party_host": False, "raw_row": np.arange(len(pairs)) + 2,
     })
     n_steps = len(build_model_data(models, benchmarks, scores, spec).gap_knots) - 1
