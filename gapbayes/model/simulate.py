@@ -112,7 +112,7 @@ def synthetic_design(
             rows.append((f"b{j:02d}", f"m{i:03d}"))
     scores = pd.DataFrame(rows, columns=["benchmark_id", "model_id"])
     # placeholders halfway between chance and the top of the scale: above every benchmark's
-    # floor, so the inclusion rule (which counts only scores that leave it) keeps the design
+    # floor, so the inclusion rule's floor count (min_above_floor) keeps the design
     meta = benchmarks.set_index("benchmark_id")
     chance = scores["benchmark_id"].map(meta["chance"]).to_numpy(float)
     sigmoid = scores["benchmark_id"].map(meta["link"] != "linear").to_numpy(bool)
