@@ -102,7 +102,8 @@ def _sim_flags(p: argparse.ArgumentParser, ratios: str) -> None:
     _sampler_flags(p, draws=300)
 
 
-HELP = "validation studies: winners-curse, provider-degradation, heldout, misspecified"
+HELP = ("validation studies: winners-curse, provider-degradation, heldout, misspecified; "
+        "combine")
 DESCRIPTION = """
 Validation studies. Each writes results/studies/<study>-<id>/ atomically (table.csv, table.md,
 figures, manifest.json) and is resumable: finished fits are kept under results/studies/.work/
@@ -111,7 +112,7 @@ and reused by a re-run.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``study`` command with its four studies."""
+    """Add the ``study`` command with its four studies and ``combine``."""
     studies = add_command_group(sub, "study", help=HELP, description=DESCRIPTION, dest="study",
                                 metavar="STUDY")
 
@@ -182,6 +183,21 @@ def _register_misspecified(studies: argparse._SubParsersAction) -> None:
                     help="also fit the model with the selection term (switch selection) and "
                          "report its paired contrast with the default model")
     _sampler_flags(ms, draws=300)
+
+    co = add_subcommand(
+        studies, "combine", func=run_combine,
+        help="join misspecified studies run at different ratios or host settings",
+        description="""
+        Join finished misspecified studies that differ only in their closed:open ratios, host
+        settings or number of worlds (the same worlds, sampler, dates, seed, fitted specs and
+        code) and score their per-world rows as one study: table, paired contrasts, per-date
+        table and the bias-vs-ratio figure. Refused, with the first differing setting named,
+        when anything else differs or a world is in two of them.""")
+    co.add_argument("folders", nargs="+", type=Path, metavar="FOLDER",
+                    help="study folders (misspecified-<id>/), two or more")
+    co.add_argument("--out", type=Path,
+                    help="studies root (default: results/studies); writes "
+                         "<out>/misspecified-<id>/")
 
 
 def _settings(args: argparse.Namespace):
@@ -300,4 +316,14 @@ def run_misspecified(args: argparse.Namespace) -> int:
         seed=args.seed, n_bootstrap=args.bootstrap, selection=args.selection)
     folder = run(study, _root(args), workers=args.workers)
     print((folder / "table.md").read_text())
+    return 0
+
+
+def run_combine(args: argparse.Namespace) -> int:
+    """Join misspecified studies and print the joined table."""
+    from gapbayes.studies.misspecified_combine import combine_studies
+
+    folder = combine_studies(args.folders, _root(args))
+    print((folder / "table.md").read_text())
+    print(f"wrote {folder}")
     return 0
