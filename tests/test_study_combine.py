@@ -16,6 +16,7 @@ import pytest
 
 from gapbayes.cli import main
 from gapbayes.errors import GapbayesError
+from gapbayes.inference.results import checksums
 from gapbayes.studies.misspecified_combine import combine_studies
 
 REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
@@ -96,3 +97,29 @@ def test_cli_bad_folders_are_one_line_exit_2(tmp_path, capsys, folders, line):
     assert err.count("\n") == 1, err
     assert err.strip() == line
     assert not out.exists()
+
+
+def test_rows_changed_after_the_study_wrote_them_are_refused(tmp_path):
+    edited = tmp_path / "edited"
+    shutil.copytree(ONE_TO_ONE, edited)
+    manifest = json.loads((edited / "manifest.json").read_text())
+    # the checksums every study folder records since 2026-12-08 (this copy predates them)
+    manifest["checksums"] = checksums(edited)
+    (edited / "manifest.json").write_text(json.dumps(manifest))
+    assert combine_studies([edited, TEN_TO_ONE], tmp_path / "before").exists()
+    rows = pd.read_csv(edited / "rows.csv")
+    rows.loc[0, "estimate"] += 1.0
+    rows.to_csv(edited / "rows.csv", index=False)
+    with pytest.raises(GapbayesError, match=r"edited/rows.csv: changed since the study wrote "
+                                            r"it \(sha256 differs from .*manifest.json\)$"):
+        combine_studies([edited, TEN_TO_ONE], tmp_path / "after")
+    assert not (tmp_path / "after").exists()
+
+
+def test_a_joined_study_joins_again_and_records_every_source(tmp_path, joined):
+    # the joined (1:1, 10:1) study with the 1:1 study's worlds refused: they are in it
+    with pytest.raises(GapbayesError, match=r"^ratio 1, host off, world 0 is in both"):
+        combine_studies([joined, ONE_TO_ONE], tmp_path)
+    manifest = json.loads((joined / "manifest.json").read_text())
+    assert set(manifest["checksums"]) == set(manifest["files"])
+    assert manifest["config"]["combined_from"] == ["7512c403", "3efaab96"]

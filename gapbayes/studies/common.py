@@ -20,7 +20,7 @@ import xarray as xr
 
 from gapbayes import atomic
 from gapbayes.inference.backends import SamplerSettings
-from gapbayes.inference.results import fit_id, now_iso, versions
+from gapbayes.inference.results import checksums, fit_id, now_iso, versions
 
 #: Sub-folder of the studies root holding one JSON per finished replication or fit.
 WORK_DIR = ".work"
@@ -335,7 +335,8 @@ def write_study_folder(
     tables
         name -> table, written as ``<name>.csv``.
     manifest
-        JSON-ready provenance; ``files`` is filled in here.
+        JSON-ready provenance; ``files`` and ``checksums`` (sha256 of each file) are filled
+        in here.
     figures
         Called with the staged folder; returns the file names it wrote.
     markdown
@@ -351,7 +352,7 @@ def write_study_folder(
             files.append("table.md")
         if figures is not None:
             files.extend(figures(tmp))
-        manifest = {**manifest, "files": sorted(files)}
+        manifest = {**manifest, "files": sorted(files), "checksums": checksums(tmp)}
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
     return final

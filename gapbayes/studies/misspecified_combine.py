@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gapbayes.errors import GapbayesError
+from gapbayes.inference.results import file_sha256
 from gapbayes.studies import common
 from gapbayes.studies.misspecified import NAME
 from gapbayes.studies.misspecified_report import (
@@ -31,8 +33,9 @@ from gapbayes.studies.misspecified_report import (
 )
 
 KIND = f"study:{NAME}"
-#: Config keys that may differ between the studies joined: what the union is over.
-VARYING = ("ratios", "hosts", "worlds")
+#: Config keys that may differ between the studies joined: what the union is over (a joined
+#: study can be joined again: its sources are then listed in place of its own id).
+VARYING = ("ratios", "hosts", "worlds", "combined_from")
 SETTING = ["ratio", "host", "rep"]
 
 
@@ -67,8 +70,12 @@ def _shared_config(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in manifest["config"].items() if k not in VARYING}
 
 
-def _read_rows(folder: Path, index: int) -> pd.DataFrame:
+def _read_rows(folder: Path, index: int, manifest: dict[str, Any]) -> pd.DataFrame:
     path = folder / "rows.csv"
+    expected = manifest.get("checksums", {}).get("rows.csv")   # studies before 2026-12-08: none
+    if expected is not None and path.exists() and file_sha256(path) != expected:
+        raise GapbayesError(f"{path}: changed since the study wrote it (sha256 differs from "
+                            f"{folder / 'manifest.json'})")
     try:
         rows = pd.read_csv(path)
     except FileNotFoundError as exc:
@@ -130,7 +137,8 @@ def combine_studies(folders: Sequence[Path], root: Path) -> Path:
                 f"{Path(folder) / 'manifest.json'}: key '{key}' is {b!r}, but {a!r} in "
                 f"{folders[0]}: only studies that differ in ratios, hosts or worlds can be "
                 "combined")
-    rows = pd.concat([_read_rows(Path(f), i) for i, f in enumerate(folders)],
+    rows = pd.concat([_read_rows(Path(f), i, m)
+                      for i, (f, m) in enumerate(zip(folders, manifests, strict=True))],
                      ignore_index=True)
     _check_disjoint(rows, folders)
     worlds = pd.concat([pd.read_csv(Path(f) / "worlds.csv") for f in folders],
@@ -141,8 +149,10 @@ def combine_studies(folders: Sequence[Path], root: Path) -> Path:
     config = {**first,
               "ratios": sorted({float(r) for m in manifests for r in m["config"]["ratios"]}),
               "hosts": sorted({bool(h) for m in manifests for h in m["config"]["hosts"]}),
-              "worlds": sorted({int(m["config"]["worlds"]) for m in manifests}),
-              "combined_from": [s["study_id"] for s in sources]}
+              "worlds": sorted({int(w) for m in manifests
+                                for w in np.atleast_1d(m["config"]["worlds"])}),
+              "combined_from": [sid for m in manifests
+                                for sid in m["config"].get("combined_from", [m["study_id"]])]}
     sid = common.study_id(config)
     rows = rows.drop(columns="source")
     table, paired = summary_table(rows), paired_table(rows)
