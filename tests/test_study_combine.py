@@ -22,6 +22,7 @@ from gapbayes.studies.misspecified_combine import combine_studies
 REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
 ONE_TO_ONE = REFERENCE / "misspecified-realsampler-1to1-10worlds-selection"
 TEN_TO_ONE = REFERENCE / "misspecified-realsampler-10to1-10worlds-selection"
+THREE_FIVE = REFERENCE / "misspecified-realsampler-3to1-5to1-10worlds-selection"
 NUMERIC = ["n_worlds", "n_estimates", "n_flagged", "bias", "bias_se", "rmse", "coverage90",
            "coverage90_se", "width90", "bias_with_flagged", "p_within_tolerance"]
 
@@ -123,3 +124,14 @@ def test_a_joined_study_joins_again_and_records_every_source(tmp_path, joined):
     manifest = json.loads((joined / "manifest.json").read_text())
     assert set(manifest["checksums"]) == set(manifest["files"])
     assert manifest["config"]["combined_from"] == ["7512c403", "3efaab96"]
+
+
+def test_the_committed_four_ratio_table_is_what_its_committed_sources_give(tmp_path):
+    joined_ref = REFERENCE / "misspecified-realsampler-selection-1-3-5-10"
+    sources = [REFERENCE / s["folder"].split("/")[-1] for s in
+               json.loads((joined_ref / "manifest.json").read_text())["sources"]]
+    assert [p.name for p in sources] == [ONE_TO_ONE.name, THREE_FIVE.name, TEN_TO_ONE.name]
+    again = combine_studies(sources, tmp_path)
+    for name in ("table", "paired", "by_date"):
+        mine, ref = pd.read_csv(again / f"{name}.csv"), pd.read_csv(joined_ref / f"{name}.csv")
+        pd.testing.assert_frame_equal(mine, ref, check_exact=False, rtol=1e-5)
