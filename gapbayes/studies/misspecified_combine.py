@@ -90,6 +90,13 @@ def _read_rows(folder: Path, index: int, manifest: dict[str, Any]) -> pd.DataFra
     return rows
 
 
+def _read_worlds(folder: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(folder / "worlds.csv")
+    except FileNotFoundError as exc:
+        raise GapbayesError(f"{folder / 'worlds.csv'}: no such file") from exc
+
+
 def _check_disjoint(rows: pd.DataFrame, folders: Sequence[Path]) -> None:
     owners = rows.drop_duplicates([*SETTING, "source"])
     twice = owners[owners.duplicated(SETTING, keep=False)]
@@ -141,8 +148,7 @@ def combine_studies(folders: Sequence[Path], root: Path) -> Path:
                       for i, (f, m) in enumerate(zip(folders, manifests, strict=True))],
                      ignore_index=True)
     _check_disjoint(rows, folders)
-    worlds = pd.concat([pd.read_csv(Path(f) / "worlds.csv") for f in folders],
-                       ignore_index=True)
+    worlds = pd.concat([_read_worlds(Path(f)) for f in folders], ignore_index=True)
     sources = [{"folder": str(f), "study_id": m["study_id"], "created": m.get("created"),
                 "worlds_finished": m.get("worlds_finished")}
                for f, m in zip(folders, manifests, strict=True)]
